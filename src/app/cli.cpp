@@ -1,0 +1,174 @@
+#include "app/cli.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/app.hpp"
+#include "app/config.hpp"
+#include "core/audit/audit_log.hpp"
+#include "core/auth/auth_service.hpp"
+#include "core/db/database.hpp"
+#include "core/region/regency.hpp"
+
+namespace gapura {
+
+namespace {
+constexpr const char* kHelp =
+    "Gapura — e-government and smart-city platform for an Indonesian regency\n"
+    "\n"
+    "Usage: gapura [--config FILE] <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  serve                         run the web server (applies pending migrations first)\n"
+    "  migrate                       apply pending database migrations\n"
+    "  seed [--demo]                 load the regency's reference data (and demo records with --demo)\n"
+    "  user add --email E --role R [--name N] [--opd SLUG]\n"
+    "                                add an account; the password is read from standard input\n"
+    "                                roles: warga pelaku_usaha operator_opd teknisi walidata admin\n"
+    "  audit verify                  check the hash chain of the audit log\n"
+    "  --help                        this text\n"
+    "  --version                     the version\n"
+    "\n"
+    "Configuration: a `key = value` file (--config or GAPURA_CONFIG), then environment variables\n"
+    "GAPURA_<KEY>, e.g. GAPURA_DATABASE=sqlite:///var/lib/gapura/gapura.db GAPURA_LISTEN=127.0.0.1:8080.\n";
+
+struct Usage {
+    std::string message;
+};
+
+// Splits "--key value" options; every option must be in `allowed`; flags in `flags` take no value.
+std::map<std::string, std::string> options(const std::vector<std::string>& args, std::size_t from,
+                                           const std::vector<std::string>& allowed,
+                                           const std::vector<std::string>& flags, const std::string& command) {
+    std::map<std::string, std::string> out;
+    for (std::size_t i = from; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        bool is_flag = std::find(flags.begin(), flags.end(), a) != flags.end();
+        bool is_opt = std::find(allowed.begin(), allowed.end(), a) != allowed.end();
+        if (is_flag) {
+            out[a] = "1";
+        } else if (is_opt) {
+            if (i + 1 >= args.size()) throw Usage{"option '" + a + "' of '" + command + "' needs a value"};
+            out[a] = args[++i];
+        } else {
+            throw Usage{"unknown option '" + a + "' for '" + command + "' (see gapura --help)"};
+        }
+    }
+    return out;
+}
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, std::istream& in,
+            std::ostream& out, std::ostream& err) {
+    try {
+        std::size_t i = 1;
+        std::string config_file;
+        if (auto it = env.find("GAPURA_CONFIG"); it != env.end()) config_file = it->second;
+        while (i < args.size() && args[i].rfind("--", 0) == 0) {
+            if (args[i] == "--help" || args[i] == "-h") {
+                out << kHelp;
+                return 0;
+            }
+            if (args[i] == "--version") {
+                out << "gapura 0.1.0\n";
+                return 0;
+            }
+            if (args[i] == "--config") {
+                if (i + 1 >= args.size()) throw Usage{"option '--config' needs a file name"};
+                config_file = args[i + 1];
+                i += 2;
+                continue;
+            }
+            throw Usage{"unknown option '" + args[i] + "' (see gapura --help)"};
+        }
+        if (i >= args.size()) throw Usage{"no command given (see gapura --help)"};
+        const std::string command = args[i++];
+
+        Config cfg;
+        if (!config_file.empty()) {
+            std::ifstream f(config_file);
+            if (!f) throw ConfigError{"cannot read configuration file '" + config_file + "'"};
+            std::stringstream ss;
+            ss << f.rdbuf();
+            apply_config_text(cfg, ss.str(), config_file);
+        }
+        apply_config_env(cfg, env);
+
+        if (command == "serve") {
+            options(args, i, {}, {}, command);
+            App app(cfg);
+            return app.serve();
+        }
+        if (command == "migrate") {
+            options(args, i, {}, {}, command);
+            App app(cfg);
+            app.migrate();
+            out << "migrations applied\n";
+            return 0;
+        }
+        if (command == "seed") {
+            auto o = options(args, i, {}, {"--demo"}, command);
+            App app(cfg);
+            app.migrate();
+            app.seed(o.count("--demo") > 0);
+            out << (o.count("--demo") ? "reference and demo data loaded\n" : "reference data loaded\n");
+            return 0;
+        }
+        if (command == "user") {
+            if (i >= args.size() || args[i] != "add") throw Usage{"'user' takes the subcommand 'add' (see gapura --help)"};
+            auto o = options(args, i + 1, {"--email", "--role", "--name", "--opd"}, {}, "user add");
+            if (!o.count("--email")) throw Usage{"'user add' needs --email"};
+            if (!o.count("--role")) throw Usage{"'user add' needs --role"};
+            if (!core::auth::parse_role(o["--role"]))
+                throw Usage{"--role must be one of warga, pelaku_usaha, operator_opd, teknisi, walidata, admin (got '" +
+                            o["--role"] + "')"};
+            std::string password;
+            std::getline(in, password);
+            if (!password.empty() && password.back() == '\r') password.pop_back();
+            App app(cfg);
+            app.migrate();
+            auto r = app.auth().add_user(o["--email"], o.count("--name") ? o["--name"] : "", o["--role"],
+                                         o.count("--opd") ? o["--opd"] : "", password,
+                                         core::audit::Actor::system("cli"));
+            if (!r) {
+                err << "gapura: user not added: " << r.error().message_key
+                    << (r.error().detail.empty() ? "" : " (" + r.error().detail + ")") << "\n";
+                return r.error().code == ErrorCode::conflict ? 1 : 2;
+            }
+            out << "user " << *r << " added\n";
+            return 0;
+        }
+        if (command == "audit") {
+            if (i >= args.size() || args[i] != "verify") throw Usage{"'audit' takes the subcommand 'verify'"};
+            options(args, i + 1, {}, {}, "audit verify");
+            App app(cfg);
+            app.migrate();
+            auto r = app.audit().verify(app.db());
+            if (r.ok) {
+                out << "audit log ok: " << r.checked << " entries, head " << r.head_hash << "\n";
+                return 0;
+            }
+            err << "audit log BROKEN: " << r.problem << "\n";
+            return 1;
+        }
+        throw Usage{"unknown command '" + command + "' (see gapura --help)"};
+    } catch (const Usage& u) {
+        err << "gapura: " << u.message << "\n";
+        return 2;
+    } catch (const ConfigError& c) {
+        err << "gapura: " << c.message << "\n";
+        return 2;
+    } catch (const core::region::RegencyError& e) {
+        err << "gapura: regency data: " << e.what() << "\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        err << "gapura: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        err << "gapura: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace gapura

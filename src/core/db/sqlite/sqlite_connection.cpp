@@ -1,0 +1,151 @@
+#include "core/db/sqlite/sqlite_connection.hpp"
+
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+namespace gapura::core::db {
+
+namespace {
+
+DbError::Kind classify(int rc) {
+    switch (rc & 0xFF) {
+        case SQLITE_CONSTRAINT:
+            if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+                return DbError::Kind::unique_violation;
+            if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return DbError::Kind::foreign_key_violation;
+            if (rc == SQLITE_CONSTRAINT_CHECK) return DbError::Kind::check_violation;
+            return DbError::Kind::other;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return DbError::Kind::busy;
+        case SQLITE_CANTOPEN:
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+            return DbError::Kind::unavailable;
+        default:
+            return DbError::Kind::other;
+    }
+}
+
+class SqliteStatement final : public Statement {
+public:
+    SqliteStatement(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {}
+    ~SqliteStatement() override { sqlite3_finalize(st_); }
+
+    void reset() {
+        sqlite3_reset(st_);
+        sqlite3_clear_bindings(st_);
+        done_ = false;
+    }
+
+    void bind(int i, const Value& v) override {
+        int rc = SQLITE_OK;
+        switch (v.kind()) {
+            case Value::Kind::null: rc = sqlite3_bind_null(st_, i); break;
+            case Value::Kind::integer: rc = sqlite3_bind_int64(st_, i, v.integer()); break;
+            case Value::Kind::real: rc = sqlite3_bind_double(st_, i, v.real()); break;
+            case Value::Kind::text:
+                rc = sqlite3_bind_text(st_, i, v.text().data(), static_cast<int>(v.text().size()), SQLITE_TRANSIENT);
+                break;
+        }
+        if (rc != SQLITE_OK) throw DbError(DbError::Kind::other, std::string("bind: ") + sqlite3_errmsg(db_));
+    }
+
+    bool step() override {
+        if (done_) return false;
+        int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return true;
+        done_ = true;
+        if (rc == SQLITE_DONE) return false;
+        int ext = sqlite3_extended_errcode(db_);
+        std::string msg = sqlite3_errmsg(db_);
+        sqlite3_reset(st_);
+        throw DbError(classify(ext), msg);
+    }
+
+    bool is_null(int col) const override { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+    std::int64_t get_int(int col) const override { return sqlite3_column_int64(st_, col); }
+    double get_double(int col) const override { return sqlite3_column_double(st_, col); }
+    std::string get_text(int col) const override {
+        auto p = sqlite3_column_text(st_, col);
+        int n = sqlite3_column_bytes(st_, col);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* st_;
+    bool done_ = false;
+};
+
+class SqliteConnection final : public Connection {
+public:
+    SqliteConnection(const std::string& path, bool writer) {
+        int flags = SQLITE_OPEN_NOMUTEX | (writer ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READWRITE);
+        int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw DbError(DbError::Kind::unavailable, "cannot open " + path + ": " + msg);
+        }
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, 5000);
+        exec_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;");
+        if (writer) exec_script("PRAGMA journal_mode=WAL;");
+    }
+    ~SqliteConnection() override {
+        cache_.clear();
+        sqlite3_close_v2(db_);
+    }
+
+    Statement& prepare(std::string_view sql) override {
+        auto it = cache_.find(std::string(sql));
+        if (it != cache_.end()) {
+            it->second->reset();
+            return *it->second;
+        }
+        sqlite3_stmt* st = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st,
+                                    nullptr);
+        if (rc != SQLITE_OK)
+            throw DbError(classify(sqlite3_extended_errcode(db_)),
+                          std::string("prepare: ") + sqlite3_errmsg(db_) + " in: " + std::string(sql));
+        auto owned = std::make_unique<SqliteStatement>(db_, st);
+        auto& ref = *owned;
+        cache_.emplace(std::string(sql), std::move(owned));
+        return ref;
+    }
+
+    void exec_script(std::string_view sql) override {
+        std::string s(sql);
+        char* err = nullptr;
+        int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+        if (rc != SQLITE_OK) {
+            std::string msg = err ? err : "error";
+            sqlite3_free(err);
+            throw DbError(classify(sqlite3_extended_errcode(db_)), msg);
+        }
+    }
+
+    void begin(bool write) override { exec_script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+    void commit() override { exec_script("COMMIT"); }
+    void rollback() override {
+        if (!sqlite3_get_autocommit(db_)) exec_script("ROLLBACK");
+    }
+    Dialect dialect() const override { return Dialect::sqlite; }
+    std::int64_t changes() const override { return sqlite3_changes64(db_); }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> open_sqlite(const std::string& path, bool writer) {
+    return std::make_unique<SqliteConnection>(path, writer);
+}
+
+}  // namespace gapura::core::db

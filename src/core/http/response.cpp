@@ -1,0 +1,52 @@
+#include "core/http/response.hpp"
+
+namespace gapura::core::http {
+
+Status status_for(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::bad_request: return Status::bad_request;
+        case ErrorCode::unauthorized: return Status::unauthorized;
+        case ErrorCode::forbidden: return Status::forbidden;
+        case ErrorCode::not_found: return Status::not_found;
+        case ErrorCode::conflict: return Status::conflict;
+        case ErrorCode::gone: return Status::gone;
+        case ErrorCode::too_large: return Status::payload_too_large;
+        case ErrorCode::unsupported: return Status::unsupported_media_type;
+        case ErrorCode::unprocessable: return Status::unprocessable_entity;
+        case ErrorCode::rate_limited: return Status::too_many_requests;
+        case ErrorCode::unavailable: return Status::service_unavailable;
+        case ErrorCode::internal: return Status::internal_server_error;
+    }
+    return Status::internal_server_error;
+}
+
+Response make_response(Status status, std::string body, std::string_view content_type) {
+    Response res{status, 11};
+    res.set(bhttp::field::content_type, content_type);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+Response html_response(Status status, std::string body) {
+    return make_response(status, std::move(body), "text/html; charset=utf-8");
+}
+
+Response json_response(Status status, std::string body) {
+    return make_response(status, std::move(body), "application/json; charset=utf-8");
+}
+
+Response text_response(Status status, std::string body) {
+    return make_response(status, std::move(body), "text/plain; charset=utf-8");
+}
+
+Response redirect(std::string_view location, Status status) {
+    Response res{status, 11};
+    res.set(bhttp::field::location, location);
+    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "";
+    res.prepare_payload();
+    return res;
+}
+
+}  // namespace gapura::core::http

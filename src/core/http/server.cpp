@@ -1,0 +1,218 @@
+#include "core/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+
+namespace gapura::core::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct Server::Impl {
+    explicit Impl(int io_threads, int workers)
+        : ioc(io_threads), pool(static_cast<std::size_t>(workers)) {}
+    asio::io_context ioc;
+    asio::thread_pool pool;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::vector<std::thread> threads;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stopped = false;
+    bool started = false;
+};
+
+namespace {
+struct Counter {
+    explicit Counter(std::atomic<int>& c) : c_(c) { ++c_; }
+    ~Counter() { --c_; }
+    std::atomic<int>& c_;
+};
+}  // namespace
+
+Server::Server(ServerOptions options, web::Pipeline& pipeline, std::shared_ptr<spdlog::logger> log)
+    : impl_(std::make_unique<Impl>(options.io_threads, options.workers)),
+      options_(std::move(options)),
+      pipeline_(pipeline),
+      log_(std::move(log)) {}
+
+Server::~Server() {
+    stop();
+    impl_->pool.join();
+}
+
+asio::awaitable<void> Server::session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::error_code ec;
+    web::ClientInfo client;
+    {
+        auto ep = stream.socket().remote_endpoint(ec);
+        client.peer_ip = ec ? std::string("unknown") : ep.address().to_string();
+    }
+    beast::flat_buffer buffer;
+    bool first = true;
+    try {
+        while (!stopping_) {
+            bhttp::request_parser<bhttp::string_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+            parser.body_limit(64 * 1024);
+            stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+            first = false;
+            auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+            (void)rn;
+            if (rec) {
+                std::optional<Response> reply;
+                if (rec == bhttp::error::header_limit)
+                    reply = pipeline_.server_error(nullptr, Status::request_header_fields_too_large,
+                                                   "err_header_too_large");
+                else if (rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
+                         rec != asio::error::operation_aborted &&
+                         rec != asio::error::connection_reset && buffer.size() > 0)
+                    reply = pipeline_.server_error(nullptr, Status::bad_request,
+                                                   "err_malformed_request");
+                if (reply) {
+                    stream.expires_after(options_.write_timeout);
+                    co_await bhttp::async_write(stream, *reply, use_tuple);
+                }
+                break;
+            }
+            Counter busy(in_flight_);
+            const Request& head = parser.get();
+            const RouteOptions* opts = pipeline_.route_options(head);
+            const std::size_t limit = opts ? opts->body_limit : 64 * 1024;
+            if (auto len = parser.content_length(); len && *len > limit) {
+                auto reply =
+                    pipeline_.server_error(&head, Status::payload_too_large, "err_body_too_large");
+                stream.expires_after(options_.write_timeout);
+                co_await bhttp::async_write(stream, reply, use_tuple);
+                break;
+            }
+            parser.body_limit(limit);
+            auto expect = head.find(bhttp::field::expect);
+            if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
+                Response cont{Status::continue_, head.version()};
+                stream.expires_after(options_.write_timeout);
+                auto [wec, wn] = co_await bhttp::async_write(stream, cont, use_tuple);
+                (void)wn;
+                if (wec) break;
+            }
+            stream.expires_after(options_.body_timeout);
+            auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+            (void)bn;
+            if (bec) {
+                if (bec == bhttp::error::body_limit) {
+                    auto reply = pipeline_.server_error(&head, Status::payload_too_large,
+                                                        "err_body_too_large");
+                    stream.expires_after(options_.write_timeout);
+                    co_await bhttp::async_write(stream, reply, use_tuple);
+                }
+                break;
+            }
+            Request req = parser.release();
+            Response res;
+            if (pipeline_.can_run_inline(req, opts)) {
+                res = pipeline_.handle(req, client);
+            } else if (queued_.load() >= options_.max_queue) {
+                res = pipeline_.server_error(&req, Status::service_unavailable, "err_unavailable");
+            } else {
+                Counter q(queued_);
+                res =
+                    co_await asio::co_spawn(impl_->pool, on_pool(req, client), asio::use_awaitable);
+            }
+            const bool keep = res.keep_alive() && !stopping_;
+            res.keep_alive(keep);
+            stream.expires_after(options_.write_timeout);
+            auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+            (void)wn;
+            if (wec || !keep) break;
+        }
+    } catch (const std::exception& e) {
+        log_->error("connection from {} ended by an error: {}", client.peer_ip, e.what());
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+}
+
+asio::awaitable<void> Server::listen_loop() {
+    while (!stopping_) {
+        auto [ec, socket] = co_await impl_->acceptor->async_accept(use_tuple);
+        if (ec) {
+            if (ec == asio::error::operation_aborted || stopping_) break;
+            log_->warn("accept failed: {}", ec.message());
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        asio::co_spawn(asio::make_strand(impl_->ioc), session(std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<Response> Server::on_pool(Request& req, const web::ClientInfo& client) {
+    co_return pipeline_.handle(req, client);
+}
+
+void Server::start() {
+    auto addr = asio::ip::make_address(options_.host);
+    tcp::endpoint ep(addr, options_.port);
+    impl_->acceptor = std::make_unique<tcp::acceptor>(impl_->ioc);
+    impl_->acceptor->open(ep.protocol());
+    impl_->acceptor->set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor->bind(ep);
+    impl_->acceptor->listen(asio::socket_base::max_listen_connections);
+    bound_port_ = impl_->acceptor->local_endpoint().port();
+
+    asio::co_spawn(impl_->ioc, listen_loop(), asio::detached);
+    for (int i = 0; i < options_.io_threads; ++i)
+        impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->started = true;
+}
+
+void Server::run() {
+    if (!impl_->started) start();
+    asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+    signals.async_wait([this](const beast::error_code& ec, int sig) {
+        if (!ec) {
+            log_->info("signal {} received: finishing requests in flight", sig);
+            std::thread([this] { stop(); }).detach();
+        }
+    });
+    std::unique_lock lock(impl_->mu);
+    impl_->cv.wait(lock, [this] { return impl_->stopped; });
+}
+
+void Server::stop() {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (impl_->stopped) return;
+        if (stopping_.exchange(true)) return;
+    }
+    if (impl_->started) {
+        asio::post(impl_->ioc, [this] {
+            beast::error_code ec;
+            if (impl_->acceptor) impl_->acceptor->close(ec);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+        while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (in_flight_.load() > 0)
+            log_->warn("{} requests still running after the grace period", in_flight_.load());
+        impl_->ioc.stop();
+        for (auto& t : impl_->threads)
+            if (t.joinable()) t.join();
+    }
+    std::lock_guard lock(impl_->mu);
+    impl_->stopped = true;
+    impl_->cv.notify_all();
+}
+
+}  // namespace gapura::core::http

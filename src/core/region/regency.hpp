@@ -1,0 +1,104 @@
+// Regency configuration: which kabupaten/kota this deployment serves, read from data, not code.
+// load_regency() reads data/regencies/<slug>/ (regency.json, kecamatan.csv, opd.csv) and the
+// desa/kelurahan of that regency from idn-area-data (districts.csv, villages.csv), checks them, and
+// returns one immutable Regency; any problem is a RegencyError naming the file and line.
+// load_reference_data() then upserts the regency, its kecamatan, desa/kelurahan and OPDs into the
+// `regions` and `opds` tables (idempotent, one audited write transaction).
+//
+// Threads: the loaders are pure functions of their inputs (load_reference_data takes the writer
+// through Database::write). A loaded Regency is not modified afterwards, so one const instance may be
+// shared by all threads.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/audit/audit_log.hpp"
+#include "core/db/database.hpp"
+#include "core/db/migrator.hpp"
+
+namespace gapura::core::region {
+
+struct LatLng {
+    double lat = 0, lng = 0;
+};
+
+// A lat/lng box; contains() includes the edges.
+struct Bounds {
+    double south = 0, west = 0, north = 0, east = 0;
+    bool contains(double lat, double lng) const;
+};
+
+struct Kecamatan {
+    std::string code, bps_code, name;  // code "PP.RR.KK"; bps_code may be empty
+    double lat = 0, lng = 0;           // approximate centre
+    std::int64_t population = 0;
+    int population_year = 0;
+};
+
+struct Village {
+    std::string code, district_code, name;  // code "PP.RR.KK.NNNN"
+    bool kelurahan = false;                 // fourth segment starts with 1 (else 2: desa)
+};
+
+struct OpdDef {
+    std::string slug, abbreviation, name, kind, region_code;
+};
+
+struct Regency {
+    std::string code, bps_code, name, short_name, province, domain, timezone;
+    int utc_offset_minutes = 420;
+    LatLng center;
+    int zoom = 10;
+    Bounds bounds;
+    LatLng town_center;
+    int town_zoom = 14;
+    std::string walidata_opd, planning_opd;  // OPD slugs
+    std::int64_t population_total = 0;
+    int population_year = 0;
+    std::string population_source;
+    std::vector<Kecamatan> kecamatan;  // sorted by code
+    std::vector<Village> villages;     // sorted by code
+    // The rows of opd.csv in file order (region_code = the regency code), then one per kecamatan in
+    // code order: slug "kec-" + slugified name, abbreviation "Kec. <Name>", name "Kecamatan <Name>",
+    // kind "kecamatan", region_code = the kecamatan code.
+    std::vector<OpdDef> opds;
+
+    const Kecamatan* find_kecamatan(std::string_view code) const;  // nullptr if absent
+    const Village* find_village(std::string_view code) const;      // nullptr if absent
+};
+
+// Message: one line, "<file>[:<line>]: <problem>".
+struct RegencyError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// RFC 4180 CSV. Returns every record, the header row first. Fields may be quoted ("a,b", "a""b",
+// embedded line breaks); records end with LF or CRLF; a UTF-8 BOM at the start is skipped; empty
+// lines are skipped; a final line break is optional. Throws RegencyError("<origin>:<line>: ...") on
+// an unterminated quote, a stray quote, or a record whose field count differs from the header's.
+std::vector<std::vector<std::string>> parse_csv(std::string_view text, const std::string& origin);
+
+// Loads <dir>/regency.json, <dir>/kecamatan.csv, <dir>/opd.csv and, from area_dir (idn-area-data's
+// data/ folder), the rows of districts.csv and villages.csv under this regency's code, and checks
+// them (see regency.cpp). Throws RegencyError on the first problem.
+Regency load_regency(const std::string& dir, const std::string& area_dir);
+
+// The region module adds no tables: `regions` and `opds` belong to the accounts migrations.
+db::ModuleMigrations region_migrations();
+
+struct LoadCounts {
+    int regions_inserted = 0, regions_updated = 0, opds_inserted = 0, opds_updated = 0;
+};
+
+// Upserts the regency (level 'kabupaten'), its kecamatan (level 'kecamatan') and desa/kelurahan
+// (level 'desa', kind 'desa' or 'kelurahan') into `regions`, and its OPDs into `opds` (matched by
+// slug; `active` is left alone), in one write transaction with one audit entry ("reference.load").
+// Only rows that differ are written, so a second run changes nothing but the audit log. Rows in the
+// database that the data no longer lists are kept (other tables may refer to them).
+LoadCounts load_reference_data(db::Database& db, audit::AuditLog& audit, const Regency& regency, std::int64_t now);
+
+}  // namespace gapura::core::region

@@ -1,0 +1,97 @@
+#include "core/util/clock.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace gapura {
+
+namespace {
+// Days from civil, after Howard Hinnant's public-domain algorithm description.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void split_time(std::int64_t t, int& Y, int& M, int& D, int& h, int& m, int& s) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    Y = tm.tm_year + 1900;
+    M = tm.tm_mon + 1;
+    D = tm.tm_mday;
+    h = tm.tm_hour;
+    m = tm.tm_min;
+    s = tm.tm_sec;
+}
+}  // namespace
+
+std::string format_iso8601(std::int64_t t, int off) {
+    int Y, M, D, h, m, s;
+    split_time(t + off * 60, Y, M, D, h, m, s);
+    char buf[96];
+    if (off == 0) {
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", Y, M, D, h, m, s);
+    } else {
+        int a = off < 0 ? -off : off;
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", Y, M, D, h, m, s,
+                      off < 0 ? '-' : '+', a / 60, a % 60);
+    }
+    return buf;
+}
+
+bool parse_iso8601(const std::string& text, std::int64_t& out) {
+    int Y = 0, M = 0, D = 0, h = 0, m = 0, s = 0;
+    std::size_t n = text.size();
+    if (n == 10) {
+        if (std::sscanf(text.c_str(), "%4d-%2d-%2d", &Y, &M, &D) != 3 || text[4] != '-' || text[7] != '-')
+            return false;
+    } else if (n >= 20) {
+        if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &Y, &M, &D, &h, &m, &s) != 6) return false;
+        if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') || text[13] != ':' ||
+            text[16] != ':')
+            return false;
+    } else {
+        return false;
+    }
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60 || Y < 1900 || Y > 9999) return false;
+    std::int64_t off = 0;
+    if (n >= 20) {
+        std::string rest = text.substr(19);
+        if (!rest.empty() && rest[0] == '.') {  // fractional seconds
+            std::size_t i = 1;
+            while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
+            rest = rest.substr(i);
+        }
+        if (rest == "Z") {
+            off = 0;
+        } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+            int oh = 0, om = 0;
+            if (std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) != 2 || oh > 14 || om > 59) return false;
+            off = (oh * 60 + om) * (rest[0] == '-' ? -1 : 1);
+        } else {
+            return false;
+        }
+    }
+    out = days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) * 86400 + h * 3600 + m * 60 + s -
+          off * 60;
+    return true;
+}
+
+std::string format_human(std::int64_t t, int off, const std::string& lang) {
+    static const char* id_months[] = {"Jan", "Feb", "Mar", "Apr", "Mei", "Jun",
+                                      "Jul", "Agu", "Sep", "Okt", "Nov", "Des"};
+    static const char* en_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int Y, M, D, h, m, s;
+    split_time(t + off * 60, Y, M, D, h, m, s);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%d %s %d %02d:%02d", D, (lang == "en" ? en_months : id_months)[M - 1], Y, h,
+                  m);
+    return buf;
+}
+
+}  // namespace gapura

@@ -1,0 +1,270 @@
+#include "core/web/pipeline.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <spdlog/spdlog.h>
+
+#include "core/auth/crypto.hpp"
+#include "core/db/database.hpp"
+#include "core/http/cookies.hpp"
+#include "core/http/response.hpp"
+#include "core/util/strings.hpp"
+
+namespace gapura::core::web {
+
+namespace bhttp = http::bhttp;
+
+namespace {
+bool unsafe_method(http::Method m) {
+    return m == http::Method::post || m == http::Method::put || m == http::Method::patch || m == http::Method::delete_;
+}
+
+std::string_view header(const http::Request& req, bhttp::field f) {
+    auto it = req.find(f);
+    return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+
+std::string_view path_of(const http::Request& req) {
+    std::string_view t(req.target().data(), req.target().size());
+    return t.substr(0, t.find('?'));
+}
+}  // namespace
+
+Pipeline::Pipeline(http::Router& router, auth::AuthService& auth, const Views& views, http::Metrics& metrics,
+                   std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> app_log,
+                   PipelineOptions options)
+    : router_(router),
+      auth_(auth),
+      views_(views),
+      metrics_(metrics),
+      access_log_(std::move(access_log)),
+      app_log_(std::move(app_log)),
+      options_(std::move(options)),
+      id_prefix_(auth::Crypto::random_token(6)) {}
+
+const http::RouteOptions* Pipeline::route_options(const http::Request& req) const {
+    return router_.options_for(req.method(), path_of(req));
+}
+
+bool Pipeline::can_run_inline(const http::Request& req, const http::RouteOptions* opts) const {
+    if (!opts || opts->blocking) return false;
+    // A session lookup may need the database; only requests without a session cookie stay inline.
+    auto cookie = header(req, bhttp::field::cookie);
+    return cookie.find(kSessionCookie) == std::string_view::npos;
+}
+
+std::string Pipeline::pick_lang(const http::Request& req) const {
+    auto cookie = header(req, bhttp::field::cookie);
+    if (auto v = http::find_cookie(cookie, kLangCookie); v && views_.i18n().has_lang(*v)) return std::string(*v);
+    return views_.i18n().negotiate(header(req, bhttp::field::accept_language), options_.default_lang);
+}
+
+http::Response Pipeline::server_error(const http::Request* req, http::Status status, std::string_view key) const {
+    std::string lang = req ? pick_lang(*req) : options_.default_lang;
+    bool api = req && util::starts_with(path_of(*req), "/api/");
+    http::Response res;
+    if (api) {
+        Error e{ErrorCode::bad_request, std::string(key), {}, {}, 0};
+        if (status == http::Status::payload_too_large) e.code = ErrorCode::too_large;
+        if (status == http::Status::service_unavailable) e.code = ErrorCode::unavailable;
+        res = http::json_response(status, views_.error_json(lang, e, "-"));
+    } else {
+        res = http::html_response(status, views_.plain_error_page(lang, static_cast<unsigned>(status), key));
+    }
+    if (status == http::Status::service_unavailable) res.set(bhttp::field::retry_after, "2");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.keep_alive(false);
+    return res;
+}
+
+http::Response Pipeline::handle(http::Request& req, const ClientInfo& client) {
+    const auto start = std::chrono::steady_clock::now();
+    http::RequestContext ctx(req);
+    ctx.request_id = id_prefix_ + "-" + std::to_string(++counter_);
+    ctx.client_ip = client.peer_ip;
+    if (options_.trust_proxy) {
+        auto it = req.find("X-Forwarded-For");
+        if (it != req.end()) {
+            auto first = util::trim(util::split(std::string_view(it->value().data(), it->value().size()), ',')[0]);
+            if (!first.empty() && first.size() < 64) ctx.client_ip = std::string(first);
+        }
+        auto proto = req.find("X-Forwarded-Proto");
+        ctx.secure = proto != req.end() && util::iequals(std::string_view(proto->value().data(), proto->value().size()), "https");
+    }
+    std::string route_name = "unmatched";
+    http::Response res;
+    try {
+        res = dispatch(ctx, route_name);
+    } catch (const db::DbError& e) {
+        if (e.kind() == db::DbError::Kind::unique_violation) {
+            res = views_.error(ctx, ErrorCode::conflict, "err_conflict");
+        } else if (e.kind() == db::DbError::Kind::busy || e.kind() == db::DbError::Kind::unavailable) {
+            app_log_->error("request {} database unavailable: {}", ctx.request_id, e.what());
+            res = views_.error(ctx, make_error(ErrorCode::unavailable, "err_unavailable"));
+            res.set(bhttp::field::retry_after, "2");
+        } else {
+            app_log_->error("request {} database error: {}", ctx.request_id, e.what());
+            res = views_.error(ctx, ErrorCode::internal, "err_internal");
+        }
+    } catch (const std::exception& e) {
+        app_log_->error("request {} failed: {}", ctx.request_id, e.what());
+        try {
+            res = views_.error(ctx, ErrorCode::internal, "err_internal");
+        } catch (...) {
+            res = http::text_response(http::Status::internal_server_error, "500 Internal Server Error\n");
+        }
+    }
+    finish(ctx, res);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const unsigned status = static_cast<unsigned>(res.result_int());
+    metrics_.observe(route_name, status, seconds);
+    if (access_log_) {
+        // One JSON line; the path only (query strings may carry reset tokens), no cookies or bodies.
+        boost::json::object line{{"id", ctx.request_id},
+                                 {"ip", ctx.client_ip},
+                                 {"method", std::string(req.method_string())},
+                                 {"path", util::valid_utf8(ctx.path) ? ctx.path : std::string("(invalid)")},
+                                 {"route", route_name},
+                                 {"status", status},
+                                 {"us", static_cast<std::int64_t>(seconds * 1e6)},
+                                 {"bytes", res.body().size()}};
+        if (ctx.principal) line["user"] = ctx.principal->user_id;
+        access_log_->info(boost::json::serialize(line));
+    }
+    return res;
+}
+
+http::Response Pipeline::dispatch(http::RequestContext& ctx, std::string& route_name) {
+    const auto& req = ctx.req;
+    std::string_view target(req.target().data(), req.target().size());
+    ctx.lang = pick_lang(req);
+    if (target.empty() || target[0] != '/' || target.size() > 4096)
+        return views_.error(ctx, ErrorCode::bad_request, "err_bad_target");
+    auto q = target.find('?');
+    ctx.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) {
+        ctx.target_query = std::string(target.substr(q + 1));
+        auto parsed = http::Form::parse(ctx.target_query);
+        if (!parsed) return views_.error(ctx, ErrorCode::bad_request, "err_query_invalid");
+        ctx.query = std::move(*parsed);
+    }
+    {
+        auto decoded = util::percent_decode(ctx.path, false);
+        if (!decoded || !util::valid_utf8(*decoded)) return views_.error(ctx, ErrorCode::bad_request, "err_bad_target");
+    }
+    ctx.api = util::starts_with(ctx.path, "/api/");
+    auto match = router_.match(req.method(), ctx.path);
+    if (!match.route) {
+        if (!match.allowed.empty()) {
+            auto res = views_.error(ctx, ErrorCode::bad_request, "err_method");
+            res.result(http::Status::method_not_allowed);
+            res.set(bhttp::field::allow, http::allow_header(match.allowed));
+            return res;
+        }
+        return views_.error(ctx, ErrorCode::not_found, "err_not_found");
+    }
+    route_name = match.route->pattern;
+    ctx.api = match.route->options.api;
+    ctx.params = std::move(match.params);
+
+    // Who is asking.
+    const auto cookie = header(req, bhttp::field::cookie);
+    if (ctx.api) {
+        auto authz = header(req, bhttp::field::authorization);
+        if (!authz.empty()) {
+            if (!util::starts_with(authz, "Bearer ")) {
+                auto res = views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
+                res.set(bhttp::field::www_authenticate, "Bearer");
+                return res;
+            }
+            ctx.principal = auth_.token_principal(std::string(util::trim(authz.substr(7))));
+            if (!ctx.principal) {
+                auto res = views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
+                res.set(bhttp::field::www_authenticate, "Bearer error=\"invalid_token\"");
+                return res;
+            }
+        } else if (!unsafe_method(req.method())) {
+            // Safe API reads may use the browser session (no CSRF risk without side effects).
+            if (auto sid = http::find_cookie(cookie, kSessionCookie)) ctx.principal = auth_.session_principal(std::string(*sid));
+        }
+    } else if (auto sid = http::find_cookie(cookie, kSessionCookie)) {
+        ctx.principal = auth_.session_principal(std::string(*sid));
+        if (!ctx.principal) {
+            http::CookieOptions gone;
+            gone.max_age = 0;
+            ctx.set_cookies.push_back(http::format_set_cookie(kSessionCookie, "", gone));
+        }
+    }
+
+    // CSRF binding: the session, or a visitor id cookie for anonymous forms.
+    std::string binding;
+    if (ctx.principal) binding = "s:" + ctx.principal->session_key;
+    else if (auto v = http::find_cookie(cookie, kVisitorCookie); v && v->size() >= 20 && v->size() <= 64)
+        binding = "v:" + std::string(*v);
+    if (!ctx.api) {
+        ctx.make_csrf = [this, &ctx, binding]() mutable {
+            if (binding.empty()) {
+                std::string visitor = auth::Crypto::random_token(24);
+                http::CookieOptions o;
+                o.secure = ctx.secure;
+                o.max_age = 30 * 24 * 3600;
+                ctx.set_cookies.push_back(http::format_set_cookie(kVisitorCookie, visitor, o));
+                binding = "v:" + visitor;
+            }
+            return auth_.csrf_token(binding);
+        };
+    }
+
+    // Body.
+    if (unsafe_method(req.method())) {
+        auto ct = util::to_lower_ascii(header(req, bhttp::field::content_type));
+        if (util::starts_with(ct, "application/x-www-form-urlencoded")) {
+            auto form = http::Form::parse(req.body());
+            if (!form) return views_.error(ctx, ErrorCode::bad_request, "err_form_malformed");
+            ctx.form = std::move(*form);
+        } else if (util::starts_with(ct, "multipart/form-data")) {
+            auto boundary = http::multipart_boundary(header(req, bhttp::field::content_type));
+            std::optional<http::Multipart> mp;
+            if (boundary) mp = http::parse_multipart(req.body(), *boundary);
+            if (!mp) return views_.error(ctx, ErrorCode::bad_request, "err_form_malformed");
+            ctx.multipart = std::move(*mp);
+        } else if (!ctx.api && !req.body().empty()) {
+            return views_.error(ctx, ErrorCode::unsupported, "err_content_type");
+        }
+        if (!ctx.api) {
+            std::string_view token = ctx.field("_csrf");
+            if (binding.empty() || !auth_.check_csrf(binding, token))
+                return views_.error(ctx, ErrorCode::forbidden, "err_csrf");
+        }
+    }
+    return match.route->handler(ctx);
+}
+
+void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Request-Id", ctx.request_id);
+    if (res.find("Referrer-Policy") == res.end()) res.set("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.set("X-Frame-Options", "DENY");
+    if (res.find("Content-Security-Policy") == res.end())
+        res.set("Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data: https:; script-src 'self'; style-src 'self'; "
+                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+    res.set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
+    if (ctx.secure) res.set("Strict-Transport-Security", "max-age=31536000");
+    for (const auto& c : ctx.set_cookies) res.insert(bhttp::field::set_cookie, c);
+    if (res.find(bhttp::field::cache_control) == res.end())
+        res.set(bhttp::field::cache_control, (ctx.principal || !ctx.set_cookies.empty()) ? "no-store" : "no-cache");
+    if (ctx.principal || !ctx.set_cookies.empty()) res.set(bhttp::field::vary, "Cookie");
+    res.version(ctx.req.version());
+    res.keep_alive(ctx.req.keep_alive());
+    if (ctx.req.method() == http::Method::head) {
+        const auto size = res.body().size();
+        res.body().clear();
+        res.content_length(size);
+    } else {
+        res.prepare_payload();
+    }
+}
+
+}  // namespace gapura::core::web

@@ -1,0 +1,184 @@
+#include "core/web/views.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/auth/principal.hpp"
+#include "core/http/response.hpp"
+#include "core/util/strings.hpp"
+
+namespace gapura::core::web {
+
+namespace {
+std::atomic<std::uint64_t> g_instances{1};
+
+using Mustache = kainjow::mustache::mustache;
+
+// Parsed templates per thread: kainjow's renderer keeps state while rendering.
+Mustache& cached(std::uint64_t instance, const std::string& name, const std::string& source) {
+    thread_local std::unordered_map<std::string, std::unique_ptr<Mustache>> cache;
+    thread_local std::uint64_t cache_instance = 0;
+    if (cache_instance != instance) {
+        cache.clear();
+        cache_instance = instance;
+    }
+    auto it = cache.find(name);
+    if (it == cache.end()) it = cache.emplace(name, std::make_unique<Mustache>(source)).first;
+    return *it->second;
+}
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::bad_request: return "bad_request";
+        case ErrorCode::unauthorized: return "unauthorized";
+        case ErrorCode::forbidden: return "forbidden";
+        case ErrorCode::not_found: return "not_found";
+        case ErrorCode::conflict: return "conflict";
+        case ErrorCode::gone: return "gone";
+        case ErrorCode::too_large: return "payload_too_large";
+        case ErrorCode::unsupported: return "unsupported_media_type";
+        case ErrorCode::unprocessable: return "unprocessable";
+        case ErrorCode::rate_limited: return "rate_limited";
+        case ErrorCode::unavailable: return "unavailable";
+        case ErrorCode::internal: return "internal";
+    }
+    return "internal";
+}
+
+Views::Views(const I18n& i18n, SiteInfo site) : i18n_(i18n), site_(std::move(site)), instance_(g_instances++) {}
+
+void Views::load_dir(const std::string& dir, const std::string& prefix) {
+    namespace fs = std::filesystem;
+    if (!fs::is_directory(dir)) throw std::runtime_error("template folder not found: " + dir);
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file() || e.path().extension() != ".mustache") continue;
+        std::ifstream in(e.path());
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto rel = fs::relative(e.path(), dir);
+        rel.replace_extension();
+        add_template(prefix + rel.generic_string(), ss.str());
+    }
+}
+
+void Views::add_template(const std::string& name, std::string source) {
+    Mustache check(source);
+    if (!check.is_valid()) throw std::runtime_error("template " + name + ": " + check.error_message());
+    sources_[name] = std::move(source);
+    instance_ = g_instances++;
+}
+
+void Views::add_nav(NavItem item) {
+    nav_.push_back(std::move(item));
+    std::stable_sort(nav_.begin(), nav_.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+}
+
+std::string Views::render(std::string_view name, const Data& page, std::string_view lang) const {
+    auto it = sources_.find(std::string(name));
+    if (it == sources_.end()) throw std::logic_error("no template named " + std::string(name));
+    Mustache& tmpl = cached(instance_, it->first, it->second);
+    kainjow::mustache::context<std::string> ctx(&i18n_.template_data(lang));
+    ctx.push(&page);
+    return tmpl.render(ctx);
+}
+
+Data Views::layout_data(http::RequestContext& ctx, std::string_view title) const {
+    Data d = object();
+    d.set("title", std::string(title));
+    d.set("lang", ctx.lang);
+    const std::string other = ctx.lang == "en" ? "id" : "en";
+    d.set("other_lang", other);
+    d.set("other_lang_label", i18n_.t(ctx.lang, other == "en" ? "lang_en" : "lang_id"));
+    d.set("here", util::percent_encode(ctx.path));
+    d.set("site_name", site_.name);
+    d.set("site_short", site_.short_name);
+    d.set("site_domain", site_.domain);
+    Data nav = list();
+    for (const auto& n : nav_) {
+        Data item = object();
+        item.set("href", n.href);
+        item.set("label", i18n_.t(ctx.lang, n.label_key));
+        bool current = n.href == "/" ? ctx.path == "/" : util::starts_with(ctx.path, n.href);
+        item.set("current", current);
+        nav.push_back(item);
+    }
+    d.set("nav", nav);
+    if (ctx.principal) {
+        Data user = object();
+        user.set("name", ctx.principal->display_name);
+        user.set("role", std::string(auth::role_name(ctx.principal->role)));
+        user.set("is_admin", ctx.principal->is_admin());
+        user.set("is_staff", auth::is_staff(ctx.principal->role));
+        d.set("user", user);
+        d.set("csrf", ctx.csrf());
+    }
+    return d;
+}
+
+http::Response Views::page(http::RequestContext& ctx, std::string_view name, const Data& page, std::string_view title,
+                           http::Status status) const {
+    Data layout = layout_data(ctx, title);
+    layout.set("body", render(name, page, ctx.lang));
+    return http::html_response(status, render("layout", layout, ctx.lang));
+}
+
+std::string Views::error_json(std::string_view lang, const Error& err, std::string_view request_id) const {
+    boost::json::object e;
+    e["code"] = error_code_name(err.code);
+    e["message"] = i18n_.t(lang, err.message_key.empty() ? "err_generic" : err.message_key);
+    if (!err.fields.empty()) {
+        boost::json::array fields;
+        for (const auto& f : err.fields)
+            fields.push_back(boost::json::object{{"field", f.field}, {"message", i18n_.t(lang, f.message_key)}});
+        e["fields"] = std::move(fields);
+    }
+    if (!err.detail.empty()) e["detail"] = err.detail;
+    e["request_id"] = request_id;
+    return boost::json::serialize(boost::json::object{{"error", std::move(e)}});
+}
+
+http::Response Views::error(http::RequestContext& ctx, const Error& err) const {
+    const auto status = http::status_for(err.code);
+    http::Response res;
+    if (ctx.api) {
+        res = http::json_response(status, error_json(ctx.lang, err, ctx.request_id));
+    } else {
+        Data page = object();
+        page.set("status", std::to_string(static_cast<unsigned>(status)));
+        page.set("message", i18n_.t(ctx.lang, err.message_key.empty() ? "err_generic" : err.message_key));
+        Data fields = list();
+        for (const auto& f : err.fields) {
+            Data fd = object();
+            fd.set("message", i18n_.t(ctx.lang, f.message_key));
+            fields.push_back(fd);
+        }
+        page.set("fields", fields);
+        page.set("request_id", ctx.request_id);
+        res = this->page(ctx, "pages/error", page, i18n_.t(ctx.lang, "error_title"), status);
+    }
+    if (err.retry_after > 0) res.set(http::bhttp::field::retry_after, std::to_string(err.retry_after));
+    return res;
+}
+
+http::Response Views::error(http::RequestContext& ctx, ErrorCode code, std::string_view key) const {
+    return error(ctx, make_error(code, std::string(key)));
+}
+
+std::string Views::plain_error_page(std::string_view lang, unsigned status, std::string_view key) const {
+    Data d = object();
+    d.set("lang", std::string(lang));
+    d.set("status", std::to_string(status));
+    d.set("message", i18n_.t(lang, key));
+    d.set("site_name", site_.name);
+    return render("plain_error", d, lang);
+}
+
+}  // namespace gapura::core::web
