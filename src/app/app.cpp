@@ -107,6 +107,10 @@ App::App(Config config, const Clock* clock) : config_(std::move(config)), clock_
     p_->db = db::Database::open(config_.database, config_.db_readers);
 
     p_->i18n.load_dir(config_.web_dir + "/i18n");
+    // Each module keeps its own messages in src/modules/<name>/i18n/<lang>.json.
+    if (fs::is_directory(config_.modules_dir))
+        for (const auto& m : fs::directory_iterator(config_.modules_dir))
+            if (fs::is_directory(m.path() / "i18n")) p_->i18n.load_dir((m.path() / "i18n").string());
     p_->i18n.finish();
     p_->views = std::make_unique<web::Views>(p_->i18n, web::SiteInfo{p_->regency.name, p_->regency.short_name, p_->regency.domain});
     p_->views->load_dir(config_.web_dir + "/templates");

@@ -37,6 +37,13 @@ struct Usage {
     std::string message;
 };
 
+// Echoes user-typed words into a one-line error without control characters.
+std::string printable(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
+    return out.size() > 80 ? out.substr(0, 80) + "..." : out;
+}
+
 // Splits "--key value" options; every option must be in `allowed`; flags in `flags` take no value.
 std::map<std::string, std::string> options(const std::vector<std::string>& args, std::size_t from,
                                            const std::vector<std::string>& allowed,
@@ -52,7 +59,7 @@ std::map<std::string, std::string> options(const std::vector<std::string>& args,
             if (i + 1 >= args.size()) throw Usage{"option '" + a + "' of '" + command + "' needs a value"};
             out[a] = args[++i];
         } else {
-            throw Usage{"unknown option '" + a + "' for '" + command + "' (see gapura --help)"};
+            throw Usage{"unknown option '" + printable(a) + "' for '" + command + "' (see gapura --help)"};
         }
     }
     return out;
@@ -65,7 +72,7 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
         std::size_t i = 1;
         std::string config_file;
         if (auto it = env.find("GAPURA_CONFIG"); it != env.end()) config_file = it->second;
-        while (i < args.size() && args[i].rfind("--", 0) == 0) {
+        while (i < args.size() && (args[i].rfind("--", 0) == 0 || args[i] == "-h")) {
             if (args[i] == "--help" || args[i] == "-h") {
                 out << kHelp;
                 return 0;
@@ -80,7 +87,7 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
                 i += 2;
                 continue;
             }
-            throw Usage{"unknown option '" + args[i] + "' (see gapura --help)"};
+            throw Usage{"unknown option '" + printable(args[i]) + "' (see gapura --help)"};
         }
         if (i >= args.size()) throw Usage{"no command given (see gapura --help)"};
         const std::string command = args[i++];
@@ -122,7 +129,7 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
             if (!o.count("--role")) throw Usage{"'user add' needs --role"};
             if (!core::auth::parse_role(o["--role"]))
                 throw Usage{"--role must be one of warga, pelaku_usaha, operator_opd, teknisi, walidata, admin (got '" +
-                            o["--role"] + "')"};
+                            printable(o["--role"]) + "')"};
             std::string password;
             std::getline(in, password);
             if (!password.empty() && password.back() == '\r') password.pop_back();
@@ -152,7 +159,7 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
             err << "audit log BROKEN: " << r.problem << "\n";
             return 1;
         }
-        throw Usage{"unknown command '" + command + "' (see gapura --help)"};
+        throw Usage{"unknown command '" + printable(command) + "' (see gapura --help)"};
     } catch (const Usage& u) {
         err << "gapura: " << u.message << "\n";
         return 2;

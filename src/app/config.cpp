@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <cctype>
 #include <sstream>
 
 #include "core/util/strings.hpp"
@@ -28,13 +29,24 @@ void set_config_value(Config& c, const std::string& key, const std::string& v, c
         if (v == "sqlite://") throw ConfigError{origin + ": database has an empty sqlite path"};
         c.database = v;
     } else if (key == "listen") {
-        auto colon = v.rfind(':');
-        if (colon == std::string::npos || colon == 0)
-            throw ConfigError{origin + ": listen must be host:port (got '" + v + "')"};
-        std::string host = v.substr(0, colon);
-        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        auto bad = [&] { return ConfigError{origin + ": listen must be host:port or [ipv6]:port (got '" + v + "')"}; };
+        std::string host, port;
+        if (!v.empty() && v[0] == '[') {
+            auto close = v.find(']');
+            if (close == std::string::npos || close == 1 || close + 1 >= v.size() || v[close + 1] != ':') throw bad();
+            host = v.substr(1, close - 1);
+            port = v.substr(close + 2);
+        } else {
+            auto colon = v.find(':');
+            if (colon == std::string::npos || colon == 0 || v.find(':', colon + 1) != std::string::npos) throw bad();
+            host = v.substr(0, colon);
+            port = v.substr(colon + 1);
+        }
+        for (char ch : host)
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':')) throw bad();
+        const int p = to_int(key, port, 0, 65535, origin);
         c.listen_host = host;
-        c.listen_port = static_cast<std::uint16_t>(to_int(key, v.substr(colon + 1), 0, 65535, origin));
+        c.listen_port = static_cast<std::uint16_t>(p);
     } else if (key == "regency_dir") c.regency_dir = v;
     else if (key == "area_data_dir") c.area_data_dir = v;
     else if (key == "web_dir") c.web_dir = v;

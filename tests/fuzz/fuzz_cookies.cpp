@@ -86,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (auto v = http::find_cookie(header, name)) {
         FUZZ_CHECK(header.size() <= 16384);
-        FUZZ_CHECK(v->data() >= header.data() && v->data() + v->size() <= header.data() + header.size());
+        if (!v->empty())  // an empty result may be a default-constructed view
+            FUZZ_CHECK(v->data() >= header.data() && v->data() + v->size() <= header.data() + header.size());
         for (unsigned char c : *v) FUZZ_CHECK(cookie_octet(c));
         check_codecs(*v);
     }

@@ -1,8 +1,8 @@
 // Fuzz target: Router::match and Router::options_for on arbitrary methods and paths.
 // Input: first byte picks the method, the rest is the path.
-// Invariants: no crash; a match has no `allowed` list and agrees with options_for; captured
-// parameters are valid UTF-8 and non-empty; a 405 list never holds the requested method and
-// has no duplicates.
+// Invariants: no crash; a match agrees with options_for (and has
+// an empty `allowed` list); captured parameters are valid UTF-8 and non-empty; a 405 list never
+// holds the requested method and has no duplicates.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -86,7 +86,8 @@ Result<std::int64_t> AuthService::sign_up(const SignUpInput& in, const std::stri
     if (!util::valid_utf8(in.email) || !util::valid_utf8(in.display_name) || !util::valid_utf8(in.password))
         return make_error(ErrorCode::bad_request, "err_utf8");
     if (!util::plausible_email(email)) err.fields.push_back({"email", "err_email_invalid"});
-    if (name.empty() || util::utf8_length(name) > 100 || util::has_control_chars(name))
+    if (name.empty() || util::utf8_length(name) > 100 || util::has_control_chars(name) ||
+        name.find_first_of("\n\r\t") != std::string::npos)
         err.fields.push_back({"display_name", "err_name_invalid"});
     if (auto pw = check_password_rules(in.password); !pw) err.fields.push_back({"password", pw.error().message_key});
     if (in.role != "warga" && in.role != "pelaku_usaha") err.fields.push_back({"role", "err_role_invalid"});

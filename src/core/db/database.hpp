@@ -76,6 +76,8 @@ public:
     virtual std::int64_t get_int(int col) const = 0;
     virtual double get_double(int col) const = 0;
     virtual std::string get_text(int col) const = 0;
+    // Ends the statement's current run (releases its read snapshot); bindings are kept.
+    virtual void finish() = 0;
 };
 
 class Connection {
@@ -98,6 +100,9 @@ class Query {
 public:
     Query(Connection& c, std::string_view sql, std::initializer_list<Value> params = {});
     Query(Connection& c, std::string_view sql, const std::vector<Value>& params);
+    ~Query() { st_.finish(); }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
     bool next() { return st_.step(); }
     bool null(int col) const { return st_.is_null(col); }
     std::int64_t integer(int col) const { return st_.get_int(col); }

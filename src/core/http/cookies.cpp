@@ -1,5 +1,7 @@
 #include "core/http/cookies.hpp"
 
+#include <stdexcept>
+
 #include "core/util/strings.hpp"
 
 namespace gapura::core::http {
@@ -29,6 +31,11 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 }
 
 std::string format_set_cookie(std::string_view name, std::string_view value, const CookieOptions& o) {
+    // Names, values and paths we write never carry separators or control characters: a caller
+    // passing one is a bug, not user input to be echoed into a header.
+    if (name.empty() || !cookie_octets(name) || name.find('=') != std::string_view::npos || !cookie_octets(value) ||
+        !cookie_octets(o.path) || !cookie_octets(o.same_site))
+        throw std::invalid_argument("unsafe cookie name, value or attribute");
     std::string s;
     s.append(name).append("=").append(value).append("; Path=").append(o.path);
     if (o.max_age >= 0) s.append("; Max-Age=").append(std::to_string(o.max_age));

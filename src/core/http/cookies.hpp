@@ -19,6 +19,7 @@ struct CookieOptions {
     std::string path = "/";
 };
 
+// Throws std::invalid_argument when name, value, path or SameSite hold separators or controls.
 std::string format_set_cookie(std::string_view name, std::string_view value, const CookieOptions& opts);
 
 }  // namespace gapura::core::http

@@ -23,26 +23,35 @@ std::optional<std::string> multipart_boundary(std::string_view ct) {
 }
 
 namespace {
-// Reads a parameter like name="x" from a Content-Disposition value.
+// Reads a parameter like name="x" from a Content-Disposition value, splitting on ';' only
+// outside quotes, so a quoted value can never smuggle in another parameter.
 std::optional<std::string> disposition_param(std::string_view header, std::string_view key) {
-    std::size_t pos = 0;
-    while (true) {
-        pos = header.find(key, pos);
-        if (pos == std::string_view::npos) return std::nullopt;
-        bool boundary_ok = pos == 0 || header[pos - 1] == ' ' || header[pos - 1] == ';';
-        std::size_t after = pos + key.size();
-        if (boundary_ok && after < header.size() && header[after] == '=') {
-            std::string_view v = header.substr(after + 1);
-            if (!v.empty() && v[0] == '"') {
-                auto end = v.find('"', 1);
-                if (end == std::string_view::npos) return std::nullopt;
-                return std::string(v.substr(1, end - 1));
+    std::size_t i = header.find(';');
+    while (i != std::string_view::npos && i < header.size()) {
+        ++i;
+        while (i < header.size() && (header[i] == ' ' || header[i] == '\t')) ++i;
+        std::size_t eq = header.find('=', i);
+        if (eq == std::string_view::npos) return std::nullopt;
+        std::string_view name = util::trim(header.substr(i, eq - i));
+        std::size_t j = eq + 1;
+        std::string value;
+        if (j < header.size() && header[j] == '"') {
+            ++j;
+            while (j < header.size() && header[j] != '"') {
+                if (header[j] == '\\' && j + 1 < header.size()) ++j;
+                value += header[j++];
             }
-            auto end = v.find(';');
-            return std::string(util::trim(v.substr(0, end)));
+            if (j >= header.size()) return std::nullopt;  // unterminated quote
+            ++j;
+        } else {
+            std::size_t end = header.find(';', j);
+            value = std::string(util::trim(header.substr(j, end == std::string_view::npos ? end : end - j)));
+            j = end == std::string_view::npos ? header.size() : end;
         }
-        pos = after;
+        if (util::iequals(name, key)) return value;
+        i = header.find(';', j);
     }
+    return std::nullopt;
 }
 }  // namespace
 

@@ -13,8 +13,8 @@ void Router::add(Method method, std::string pattern, Handler handler, RouteOptio
         if (r.method == method && r.pattern == pattern) throw std::invalid_argument("duplicate route " + pattern);
     }
     const std::size_t index = routes_.size();
-    routes_.push_back(Route{method, pattern, std::move(handler), options});
     if (pattern.find('{') == std::string::npos) {
+        routes_.push_back(Route{method, pattern, std::move(handler), options});
         exact_[pattern].push_back(index);
         return;
     }
@@ -43,6 +43,8 @@ void Router::add(Method method, std::string pattern, Handler handler, RouteOptio
         }
         c.segments.push_back(std::move(s));
     }
+    // Stored only once the pattern compiled: a bad pattern leaves the router unchanged.
+    routes_.push_back(Route{method, pattern, std::move(handler), options});
     patterns_.push_back(std::move(c));
 }
 
@@ -89,6 +91,7 @@ RouteMatch Router::match(Method method, std::string_view path) const {
         for (auto idx : it->second) {
             if (routes_[idx].method == lookup) {
                 m.route = &routes_[idx];
+                m.allowed.clear();
                 return m;
             }
             m.allowed.push_back(routes_[idx].method);

@@ -23,7 +23,9 @@ namespace {
     throw RegencyError(where + ": " + problem);
 }
 
-std::string at_line(const std::string& origin, std::size_t line) { return origin + ":" + std::to_string(line); }
+std::string at_line(const std::string& origin, std::size_t line) {
+    return origin + ":" + std::to_string(line);
+}
 
 std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -46,7 +48,8 @@ std::string read_file(const std::string& path) {
 }
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // "NN.NN..." with the given number of digits per dot-separated segment.
@@ -89,7 +92,7 @@ std::string slugify(std::string_view name) {
 // RFC 4180 reader over a text buffer, one record at a time, reusing the caller's strings so that
 // scanning the ~84k rows of villages.csv allocates almost nothing.
 class CsvReader {
-public:
+  public:
     // `first_line` is the line number of the text's first line; a BOM is skipped when it is 1.
     CsvReader(std::string_view text, const std::string& origin, std::size_t first_line = 1)
         : s_(text), origin_(origin), line_(first_line) {
@@ -140,14 +143,16 @@ public:
         return true;
     }
 
-    // Skips the next record if it does not start with `prefix` (unquoted) and holds no quote; returns
-    // true if it skipped one. Used to pass over other regencies' rows without copying their fields.
+    // Skips the next record if it does not start with `prefix` (unquoted) and holds no quote;
+    // returns true if it skipped one. Used to pass over other regencies' rows without copying their
+    // fields.
     bool skip_unless(std::string_view prefix) {
         if (pos_ >= s_.size() || s_.compare(pos_, prefix.size(), prefix) == 0) return false;
         const std::size_t nl = s_.find('\n', pos_);
         const std::size_t end = nl == std::string_view::npos ? s_.size() : nl;
         if (s_.substr(pos_, end - pos_).find('"') != std::string_view::npos) return false;
-        if (nl != std::string_view::npos && nl == pos_) return false;  // an empty line: next() skips it
+        if (nl != std::string_view::npos && nl == pos_)
+            return false;  // an empty line: next() skips it
         pos_ = nl == std::string_view::npos ? s_.size() : nl + 1;
         ++line_;
         return true;
@@ -156,15 +161,18 @@ public:
     std::size_t record_line() const { return record_line_; }
     std::size_t line() const { return line_; }
 
-private:
-    bool crlf_at(std::size_t p) const { return s_[p] == '\r' && p + 1 < s_.size() && s_[p + 1] == '\n'; }
+  private:
+    bool crlf_at(std::size_t p) const {
+        return s_[p] == '\r' && p + 1 < s_.size() && s_[p + 1] == '\n';
+    }
 
     void read_quoted(std::string& f) {
         const std::size_t start_line = line_;
         ++pos_;
         for (;;) {
             const std::size_t q = s_.find('"', pos_);
-            if (q == std::string_view::npos) fail(at_line(origin_, start_line), "unterminated quoted field");
+            if (q == std::string_view::npos)
+                fail(at_line(origin_, start_line), "unterminated quoted field");
             const std::string_view chunk = s_.substr(pos_, q - pos_);
             line_ += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
             f.append(chunk);
@@ -219,7 +227,8 @@ void for_each_row(const std::string& path, std::initializer_list<std::string_vie
             }
             for (std::string_view name : names) {
                 const auto it = std::find(fields.begin(), fields.end(), name);
-                if (it == fields.end()) fail(at_line(path, reader.record_line()), "missing column " + in_quotes(name));
+                if (it == fields.end())
+                    fail(at_line(path, reader.record_line()), "missing column " + in_quotes(name));
                 index.push_back(static_cast<std::size_t>(it - fields.begin()));
             }
             width = fields.size();
@@ -298,7 +307,8 @@ struct JsonFile {
         if (!v->is_object()) fail(path, in_quotes(name) + " must be an object");
         return &v->get_object();
     }
-    std::string string(const json::object& o, std::string_view key, const std::string& name, bool required) const {
+    std::string string(const json::object& o, std::string_view key, const std::string& name,
+                       bool required) const {
         const json::value* v = find(o, key);
         if (!v) {
             if (required) fail(path, "missing " + in_quotes(name));
@@ -317,8 +327,8 @@ struct JsonFile {
         if (!std::isfinite(d)) fail(path, in_quotes(name) + " must be a finite number");
         return d;
     }
-    std::optional<std::int64_t> integer(const json::object& o, std::string_view key, const std::string& name,
-                                        bool required) const {
+    std::optional<std::int64_t> integer(const json::object& o, std::string_view key,
+                                        const std::string& name, bool required) const {
         const json::value* v = find(o, key);
         if (!v) {
             if (required) fail(path, "missing " + in_quotes(name));
@@ -342,7 +352,8 @@ json::object parse_json_file(const std::string& path) {
     if (!ec) parser.finish(ec);
     if (ec) {
         const auto upto = std::min(consumed, text.size());
-        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
+        const auto line =
+            1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n');
         fail(at_line(path, static_cast<std::size_t>(line)), "invalid JSON: " + ec.message());
     }
     json::value v = parser.release();
@@ -368,14 +379,17 @@ std::string fmt_number(double d) {
     return std::string(buf, res.ptr);
 }
 
-std::string fmt_point(double lat, double lng) { return "(" + fmt_number(lat) + ", " + fmt_number(lng) + ")"; }
+std::string fmt_point(double lat, double lng) {
+    return "(" + fmt_number(lat) + ", " + fmt_number(lng) + ")";
+}
 
 void load_regency_json(Regency& r, const std::string& path) {
     const JsonFile f{path};
     const json::object root = parse_json_file(path);
 
     r.code = f.string(root, "code", "code", true);
-    if (!code_shape(r.code, {2, 2})) fail(path, "'code' must look like NN.NN (Kemendagri), got " + in_quotes(r.code));
+    if (!code_shape(r.code, {2, 2}))
+        fail(path, "'code' must look like NN.NN (Kemendagri), got " + in_quotes(r.code));
     r.bps_code = f.string(root, "bps_code", "bps_code", false);
     if (!r.bps_code.empty() && !code_shape(r.bps_code, {4}))
         fail(path, "'bps_code' must be 4 digits, got " + in_quotes(r.bps_code));
@@ -386,12 +400,15 @@ void load_regency_json(Regency& r, const std::string& path) {
     r.timezone = f.string(root, "timezone", "timezone", true);
     const auto offset = indonesian_offset(r.timezone);
     if (!offset)
-        fail(path, "'timezone' must be Asia/Jakarta, Asia/Pontianak, Asia/Makassar or Asia/Jayapura, got " +
-                       in_quotes(r.timezone));
-    r.utc_offset_minutes = static_cast<int>(f.integer(root, "utc_offset_minutes", "utc_offset_minutes", false).value_or(*offset));
+        fail(path,
+             "'timezone' must be Asia/Jakarta, Asia/Pontianak, Asia/Makassar or Asia/Jayapura, "
+             "got " +
+                 in_quotes(r.timezone));
+    r.utc_offset_minutes = static_cast<int>(
+        f.integer(root, "utc_offset_minutes", "utc_offset_minutes", false).value_or(*offset));
     if (r.utc_offset_minutes != *offset)
-        fail(path, "'utc_offset_minutes' " + std::to_string(r.utc_offset_minutes) + " does not match " + r.timezone +
-                       " (" + std::to_string(*offset) + ")");
+        fail(path, "'utc_offset_minutes' " + std::to_string(r.utc_offset_minutes) +
+                       " does not match " + r.timezone + " (" + std::to_string(*offset) + ")");
 
     const json::object& map = *f.object(root, "map", "map", true);
     r.center = f.point(*f.object(map, "center", "map.center", true), "map.center");
@@ -399,13 +416,17 @@ void load_regency_json(Regency& r, const std::string& path) {
     if (zoom < 0 || zoom > 22) fail(path, "'map.zoom' must be between 0 and 22");
     r.zoom = static_cast<int>(zoom);
     const json::object& b = *f.object(map, "bounds", "map.bounds", true);
-    r.bounds = Bounds{f.number(b, "south", "map.bounds.south"), f.number(b, "west", "map.bounds.west"),
-                      f.number(b, "north", "map.bounds.north"), f.number(b, "east", "map.bounds.east")};
-    if (!valid_point({r.bounds.south, r.bounds.west}) || !valid_point({r.bounds.north, r.bounds.east}) ||
-        r.bounds.south >= r.bounds.north || r.bounds.west >= r.bounds.east)
-        fail(path, "'map.bounds' must have south < north and west < east, within -90..90 and -180..180");
+    r.bounds =
+        Bounds{f.number(b, "south", "map.bounds.south"), f.number(b, "west", "map.bounds.west"),
+               f.number(b, "north", "map.bounds.north"), f.number(b, "east", "map.bounds.east")};
+    if (!valid_point({r.bounds.south, r.bounds.west}) ||
+        !valid_point({r.bounds.north, r.bounds.east}) || r.bounds.south >= r.bounds.north ||
+        r.bounds.west >= r.bounds.east)
+        fail(path,
+             "'map.bounds' must have south < north and west < east, within -90..90 and -180..180");
     if (!r.bounds.contains(r.center.lat, r.center.lng))
-        fail(path, "'map.center' " + fmt_point(r.center.lat, r.center.lng) + " is outside 'map.bounds'");
+        fail(path,
+             "'map.center' " + fmt_point(r.center.lat, r.center.lng) + " is outside 'map.bounds'");
     if (const json::object* tc = f.object(map, "town_center", "map.town_center", false)) {
         r.town_center = f.point(*tc, "map.town_center");
         const auto tz = f.integer(*tc, "zoom", "map.town_center.zoom", false).value_or(14);
@@ -433,69 +454,82 @@ void load_regency_json(Regency& r, const std::string& path) {
 
 // ---- kecamatan.csv, opd.csv, idn-area-data ----
 
-void load_kecamatan(Regency& r, const std::string& path, std::unordered_map<std::string, std::size_t>& lines) {
-    for_each_row(path, {"kemendagri_code", "bps_code", "name", "lat", "lng", "population", "population_year"},
-                 [&](const std::vector<std::string_view>& f, std::size_t line) {
-                     const std::string where = at_line(path, line);
-                     Kecamatan k;
-                     k.code = std::string(f[0]);
-                     if (!code_shape(k.code, {2, 2, 2}) || !k.code.starts_with(r.code + "."))
-                         fail(where, "kecamatan code " + in_quotes(k.code) + " must look like " + r.code +
-                                         ".NN (the regency code in regency.json is " + r.code + ")");
-                     if (lines.count(k.code))
-                         fail(where, "duplicate kecamatan code " + in_quotes(k.code) + " (first on line " +
-                                         std::to_string(lines[k.code]) + ")");
-                     k.bps_code = std::string(f[1]);
-                     if (!k.bps_code.empty() &&
-                         (!code_shape(k.bps_code, {7}) || (!r.bps_code.empty() && !k.bps_code.starts_with(r.bps_code))))
-                         fail(where, "bps_code " + in_quotes(k.bps_code) + " must be empty or 7 digits starting with " +
-                                         (r.bps_code.empty() ? std::string("the regency's BPS code") : r.bps_code));
-                     k.name = std::string(util::trim(f[2]));
-                     if (k.name.empty()) fail(where, "empty kecamatan name");
-                     const auto lat = util::parse_double(f[3]), lng = util::parse_double(f[4]);
-                     if (!lat || !lng || !std::isfinite(*lat) || !std::isfinite(*lng))
-                         fail(where, "lat/lng of " + k.name + " must be decimal numbers, got " + in_quotes(f[3]) + ", " +
-                                         in_quotes(f[4]));
-                     k.lat = *lat;
-                     k.lng = *lng;
-                     if (!r.bounds.contains(k.lat, k.lng))
-                         fail(where, "the centre " + fmt_point(k.lat, k.lng) + " of " + k.name +
-                                         " is outside the map bounds in regency.json");
-                     const auto pop = util::parse_int(f[5]);
-                     if (!pop || *pop < 0)
-                         fail(where, "population of " + k.name + " must be a whole number >= 0, got " + in_quotes(f[5]));
-                     k.population = *pop;
-                     const auto year = util::parse_int(f[6]);
-                     if (!year || *year < 1900 || *year > 2200)
-                         fail(where, "population_year of " + k.name + " must be a year, got " + in_quotes(f[6]));
-                     k.population_year = static_cast<int>(*year);
-                     lines[k.code] = line;
-                     r.kecamatan.push_back(std::move(k));
-                 });
+void load_kecamatan(Regency& r, const std::string& path,
+                    std::unordered_map<std::string, std::size_t>& lines) {
+    for_each_row(
+        path,
+        {"kemendagri_code", "bps_code", "name", "lat", "lng", "population", "population_year"},
+        [&](const std::vector<std::string_view>& f, std::size_t line) {
+            const std::string where = at_line(path, line);
+            Kecamatan k;
+            k.code = std::string(f[0]);
+            if (!code_shape(k.code, {2, 2, 2}) || !k.code.starts_with(r.code + "."))
+                fail(where, "kecamatan code " + in_quotes(k.code) + " must look like " + r.code +
+                                ".NN (the regency code in regency.json is " + r.code + ")");
+            if (lines.count(k.code))
+                fail(where, "duplicate kecamatan code " + in_quotes(k.code) + " (first on line " +
+                                std::to_string(lines[k.code]) + ")");
+            k.bps_code = std::string(f[1]);
+            if (!k.bps_code.empty() &&
+                (!code_shape(k.bps_code, {7}) ||
+                 (!r.bps_code.empty() && !k.bps_code.starts_with(r.bps_code))))
+                fail(where,
+                     "bps_code " + in_quotes(k.bps_code) +
+                         " must be empty or 7 digits starting with " +
+                         (r.bps_code.empty() ? std::string("the regency's BPS code") : r.bps_code));
+            k.name = std::string(util::trim(f[2]));
+            if (k.name.empty()) fail(where, "empty kecamatan name");
+            const auto lat = util::parse_double(f[3]), lng = util::parse_double(f[4]);
+            if (!lat || !lng || !std::isfinite(*lat) || !std::isfinite(*lng))
+                fail(where, "lat/lng of " + k.name + " must be decimal numbers, got " +
+                                in_quotes(f[3]) + ", " + in_quotes(f[4]));
+            k.lat = *lat;
+            k.lng = *lng;
+            if (!r.bounds.contains(k.lat, k.lng))
+                fail(where, "the centre " + fmt_point(k.lat, k.lng) + " of " + k.name +
+                                " is outside the map bounds in regency.json");
+            const auto pop = util::parse_int(f[5]);
+            if (!pop || *pop < 0)
+                fail(where, "population of " + k.name + " must be a whole number >= 0, got " +
+                                in_quotes(f[5]));
+            k.population = *pop;
+            const auto year = util::parse_int(f[6]);
+            if (!year || *year < 1900 || *year > 2200)
+                fail(where,
+                     "population_year of " + k.name + " must be a year, got " + in_quotes(f[6]));
+            k.population_year = static_cast<int>(*year);
+            lines[k.code] = line;
+            r.kecamatan.push_back(std::move(k));
+        });
     if (r.kecamatan.empty()) fail(path, "no kecamatan listed");
-    std::sort(r.kecamatan.begin(), r.kecamatan.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
+    std::sort(r.kecamatan.begin(), r.kecamatan.end(),
+              [](const auto& a, const auto& b) { return a.code < b.code; });
 }
 
 // Checks kecamatan.csv against districts.csv: the same codes, names equal but for case.
 void check_districts(const Regency& r, const std::string& kec_path, const std::string& path,
                      const std::unordered_map<std::string, std::size_t>& kec_lines) {
     std::map<std::string, std::string> districts;  // code -> name
-    for_each_row(path, {"code", "regency_code", "name"},
-                 [&](const std::vector<std::string_view>& f, std::size_t line) {
-                     if (f[1] != r.code) fail(at_line(path, line), "district " + std::string(f[0]) +
-                                                                      " has regency_code " + std::string(f[1]));
-                     districts.emplace(std::string(f[0]), std::string(f[2]));
-                 },
-                 r.code + ".");
-    if (districts.empty()) fail(path, "no kecamatan of regency " + r.code + " (is the code in regency.json right?)");
+    for_each_row(
+        path, {"code", "regency_code", "name"},
+        [&](const std::vector<std::string_view>& f, std::size_t line) {
+            if (f[1] != r.code)
+                fail(at_line(path, line),
+                     "district " + std::string(f[0]) + " has regency_code " + std::string(f[1]));
+            districts.emplace(std::string(f[0]), std::string(f[2]));
+        },
+        r.code + ".");
+    if (districts.empty())
+        fail(path, "no kecamatan of regency " + r.code + " (is the code in regency.json right?)");
     for (const auto& k : r.kecamatan) {
         const std::string where = at_line(kec_path, kec_lines.at(k.code));
         const auto it = districts.find(k.code);
         if (it == districts.end())
-            fail(where, "kecamatan " + k.code + " (" + k.name + ") is not in " + path + " for regency " + r.code);
+            fail(where, "kecamatan " + k.code + " (" + k.name + ") is not in " + path +
+                            " for regency " + r.code);
         if (!util::iequals(it->second, k.name))
-            fail(where, "kecamatan " + k.code + " is named " + in_quotes(k.name) + " but " + in_quotes(it->second) +
-                            " in " + path);
+            fail(where, "kecamatan " + k.code + " is named " + in_quotes(k.name) + " but " +
+                            in_quotes(it->second) + " in " + path);
     }
     for (const auto& [code, name] : districts) {
         if (!r.find_kecamatan(code))
@@ -508,30 +542,35 @@ void load_villages(Regency& r, const std::string& kec_path, const std::string& p
     std::unordered_map<std::string, int> per_kecamatan;
     for (const auto& k : r.kecamatan) per_kecamatan.emplace(k.code, 0);
     r.villages.reserve(512);
-    for_each_row(path, {"code", "district_code", "name"},
-                 [&](const std::vector<std::string_view>& f, std::size_t line) {
-                     const std::string_view code = f[0], district = f[1];
-                     const std::string where = at_line(path, line);
-                     const auto it = per_kecamatan.find(std::string(district));
-                     if (it == per_kecamatan.end())
-                         fail(where, "village " + std::string(code) + " names kecamatan " + std::string(district) +
-                                         ", which is not in " + kec_path);
-                     if (!code_shape(code, {2, 2, 2, 4}) || code.substr(0, district.size()) != district ||
-                         (code[district.size() + 1] != '1' && code[district.size() + 1] != '2'))
-                         fail(where, "village code " + in_quotes(code) + " must look like " + std::string(district) +
-                                         ".1NNN (kelurahan) or .2NNN (desa)");
-                     if (util::trim(f[2]).empty()) fail(where, "village " + std::string(code) + " has no name");
-                     ++it->second;
-                     r.villages.push_back(Village{std::string(code), std::string(district), std::string(f[2]),
-                                                  code[district.size() + 1] == '1'});
-                 },
-                 prefix);
-    std::sort(r.villages.begin(), r.villages.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
+    for_each_row(
+        path, {"code", "district_code", "name"},
+        [&](const std::vector<std::string_view>& f, std::size_t line) {
+            const std::string_view code = f[0], district = f[1];
+            const std::string where = at_line(path, line);
+            const auto it = per_kecamatan.find(std::string(district));
+            if (it == per_kecamatan.end())
+                fail(where, "village " + std::string(code) + " names kecamatan " +
+                                std::string(district) + ", which is not in " + kec_path);
+            if (!code_shape(code, {2, 2, 2, 4}) || code.substr(0, district.size()) != district ||
+                (code[district.size() + 1] != '1' && code[district.size() + 1] != '2'))
+                fail(where, "village code " + in_quotes(code) + " must look like " +
+                                std::string(district) + ".1NNN (kelurahan) or .2NNN (desa)");
+            if (util::trim(f[2]).empty())
+                fail(where, "village " + std::string(code) + " has no name");
+            ++it->second;
+            r.villages.push_back(Village{std::string(code), std::string(district),
+                                         std::string(f[2]), code[district.size() + 1] == '1'});
+        },
+        prefix);
+    std::sort(r.villages.begin(), r.villages.end(),
+              [](const auto& a, const auto& b) { return a.code < b.code; });
     for (std::size_t i = 1; i < r.villages.size(); ++i)
-        if (r.villages[i].code == r.villages[i - 1].code) fail(path, "duplicate village code " + r.villages[i].code);
+        if (r.villages[i].code == r.villages[i - 1].code)
+            fail(path, "duplicate village code " + r.villages[i].code);
     for (const auto& k : r.kecamatan)
         if (per_kecamatan[k.code] == 0)
-            fail(kec_path, "kecamatan " + k.code + " (" + k.name + ") has no desa/kelurahan in " + path);
+            fail(kec_path,
+                 "kecamatan " + k.code + " (" + k.name + ") has no desa/kelurahan in " + path);
 }
 
 void load_opds(Regency& r, const std::string& opd_path, const std::string& kec_path,
@@ -539,28 +578,34 @@ void load_opds(Regency& r, const std::string& opd_path, const std::string& kec_p
     static const std::unordered_set<std::string_view> kinds{"sekretariat", "inspektorat", "dinas",
                                                             "badan",       "satuan",      "rsud"};
     std::unordered_map<std::string, std::string> seen;  // slug -> where it was defined
-    for_each_row(opd_path, {"slug", "abbreviation", "name", "kind"},
-                 [&](const std::vector<std::string_view>& f, std::size_t line) {
-                     const std::string where = at_line(opd_path, line);
-                     OpdDef o{std::string(f[0]), std::string(util::trim(f[1])), std::string(util::trim(f[2])),
-                              std::string(f[3]), r.code};
-                     if (!valid_slug(o.slug)) fail(where, "slug " + in_quotes(o.slug) + " must match [a-z0-9-]+");
-                     if (auto [it, fresh] = seen.emplace(o.slug, where); !fresh)
-                         fail(where, "duplicate slug " + in_quotes(o.slug) + " (first at " + it->second + ")");
-                     if (o.abbreviation.empty() || o.name.empty())
-                         fail(where, "OPD " + o.slug + " needs an abbreviation and a name");
-                     if (!kinds.count(o.kind))
-                         fail(where, "kind " + in_quotes(o.kind) +
-                                         " must be one of sekretariat, inspektorat, dinas, badan, satuan, rsud");
-                     r.opds.push_back(std::move(o));
-                 });
+    for_each_row(
+        opd_path, {"slug", "abbreviation", "name", "kind"},
+        [&](const std::vector<std::string_view>& f, std::size_t line) {
+            const std::string where = at_line(opd_path, line);
+            OpdDef o{std::string(f[0]), std::string(util::trim(f[1])),
+                     std::string(util::trim(f[2])), std::string(f[3]), r.code};
+            if (!valid_slug(o.slug))
+                fail(where, "slug " + in_quotes(o.slug) + " must match [a-z0-9-]+");
+            if (auto [it, fresh] = seen.emplace(o.slug, where); !fresh)
+                fail(where,
+                     "duplicate slug " + in_quotes(o.slug) + " (first at " + it->second + ")");
+            if (o.abbreviation.empty() || o.name.empty())
+                fail(where, "OPD " + o.slug + " needs an abbreviation and a name");
+            if (!kinds.count(o.kind))
+                fail(where,
+                     "kind " + in_quotes(o.kind) +
+                         " must be one of sekretariat, inspektorat, dinas, badan, satuan, rsud");
+            r.opds.push_back(std::move(o));
+        });
     for (const auto& k : r.kecamatan) {
         const std::string where = at_line(kec_path, kec_lines.at(k.code));
-        OpdDef o{"kec-" + slugify(k.name), "Kec. " + k.name, "Kecamatan " + k.name, "kecamatan", k.code};
-        if (o.slug == "kec-") fail(where, "cannot make an OPD slug from the name " + in_quotes(k.name));
+        OpdDef o{"kec-" + slugify(k.name), "Kec. " + k.name, "Kecamatan " + k.name, "kecamatan",
+                 k.code};
+        if (o.slug == "kec-")
+            fail(where, "cannot make an OPD slug from the name " + in_quotes(k.name));
         if (auto [it, fresh] = seen.emplace(o.slug, where); !fresh)
-            fail(where, "the OPD slug " + in_quotes(o.slug) + " of Kecamatan " + k.name + " is already used at " +
-                            it->second);
+            fail(where, "the OPD slug " + in_quotes(o.slug) + " of Kecamatan " + k.name +
+                            " is already used at " + it->second);
         r.opds.push_back(std::move(o));
     }
 }
@@ -572,14 +617,16 @@ bool Bounds::contains(double lat, double lng) const {
 }
 
 const Kecamatan* Regency::find_kecamatan(std::string_view code) const {
-    const auto it = std::lower_bound(kecamatan.begin(), kecamatan.end(), code,
-                                     [](const Kecamatan& k, std::string_view c) { return k.code < c; });
+    const auto it =
+        std::lower_bound(kecamatan.begin(), kecamatan.end(), code,
+                         [](const Kecamatan& k, std::string_view c) { return k.code < c; });
     return it != kecamatan.end() && it->code == code ? &*it : nullptr;
 }
 
 const Village* Regency::find_village(std::string_view code) const {
-    const auto it = std::lower_bound(villages.begin(), villages.end(), code,
-                                     [](const Village& v, std::string_view c) { return v.code < c; });
+    const auto it =
+        std::lower_bound(villages.begin(), villages.end(), code,
+                         [](const Village& v, std::string_view c) { return v.code < c; });
     return it != villages.end() && it->code == code ? &*it : nullptr;
 }
 
@@ -589,9 +636,9 @@ std::vector<std::vector<std::string>> parse_csv(std::string_view text, const std
     std::vector<std::string> fields;
     while (reader.next(fields)) {
         if (!rows.empty() && fields.size() != rows.front().size())
-            fail(at_line(origin, reader.record_line()), "expected " + std::to_string(rows.front().size()) +
-                                                            " fields as in the header, found " +
-                                                            std::to_string(fields.size()));
+            fail(at_line(origin, reader.record_line()),
+                 "expected " + std::to_string(rows.front().size()) +
+                     " fields as in the header, found " + std::to_string(fields.size()));
         rows.push_back(fields);
     }
     return rows;
@@ -609,12 +656,15 @@ Regency load_regency(const std::string& dir, const std::string& area_dir) {
     load_villages(r, kec_path, join_path(area_dir, "villages.csv"));
     load_opds(r, opd_path, kec_path, kec_lines);
     const auto has_opd = [&](const std::string& slug) {
-        return std::any_of(r.opds.begin(), r.opds.end(), [&](const OpdDef& o) { return o.slug == slug; });
+        return std::any_of(r.opds.begin(), r.opds.end(),
+                           [&](const OpdDef& o) { return o.slug == slug; });
     };
     if (!has_opd(r.walidata_opd))
-        fail(json_path, "walidata_opd " + in_quotes(r.walidata_opd) + " is not an OPD slug in " + opd_path);
+        fail(json_path,
+             "walidata_opd " + in_quotes(r.walidata_opd) + " is not an OPD slug in " + opd_path);
     if (!has_opd(r.planning_opd))
-        fail(json_path, "planning_opd " + in_quotes(r.planning_opd) + " is not an OPD slug in " + opd_path);
+        fail(json_path,
+             "planning_opd " + in_quotes(r.planning_opd) + " is not an OPD slug in " + opd_path);
     return r;
 }
 
@@ -646,16 +696,19 @@ std::vector<RegionRow> desired_regions(const Regency& r) {
     std::vector<RegionRow> rows;
     rows.reserve(1 + r.kecamatan.size() + r.villages.size());
     const bool known_pop = r.population_year != 0;
-    rows.push_back(RegionRow{r.code, std::nullopt, "kabupaten", r.name.starts_with("Kota ") ? "kota" : "kabupaten",
-                             r.name, non_empty(r.bps_code), r.center.lat, r.center.lng,
-                             known_pop ? std::optional<std::int64_t>(r.population_total) : std::nullopt,
-                             known_pop ? std::optional<std::int64_t>(r.population_year) : std::nullopt});
+    rows.push_back(RegionRow{
+        r.code, std::nullopt, "kabupaten", r.name.starts_with("Kota ") ? "kota" : "kabupaten",
+        r.name, non_empty(r.bps_code), r.center.lat, r.center.lng,
+        known_pop ? std::optional<std::int64_t>(r.population_total) : std::nullopt,
+        known_pop ? std::optional<std::int64_t>(r.population_year) : std::nullopt});
     for (const auto& k : r.kecamatan)
-        rows.push_back(RegionRow{k.code, r.code, "kecamatan", "kecamatan", k.name, non_empty(k.bps_code), k.lat, k.lng,
-                                 k.population, k.population_year});
+        rows.push_back(RegionRow{k.code, r.code, "kecamatan", "kecamatan", k.name,
+                                 non_empty(k.bps_code), k.lat, k.lng, k.population,
+                                 k.population_year});
     for (const auto& v : r.villages)
-        rows.push_back(RegionRow{v.code, v.district_code, "desa", v.kelurahan ? "kelurahan" : "desa", v.name,
-                                 std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
+        rows.push_back(RegionRow{v.code, v.district_code, "desa",
+                                 v.kelurahan ? "kelurahan" : "desa", v.name, std::nullopt,
+                                 std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     return rows;
 }
 
@@ -663,11 +716,13 @@ constexpr const char* kSelectRegions =
     "SELECT code, parent_code, level, kind, name, bps_code, lat, lng, population, population_year"
     " FROM regions WHERE code = ? OR code LIKE ?";
 constexpr const char* kUpsertRegion =
-    "INSERT INTO regions (code, parent_code, level, kind, name, bps_code, lat, lng, population, population_year)"
+    "INSERT INTO regions (code, parent_code, level, kind, name, bps_code, lat, lng, population, "
+    "population_year)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, level = excluded.level,"
     " kind = excluded.kind, name = excluded.name, bps_code = excluded.bps_code, lat = excluded.lat,"
-    " lng = excluded.lng, population = excluded.population, population_year = excluded.population_year";
+    " lng = excluded.lng, population = excluded.population, population_year = "
+    "excluded.population_year";
 constexpr const char* kSelectOpds = "SELECT slug, abbreviation, name, kind, region_code FROM opds";
 constexpr const char* kUpsertOpd =
     "INSERT INTO opds (slug, abbreviation, name, kind, region_code) VALUES (?, ?, ?, ?, ?)"
@@ -676,8 +731,8 @@ constexpr const char* kUpsertOpd =
 
 }  // namespace
 
-LoadCounts load_reference_data(db::Database& database, audit::AuditLog& audit, const Regency& regency,
-                               std::int64_t now) {
+LoadCounts load_reference_data(db::Database& database, audit::AuditLog& audit,
+                               const Regency& regency, std::int64_t now) {
     const std::vector<RegionRow> regions = desired_regions(regency);
     return database.write([&](db::Connection& c) {
         LoadCounts counts;
@@ -704,21 +759,23 @@ LoadCounts load_reference_data(db::Database& database, audit::AuditLog& audit, c
             const auto it = existing.find(row.code);
             if (it != existing.end() && it->second == row) continue;
             db::exec(c, kUpsertRegion,
-                     {row.code, row.parent_code, row.level, row.kind, row.name, row.bps_code, row.lat, row.lng,
-                      row.population, row.population_year});
+                     {row.code, row.parent_code, row.level, row.kind, row.name, row.bps_code,
+                      row.lat, row.lng, row.population, row.population_year});
             ++(it == existing.end() ? counts.regions_inserted : counts.regions_updated);
         }
 
         std::unordered_map<std::string, OpdRow> opds;
         {
             db::Query q(c, kSelectOpds);
-            while (q.next()) opds.emplace(q.text(0), OpdRow{q.text(1), q.text(2), q.text(3), q.opt_text(4)});
+            while (q.next())
+                opds.emplace(q.text(0), OpdRow{q.text(1), q.text(2), q.text(3), q.opt_text(4)});
         }
         for (const OpdDef& o : regency.opds) {
             const OpdRow want{o.abbreviation, o.name, o.kind, non_empty(o.region_code)};
             const auto it = opds.find(o.slug);
             if (it != opds.end() && it->second == want) continue;
-            db::exec(c, kUpsertOpd, {o.slug, want.abbreviation, want.name, want.kind, want.region_code});
+            db::exec(c, kUpsertOpd,
+                     {o.slug, want.abbreviation, want.name, want.kind, want.region_code});
             ++(it == opds.end() ? counts.opds_inserted : counts.opds_updated);
         }
 

@@ -6,8 +6,8 @@
 // `regions` and `opds` tables (idempotent, one audited write transaction).
 //
 // Threads: the loaders are pure functions of their inputs (load_reference_data takes the writer
-// through Database::write). A loaded Regency is not modified afterwards, so one const instance may be
-// shared by all threads.
+// through Database::write). A loaded Regency is not modified afterwards, so one const instance may
+// be shared by all threads.
 #pragma once
 
 #include <cstdint>
@@ -63,8 +63,8 @@ struct Regency {
     std::vector<Kecamatan> kecamatan;  // sorted by code
     std::vector<Village> villages;     // sorted by code
     // The rows of opd.csv in file order (region_code = the regency code), then one per kecamatan in
-    // code order: slug "kec-" + slugified name, abbreviation "Kec. <Name>", name "Kecamatan <Name>",
-    // kind "kecamatan", region_code = the kecamatan code.
+    // code order: slug "kec-" + slugified name, abbreviation "Kec. <Name>", name "Kecamatan
+    // <Name>", kind "kecamatan", region_code = the kecamatan code.
     std::vector<OpdDef> opds;
 
     const Kecamatan* find_kecamatan(std::string_view code) const;  // nullptr if absent
@@ -83,8 +83,18 @@ struct RegencyError : std::runtime_error {
 std::vector<std::vector<std::string>> parse_csv(std::string_view text, const std::string& origin);
 
 // Loads <dir>/regency.json, <dir>/kecamatan.csv, <dir>/opd.csv and, from area_dir (idn-area-data's
-// data/ folder), the rows of districts.csv and villages.csv under this regency's code, and checks
-// them (see regency.cpp). Throws RegencyError on the first problem.
+// data/ folder), the rows of districts.csv and villages.csv under this regency's code. Throws
+// RegencyError on the first problem. Checks:
+// - regency.json: code "NN.NN"; bps_code empty or 4 digits; timezone Asia/Jakarta, Asia/Pontianak,
+//   Asia/Makassar or Asia/Jayapura, utc_offset_minutes (default: from the zone) matching it; bounds
+//   with south < north and west < east; centre and town centre inside the bounds.
+// - kecamatan.csv: codes "<code>.NN", unique, each in districts.csv under the regency with a name
+//   equal but for ASCII case, and every district of the regency listed; bps_code empty or 7 digits
+//   starting with the regency's; lat/lng numbers inside the bounds; population >= 0; a year.
+// - villages.csv: codes "<kecamatan>.1NNN" or ".2NNN"; at least one per kecamatan.
+// - opd.csv: slugs [a-z0-9-]+ and unique (with the generated "kec-" ones); kind one of sekretariat,
+//   inspektorat, dinas, badan, satuan, rsud; walidata_opd and planning_opd name an OPD.
+// Unknown JSON keys and extra CSV columns are ignored; other regencies' rows are not checked.
 Regency load_regency(const std::string& dir, const std::string& area_dir);
 
 // The region module adds no tables: `regions` and `opds` belong to the accounts migrations.
@@ -99,6 +109,7 @@ struct LoadCounts {
 // slug; `active` is left alone), in one write transaction with one audit entry ("reference.load").
 // Only rows that differ are written, so a second run changes nothing but the audit log. Rows in the
 // database that the data no longer lists are kept (other tables may refer to them).
-LoadCounts load_reference_data(db::Database& db, audit::AuditLog& audit, const Regency& regency, std::int64_t now);
+LoadCounts load_reference_data(db::Database& db, audit::AuditLog& audit, const Regency& regency,
+                               std::int64_t now);
 
 }  // namespace gapura::core::region

@@ -30,18 +30,20 @@ std::string source_dir() {
 #endif
 }
 
-std::string regency_dir(const std::string& slug) { return source_dir() + "/data/regencies/" + slug; }
+std::string regency_dir(const std::string& slug) {
+    return source_dir() + "/data/regencies/" + slug;
+}
 
 // idn-area-data is installed by npm (see data/regencies/tuban/README.md), not committed.
 std::string area_dir() { return source_dir() + "/node_modules/idn-area-data/data"; }
 
-#define REQUIRE_AREA_DATA()                                                                         \
-    ASSERT_TRUE(fs::exists(area_dir() + "/villages.csv"))                                           \
+#define REQUIRE_AREA_DATA()                                                                    \
+    ASSERT_TRUE(fs::exists(area_dir() + "/villages.csv"))                                      \
         << "idn-area-data is missing: run `npm install` in " << source_dir() << " (looked in " \
         << area_dir() << ")"
 
 class TempDir {
-public:
+  public:
     TempDir() {
         static std::atomic<int> counter{0};
         path_ = fs::temp_directory_path() /
@@ -63,7 +65,7 @@ public:
         out << text;
     }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -95,16 +97,20 @@ TEST(ParseCsv, QuotedFieldsDoubledQuotesCommasAndNewlines) {
 }
 
 TEST(ParseCsv, EmptyFieldsAndTrailingComma) {
-    EXPECT_EQ(parse_csv("a,b,c\n,,\n1,,3\n", "t.csv"), (Rows{{"a", "b", "c"}, {"", "", ""}, {"1", "", "3"}}));
+    EXPECT_EQ(parse_csv("a,b,c\n,,\n1,,3\n", "t.csv"),
+              (Rows{{"a", "b", "c"}, {"", "", ""}, {"1", "", "3"}}));
 }
 
 TEST(ParseCsv, CrlfAndBom) {
-    EXPECT_EQ(parse_csv("\xEF\xBB\xBF" "a,b\r\n1,\"x\r\ny\"\r\n2,3\r\n", "t.csv"),
+    EXPECT_EQ(parse_csv("\xEF\xBB\xBF"
+                        "a,b\r\n1,\"x\r\ny\"\r\n2,3\r\n",
+                        "t.csv"),
               (Rows{{"a", "b"}, {"1", "x\r\ny"}, {"2", "3"}}));
 }
 
 TEST(ParseCsv, SkipsEmptyLines) {
-    EXPECT_EQ(parse_csv("a,b\n\n1,2\r\n\r\n3,4\n\n", "t.csv"), (Rows{{"a", "b"}, {"1", "2"}, {"3", "4"}}));
+    EXPECT_EQ(parse_csv("a,b\n\n1,2\r\n\r\n3,4\n\n", "t.csv"),
+              (Rows{{"a", "b"}, {"1", "2"}, {"3", "4"}}));
 }
 
 TEST(ParseCsv, UnterminatedQuoteNamesOriginAndLine) {
@@ -270,17 +276,20 @@ TEST(LoadRegency, CrlfAndBomInDataFiles) {
 TEST(LoadRegency, LargeAreaFileWithQuotedMultilineRows) {
     Mini m;
     std::string villages = "code,district_code,name\n";
-    constexpr int kFiller = 8000;  // other regencies' rows, ~300 KiB: odd ones quoted over two lines
+    constexpr int kFiller =
+        8000;  // other regencies' rows, ~300 KiB: odd ones quoted over two lines
     int filler_lines = 0;
     for (int i = 0; i < kFiller; ++i) {
         char code[32];
         std::snprintf(code, sizeof code, "11.01.%02d.2%03d", i / 1000 + 10, i % 1000);
         const std::string prefix = std::string(code) + "," + std::string(code, 8) + ",";
         if (i % 2) {
-            villages += prefix + "\"Desa \"\"" + std::to_string(i) + "\"\", baris\nkedua, sampai cukup panjang\"\n";
+            villages += prefix + "\"Desa \"\"" + std::to_string(i) +
+                        "\"\", baris\nkedua, sampai cukup panjang\"\n";
             filler_lines += 2;
         } else {
-            villages += prefix + "Desa Biasa Nomor " + std::to_string(i) + " Yang Namanya Panjang\n";
+            villages +=
+                prefix + "Desa Biasa Nomor " + std::to_string(i) + " Yang Namanya Panjang\n";
             filler_lines += 1;
         }
     }
@@ -296,20 +305,23 @@ TEST(LoadRegency, LargeAreaFileWithQuotedMultilineRows) {
 
     m.files["villages.csv"] += "99.01.02.3001,99.01.02,Salah\n";
     const int bad_line = 1 + filler_lines + 2 + 1 + 1 + 1;
-    EXPECT_NE(m.error().find("villages.csv:" + std::to_string(bad_line) + ": village code '99.01.02.3001'"),
+    EXPECT_NE(m.error().find("villages.csv:" + std::to_string(bad_line) +
+                             ": village code '99.01.02.3001'"),
               std::string::npos)
         << m.error();
 
     m.files["villages.csv"] = villages + "99.01.02.2002,99.01.02,\"Tanpa akhir\n";
-    EXPECT_NE(m.error().find("villages.csv:" + std::to_string(bad_line) + ": unterminated quoted field"),
-              std::string::npos)
+    EXPECT_NE(
+        m.error().find("villages.csv:" + std::to_string(bad_line) + ": unterminated quoted field"),
+        std::string::npos)
         << m.error();
 }
 
 TEST(LoadRegency, TownCenterAndOffsetAreOptional) {
     Mini m;
     m.replace("regency.json", R"(,
-    "town_center": {"lat": -5.4, "lng": 120.4, "zoom": 15})", "");
+    "town_center": {"lat": -5.4, "lng": 120.4, "zoom": 15})",
+              "");
     m.replace("regency.json", R"("utc_offset_minutes": 480,)", "");
     const Regency r = m.load();
     EXPECT_EQ(r.utc_offset_minutes, 480);
@@ -328,39 +340,46 @@ TEST(LoadRegency, JsonFieldProblems) {
     {
         Mini m;
         m.replace("regency.json", R"("code": "99.01")", R"("code": "9901")");
-        EXPECT_NE(m.error().find("regency.json: 'code' must look like NN.NN"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("regency.json: 'code' must look like NN.NN"), std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("regency.json", R"("zoom": 11)", R"("zoom": "11")");
-        EXPECT_NE(m.error().find("regency.json: 'map.zoom' must be an integer"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("regency.json: 'map.zoom' must be an integer"), std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("regency.json", R"("walidata_opd": "kominfo",)", "");
-        EXPECT_NE(m.error().find("regency.json: missing 'walidata_opd'"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("regency.json: missing 'walidata_opd'"), std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("regency.json", R"("utc_offset_minutes": 480)", R"("utc_offset_minutes": 420)");
-        EXPECT_NE(m.error().find("regency.json: 'utc_offset_minutes' 420 does not match"), std::string::npos)
+        EXPECT_NE(m.error().find("regency.json: 'utc_offset_minutes' 420 does not match"),
+                  std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.replace("regency.json", R"("center": {"lat": -5.5)", R"("center": {"lat": -4.5)");
-        EXPECT_NE(m.error().find("regency.json: 'map.center' (-4.5"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("regency.json: 'map.center' (-4.5"), std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("regency.json", R"("south": -6.0)", R"("south": -4.0)");
-        EXPECT_NE(m.error().find("regency.json: 'map.bounds' must have south < north"), std::string::npos)
+        EXPECT_NE(m.error().find("regency.json: 'map.bounds' must have south < north"),
+                  std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.files["regency.json"] = "[1, 2]";
-        EXPECT_NE(m.error().find("regency.json: the top level must be a JSON object"), std::string::npos);
+        EXPECT_NE(m.error().find("regency.json: the top level must be a JSON object"),
+                  std::string::npos);
     }
 }
 
@@ -368,37 +387,43 @@ TEST(LoadRegency, UnknownKecamatanCode) {
     Mini m;
     m.replace("kecamatan.csv", "99.01.01,,Pantai", "99.01.07,,Pantai");
     const std::string err = m.error();
-    EXPECT_NE(err.find("kecamatan.csv:3: kecamatan 99.01.07 (Pantai) is not in"), std::string::npos) << err;
+    EXPECT_NE(err.find("kecamatan.csv:3: kecamatan 99.01.07 (Pantai) is not in"), std::string::npos)
+        << err;
     EXPECT_NE(err.find("districts.csv"), std::string::npos) << err;
 }
 
 TEST(LoadRegency, KecamatanOfAnotherRegency) {
     Mini m;
     m.replace("kecamatan.csv", "99.01.01,,Pantai", "99.02.01,,Pantai");
-    EXPECT_NE(m.error().find("kecamatan.csv:3: kecamatan code '99.02.01' must look like 99.01.NN"), std::string::npos)
+    EXPECT_NE(m.error().find("kecamatan.csv:3: kecamatan code '99.02.01' must look like 99.01.NN"),
+              std::string::npos)
         << m.error();
 }
 
 TEST(LoadRegency, KecamatanNameMustMatchButForCase) {
     Mini m;
     m.replace("kecamatan.csv", "Pantai", "Pantai Indah");
-    EXPECT_NE(m.error().find("kecamatan.csv:3: kecamatan 99.01.01 is named 'Pantai Indah' but 'PANTAI'"),
-              std::string::npos)
+    EXPECT_NE(
+        m.error().find("kecamatan.csv:3: kecamatan 99.01.01 is named 'Pantai Indah' but 'PANTAI'"),
+        std::string::npos)
         << m.error();
 }
 
 TEST(LoadRegency, KecamatanMissingFromCsv) {
     Mini m;
     m.replace("kecamatan.csv", "99.01.01,,Pantai,-5.2,120.2,2000,2020\n", "");
-    EXPECT_NE(m.error().find("kecamatan.csv: kecamatan 99.01.01 (PANTAI) of"), std::string::npos) << m.error();
+    EXPECT_NE(m.error().find("kecamatan.csv: kecamatan 99.01.01 (PANTAI) of"), std::string::npos)
+        << m.error();
 }
 
 TEST(LoadRegency, CentreOutsideBounds) {
     Mini m;
     m.replace("kecamatan.csv", "-5.6,120.6", "-5.6,121.6");
     const std::string err = m.error();
-    EXPECT_NE(err.find("kecamatan.csv:2: the centre (-5.6, 121.6) of Bukit Tinggi is outside the map bounds"),
-              std::string::npos)
+    EXPECT_NE(
+        err.find(
+            "kecamatan.csv:2: the centre (-5.6, 121.6) of Bukit Tinggi is outside the map bounds"),
+        std::string::npos)
         << err;
 }
 
@@ -406,38 +431,44 @@ TEST(LoadRegency, KecamatanValueProblems) {
     {
         Mini m;
         m.replace("kecamatan.csv", "-5.6,120.6", "-5.6,east");
-        EXPECT_NE(m.error().find("kecamatan.csv:2: lat/lng of Bukit Tinggi must be decimal numbers"),
-                  std::string::npos)
+        EXPECT_NE(
+            m.error().find("kecamatan.csv:2: lat/lng of Bukit Tinggi must be decimal numbers"),
+            std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.replace("kecamatan.csv", "1000,2020", "-1,2020");
-        EXPECT_NE(m.error().find("kecamatan.csv:2: population of Bukit Tinggi must be a whole number >= 0"),
+        EXPECT_NE(m.error().find(
+                      "kecamatan.csv:2: population of Bukit Tinggi must be a whole number >= 0"),
                   std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.replace("kecamatan.csv", "9901020", "3523010");
-        EXPECT_NE(m.error().find("kecamatan.csv:2: bps_code '3523010'"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("kecamatan.csv:2: bps_code '3523010'"), std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("kecamatan.csv", "Bukit Tinggi,-5.6", "Bukit Tinggi,-5.6,0");
-        EXPECT_NE(m.error().find("kecamatan.csv:2: expected 7 fields as in the header, found 8"), std::string::npos)
+        EXPECT_NE(m.error().find("kecamatan.csv:2: expected 7 fields as in the header, found 8"),
+                  std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.replace("kecamatan.csv", "population_year", "year");
-        EXPECT_NE(m.error().find("kecamatan.csv:1: missing column 'population_year'"), std::string::npos)
+        EXPECT_NE(m.error().find("kecamatan.csv:1: missing column 'population_year'"),
+                  std::string::npos)
             << m.error();
     }
     {
         Mini m;
         m.files["kecamatan.csv"] += "99.01.01,,Pantai,-5.2,120.2,2000,2020\n";
-        EXPECT_NE(m.error().find("kecamatan.csv:4: duplicate kecamatan code '99.01.01' (first on line 3)"),
+        EXPECT_NE(m.error().find(
+                      "kecamatan.csv:4: duplicate kecamatan code '99.01.01' (first on line 3)"),
                   std::string::npos)
             << m.error();
     }
@@ -445,15 +476,18 @@ TEST(LoadRegency, KecamatanValueProblems) {
 
 TEST(LoadRegency, KecamatanWithoutVillages) {
     Mini m;
-    m.replace("villages.csv", "99.01.01.1001,99.01.01,Pelabuhan\n99.01.01.2001,99.01.01,\"Soka\"\"an\"\n", "");
-    EXPECT_NE(m.error().find("kecamatan.csv: kecamatan 99.01.01 (Pantai) has no desa/kelurahan"), std::string::npos)
+    m.replace("villages.csv",
+              "99.01.01.1001,99.01.01,Pelabuhan\n99.01.01.2001,99.01.01,\"Soka\"\"an\"\n", "");
+    EXPECT_NE(m.error().find("kecamatan.csv: kecamatan 99.01.01 (Pantai) has no desa/kelurahan"),
+              std::string::npos)
         << m.error();
 }
 
 TEST(LoadRegency, BadVillageCode) {
     Mini m;
     m.replace("villages.csv", "99.01.02.2002", "99.01.02.3002");
-    EXPECT_NE(m.error().find("villages.csv:5: village code '99.01.02.3002'"), std::string::npos) << m.error();
+    EXPECT_NE(m.error().find("villages.csv:5: village code '99.01.02.3002'"), std::string::npos)
+        << m.error();
 }
 
 TEST(LoadRegency, DuplicateSlug) {
@@ -466,7 +500,8 @@ TEST(LoadRegency, DuplicateSlug) {
 TEST(LoadRegency, KecamatanSlugCollidesWithListedOpd) {
     Mini m;
     m.files["opd.csv"] += "kec-pantai,Kec. Pantai,Kecamatan Pantai,dinas\n";
-    EXPECT_NE(m.error().find("kecamatan.csv:3: the OPD slug 'kec-pantai' of Kecamatan Pantai is already used"),
+    EXPECT_NE(m.error().find(
+                  "kecamatan.csv:3: the OPD slug 'kec-pantai' of Kecamatan Pantai is already used"),
               std::string::npos)
         << m.error();
 }
@@ -475,12 +510,15 @@ TEST(LoadRegency, OpdProblems) {
     {
         Mini m;
         m.replace("opd.csv", "setda,Setda", "Setda,Setda");
-        EXPECT_NE(m.error().find("opd.csv:2: slug 'Setda' must match [a-z0-9-]+"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("opd.csv:2: slug 'Setda' must match [a-z0-9-]+"),
+                  std::string::npos)
+            << m.error();
     }
     {
         Mini m;
         m.replace("opd.csv", "badan\n", "agency\n");
-        EXPECT_NE(m.error().find("opd.csv:4: kind 'agency' must be one of"), std::string::npos) << m.error();
+        EXPECT_NE(m.error().find("opd.csv:4: kind 'agency' must be one of"), std::string::npos)
+            << m.error();
     }
 }
 
@@ -488,14 +526,17 @@ TEST(LoadRegency, MissingWalidataOpd) {
     Mini m;
     m.replace("opd.csv", "kominfo,Kominfo", "diskominfo,Kominfo");
     const std::string err = m.error();
-    EXPECT_NE(err.find("regency.json: walidata_opd 'kominfo' is not an OPD slug in "), std::string::npos) << err;
+    EXPECT_NE(err.find("regency.json: walidata_opd 'kominfo' is not an OPD slug in "),
+              std::string::npos)
+        << err;
     EXPECT_NE(err.find("opd.csv"), std::string::npos) << err;
 }
 
 TEST(LoadRegency, MissingPlanningOpd) {
     Mini m;
     m.replace("opd.csv", "bappeda,Bappeda", "bapperida,Bappeda");
-    EXPECT_NE(m.error().find("regency.json: planning_opd 'bappeda' is not an OPD slug"), std::string::npos)
+    EXPECT_NE(m.error().find("regency.json: planning_opd 'bappeda' is not an OPD slug"),
+              std::string::npos)
         << m.error();
 }
 
@@ -506,13 +547,16 @@ TEST(LoadRegency, MissingFiles) {
         load_regency(m.dir.str(), m.dir.str());  // no districts.csv there
         FAIL();
     } catch (const RegencyError& e) {
-        EXPECT_NE(std::string(e.what()).find("districts.csv: file not found"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("districts.csv: file not found"), std::string::npos)
+            << e.what();
     }
     try {
         load_regency(m.dir.str() + "/nope", m.area.str());
         FAIL();
     } catch (const RegencyError& e) {
-        EXPECT_NE(std::string(e.what()).find("nope/regency.json: file not found"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("nope/regency.json: file not found"),
+                  std::string::npos)
+            << e.what();
     }
 }
 
@@ -522,7 +566,8 @@ TEST(LoadRegency, Tuban) {
     REQUIRE_AREA_DATA();
     const auto start = std::chrono::steady_clock::now();
     const Regency r = load_regency(regency_dir("tuban"), area_dir());
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::printf("[   INFO   ] load_regency(tuban) took %.1f ms\n", ms);
     RecordProperty("load_ms", std::to_string(ms));
     EXPECT_LT(ms, 1000) << "loading Tuban should take a few ms";
@@ -621,13 +666,16 @@ TEST(LoadRegency, Lamongan) {
 // ---- load_reference_data ----
 
 class ReferenceData : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         db_ = db::Database::open("sqlite://" + tmp_.file("gapura.db"), 2);
-        db::migrate(*db_, {audit::audit_migrations(), auth::accounts_migrations(), region_migrations()}, kNow);
+        db::migrate(*db_,
+                    {audit::audit_migrations(), auth::accounts_migrations(), region_migrations()},
+                    kNow);
     }
     std::int64_t count(const std::string& sql, std::initializer_list<db::Value> params = {}) {
-        return db_->read([&](db::Connection& c) { return db::scalar_int(c, sql, params).value_or(-1); });
+        return db_->read(
+            [&](db::Connection& c) { return db::scalar_int(c, sql, params).value_or(-1); });
     }
 
     static constexpr std::int64_t kNow = 1798761600;
@@ -646,14 +694,20 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
     EXPECT_EQ(first.opds_inserted, 43);
     EXPECT_EQ(first.opds_updated, 0);
 
-    EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE level = 'kabupaten' AND parent_code IS NULL"), 1);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE level = 'kecamatan' AND parent_code = '35.23'"), 20);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM regions WHERE level = 'kabupaten' AND parent_code IS NULL"), 1);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM regions WHERE level = 'kecamatan' AND parent_code = '35.23'"),
+        20);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE level = 'desa' AND kind = 'desa'"), 311);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE level = 'desa' AND kind = 'kelurahan'"), 17);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE level = 'desa' AND kind = 'kelurahan'"),
+              17);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE parent_code = '35.23.16'"), 17);
     EXPECT_EQ(count("SELECT population FROM regions WHERE code = '35.23'"), 1198012);
     EXPECT_EQ(count("SELECT population FROM regions WHERE code = '35.23.15'"), 114136);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE kind = 'kecamatan' AND region_code LIKE '35.23.%'"), 20);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM opds WHERE kind = 'kecamatan' AND region_code LIKE '35.23.%'"),
+        20);
     EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE region_code = '35.23' AND active = 1"), 23);
     const auto name = db_->read([](db::Connection& c) {
         return db::scalar_text(c, "SELECT name FROM opds WHERE slug = 'kec-tuban'").value_or("");
@@ -670,7 +724,8 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
 
     // A renamed OPD and a corrected population are updated in place; the OPD keeps its id.
     const auto id = count("SELECT id FROM opds WHERE slug = 'diskominfo-sp'");
-    db_->write([](db::Connection& c) { db::exec(c, "UPDATE opds SET active = 0 WHERE slug = 'setda'"); });
+    db_->write(
+        [](db::Connection& c) { db::exec(c, "UPDATE opds SET active = 0 WHERE slug = 'setda'"); });
     for (auto& o : r.opds)
         if (o.slug == "diskominfo-sp") o.name = "Dinas Komunikasi dan Informatika";
     r.kecamatan[0].population += 1;
@@ -680,7 +735,8 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
     EXPECT_EQ(third.opds_inserted, 0);
     EXPECT_EQ(third.opds_updated, 1);
     EXPECT_EQ(count("SELECT id FROM opds WHERE slug = 'diskominfo-sp'"), id);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE name = 'Dinas Komunikasi dan Informatika'"), 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE name = 'Dinas Komunikasi dan Informatika'"),
+              1);
     EXPECT_EQ(count("SELECT active FROM opds WHERE slug = 'setda'"), 0);  // left alone
 
     const auto v = audit_.verify(*db_);
@@ -703,7 +759,8 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
 TEST_F(ReferenceData, SyntheticRegencyWithNullsIsIdempotent) {
     Mini m;
     m.replace("regency.json", R"(,
-  "population": {"total": 3000, "year": 2020, "source": "test"})", "");
+  "population": {"total": 3000, "year": 2020, "source": "test"})",
+              "");
     const Regency r = m.load();
     const LoadCounts first = load_reference_data(*db_, audit_, r, kNow);
     EXPECT_EQ(first.regions_inserted, 1 + 2 + 4);
@@ -711,19 +768,24 @@ TEST_F(ReferenceData, SyntheticRegencyWithNullsIsIdempotent) {
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE code = '99.01' AND population IS NULL"), 1);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE bps_code IS NULL"), 1 + 4);
     const auto soka = db_->read([](db::Connection& c) {
-        return db::scalar_text(c, "SELECT name FROM regions WHERE code = '99.01.01.2001'").value_or("");
+        return db::scalar_text(c, "SELECT name FROM regions WHERE code = '99.01.01.2001'")
+            .value_or("");
     });
     EXPECT_EQ(soka, "Soka\"an");
     const LoadCounts second = load_reference_data(*db_, audit_, r, kNow);
-    EXPECT_EQ(second.regions_inserted + second.regions_updated + second.opds_inserted + second.opds_updated, 0);
+    EXPECT_EQ(second.regions_inserted + second.regions_updated + second.opds_inserted +
+                  second.opds_updated,
+              0);
     EXPECT_TRUE(audit_.verify(*db_).ok);
 }
 
 TEST_F(ReferenceData, RollsBackOnFailure) {
     Mini m;
     Regency r = m.load();
-    r.opds.push_back(r.opds.front());  // same slug twice in one run: fine, the second is a no-op update
-    r.opds.back().region_code = "00.00";  // ...but this region does not exist: foreign key violation
+    r.opds.push_back(
+        r.opds.front());  // same slug twice in one run: fine, the second is a no-op update
+    r.opds.back().region_code =
+        "00.00";  // ...but this region does not exist: foreign key violation
     EXPECT_THROW(load_reference_data(*db_, audit_, r, kNow), db::DbError);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions"), 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM opds"), 0);

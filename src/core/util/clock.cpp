@@ -1,6 +1,7 @@
 #include "core/util/clock.hpp"
 
 #include <cstdio>
+#include <string>
 #include <ctime>
 
 namespace gapura {
@@ -43,34 +44,50 @@ std::string format_iso8601(std::int64_t t, int off) {
     return buf;
 }
 
+namespace {
+// Reads exactly n ASCII digits at text[pos].
+bool digits(const std::string& text, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > text.size()) return false;
+    out = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        out = out * 10 + (text[i] - '0');
+    }
+    return true;
+}
+int days_in_month(int y, int m) {
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : d[m - 1];
+}
+}  // namespace
+
 bool parse_iso8601(const std::string& text, std::int64_t& out) {
     int Y = 0, M = 0, D = 0, h = 0, m = 0, s = 0;
-    std::size_t n = text.size();
-    if (n == 10) {
-        if (std::sscanf(text.c_str(), "%4d-%2d-%2d", &Y, &M, &D) != 3 || text[4] != '-' || text[7] != '-')
-            return false;
-    } else if (n >= 20) {
-        if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &Y, &M, &D, &h, &m, &s) != 6) return false;
-        if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') || text[13] != ':' ||
-            text[16] != ':')
-            return false;
-    } else {
+    const std::size_t n = text.size();
+    if (n < 10 || !digits(text, 0, 4, Y) || text[4] != '-' || !digits(text, 5, 2, M) || text[7] != '-' ||
+        !digits(text, 8, 2, D))
         return false;
-    }
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60 || Y < 1900 || Y > 9999) return false;
+    if (M < 1 || M > 12 || D < 1 || Y < 1900 || D > days_in_month(Y, M)) return false;
     std::int64_t off = 0;
-    if (n >= 20) {
-        std::string rest = text.substr(19);
-        if (!rest.empty() && rest[0] == '.') {  // fractional seconds
-            std::size_t i = 1;
-            while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
-            rest = rest.substr(i);
+    if (n > 10) {
+        if (n < 20 || (text[10] != 'T' && text[10] != ' ') || !digits(text, 11, 2, h) || text[13] != ':' ||
+            !digits(text, 14, 2, m) || text[16] != ':' || !digits(text, 17, 2, s))
+            return false;
+        if (h > 23 || m > 59 || s > 60) return false;
+        std::size_t i = 19;
+        if (text[i] == '.') {
+            std::size_t j = i + 1;
+            while (j < n && text[j] >= '0' && text[j] <= '9') ++j;
+            if (j == i + 1) return false;  // a dot needs digits
+            i = j;
         }
+        std::string rest = text.substr(i);
         if (rest == "Z") {
             off = 0;
         } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
             int oh = 0, om = 0;
-            if (std::sscanf(rest.c_str() + 1, "%2d:%2d", &oh, &om) != 2 || oh > 14 || om > 59) return false;
+            if (!digits(rest, 1, 2, oh) || !digits(rest, 4, 2, om) || oh > 14 || om > 59) return false;
             off = (oh * 60 + om) * (rest[0] == '-' ? -1 : 1);
         } else {
             return false;

@@ -108,8 +108,6 @@ TEST(ParseIso8601, ParsesNegativeOffset) {
 }
 
 TEST(ParseIso8601, AcceptsSpaceSeparator) {
-    GTEST_SKIP() << "bug: parse_iso8601 (src/core/util/clock.cpp:53-54) checks text[10] for 'T' or ' ', but the "
-                    "sscanf format has a literal 'T', so \"2026-11-27 10:00:00+07:00\" is always rejected";
     EXPECT_EQ(parsed("2026-11-27 10:00:00+07:00"), k2026_11_27T03Z);
 }
 
@@ -196,8 +194,6 @@ TEST(ParseIso8601, RejectsOutOfRangeFields) {
 }
 
 TEST(ParseIso8601, RejectsDayBeyondEndOfMonth) {
-    GTEST_SKIP() << "bug: parse_iso8601 (src/core/util/clock.cpp:60) only checks D <= 31; "
-                    "\"2026-02-31\" is accepted and normalised to 2026-03-03";
     EXPECT_TRUE(rejects("2026-02-31"));
     EXPECT_TRUE(rejects("2026-02-29"));  // 2026 is not a leap year
     EXPECT_TRUE(rejects("2026-04-31"));
@@ -205,10 +201,6 @@ TEST(ParseIso8601, RejectsDayBeyondEndOfMonth) {
 }
 
 TEST(ParseIso8601, RejectsSignedOrSpacedNumericFields) {
-    GTEST_SKIP() << "bug: parse_iso8601 (src/core/util/clock.cpp:50-60,73) reads fields with sscanf %d, which "
-                    "accepts signs and leading spaces, and never checks h/m/s >= 0: "
-                    "\"2026-11-27T-1:00:00Z\" parses as 2026-11-26T23:00:00Z, \"2026-+1-01\" as 2026-01-01, "
-                    "\"2026-11-27T10:00:00+-7:00\" as offset -07:00";
     EXPECT_TRUE(rejects("2026-11-27T-1:00:00Z"));
     EXPECT_TRUE(rejects("2026-11-27T10:-5:00Z"));
     EXPECT_TRUE(rejects("2026-11-27T10:00:-9Z"));
@@ -219,8 +211,6 @@ TEST(ParseIso8601, RejectsSignedOrSpacedNumericFields) {
 }
 
 TEST(ParseIso8601, RejectsFractionWithoutDigits) {
-    GTEST_SKIP() << "bug: parse_iso8601 (src/core/util/clock.cpp:64-67) accepts a '.' with no digits: "
-                    "\"2026-11-27T10:00:00.Z\" parses";
     EXPECT_TRUE(rejects("2026-11-27T10:00:00.Z"));
 }
 

@@ -95,7 +95,7 @@ std::string I18n::negotiate(std::string_view accept, const std::string& fallback
         }
         std::string primary = tag.substr(0, tag.find('-'));
         if (primary == "in") primary = "id";
-        if (has_lang(primary) && q > best_q) {
+        if (has_lang(primary) && q > 0 && q > best_q) {
             best_q = q;
             best = primary;
         }

@@ -64,6 +64,11 @@ public:
         throw DbError(classify(ext), msg);
     }
 
+    void finish() override {
+        sqlite3_reset(st_);
+        done_ = true;
+    }
+
     bool is_null(int col) const override { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
     std::int64_t get_int(int col) const override { return sqlite3_column_int64(st_, col); }
     double get_double(int col) const override { return sqlite3_column_double(st_, col); }

@@ -1,0 +1,629 @@
+// Unit tests for core/db on a temporary SQLite file: pragmas, transactions, typed constraint
+// errors, bound parameters, the statement cache, concurrent readers, the migrator and open().
+#include "core/db/database.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/db/migrator.hpp"
+
+namespace gapura::core::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path unique_dir(const std::string& prefix) {
+    static std::atomic<int> n{0};
+    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    return fs::temp_directory_path() / (prefix + "-" + std::string(info->name()) + "-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(n++));
+}
+
+std::int64_t count(Database& db, const std::string& table) {
+    return db.read([&](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM " + table).value_or(-1); });
+}
+
+bool table_exists(Database& db, const std::string& name) {
+    return db.read([&](Connection& c) {
+        return scalar_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", {name})
+                   .value_or(0) == 1;
+    });
+}
+
+// Runs fn, expects a DbError and returns its kind (other when nothing was thrown).
+template <class F>
+DbError::Kind db_error_kind(F&& fn) {
+    try {
+        fn();
+    } catch (const DbError& e) {
+        return e.kind();
+    }
+    ADD_FAILURE() << "expected DbError";
+    return DbError::Kind::other;
+}
+
+class DatabaseTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = unique_dir("gapura-db");
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        path_ = (dir_ / "t.db").string();
+        db_ = Database::open("sqlite://" + path_, 2);
+        db_->write([](Connection& c) {
+            c.exec_script(
+                "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+                "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id),"
+                " note TEXT, n INTEGER CHECK (n IS NULL OR n >= 0));"
+                "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT, k INTEGER);");
+        });
+    }
+    void TearDown() override {
+        db_.reset();
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    fs::path dir_;
+    std::string path_;
+    std::unique_ptr<Database> db_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pragmas
+
+TEST_F(DatabaseTest, JournalIsWalOnWriterAndReaders) {
+    auto w = db_->write([](Connection& c) { return scalar_text(c, "PRAGMA journal_mode"); });
+    ASSERT_TRUE(w);
+    EXPECT_EQ(*w, "wal");
+    auto r = db_->read([](Connection& c) { return scalar_text(c, "PRAGMA journal_mode"); });
+    ASSERT_TRUE(r);
+    EXPECT_EQ(*r, "wal");
+    EXPECT_TRUE(fs::exists(path_ + "-wal") || fs::exists(path_)) << "database file missing";
+}
+
+TEST_F(DatabaseTest, ForeignKeysAreOnForWriterAndEveryReader) {
+    EXPECT_EQ(db_->write([](Connection& c) { return scalar_int(c, "PRAGMA foreign_keys"); }).value_or(-1), 1);
+    // Lease both readers at once (nested reads) so each one is checked.
+    db_->read([&](Connection& a) {
+        EXPECT_EQ(scalar_int(a, "PRAGMA foreign_keys").value_or(-1), 1);
+        db_->read([&](Connection& b) {
+            EXPECT_NE(&a, &b);
+            EXPECT_EQ(scalar_int(b, "PRAGMA foreign_keys").value_or(-1), 1);
+        });
+    });
+}
+
+TEST_F(DatabaseTest, BusyTimeoutIsSet) {
+    auto ms = db_->read([](Connection& c) { return scalar_int(c, "PRAGMA busy_timeout"); });
+    ASSERT_TRUE(ms);
+    EXPECT_GT(*ms, 0);
+}
+
+TEST_F(DatabaseTest, PingAndStats) {
+    EXPECT_TRUE(db_->ping());
+    auto s = db_->stats();
+    EXPECT_EQ(s.readers_total, 2);
+    EXPECT_EQ(s.readers_in_use, 0);
+    EXPECT_GE(s.write_transactions, 1u);
+    EXPECT_GE(s.read_leases, 1u);
+    db_->read([&](Connection&) { EXPECT_EQ(db_->stats().readers_in_use, 1); });
+    EXPECT_EQ(db_->stats().readers_in_use, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+TEST_F(DatabaseTest, WriteCommitsAndReturnsValue) {
+    auto id = db_->write([](Connection& c) {
+        return scalar_int(c, "INSERT INTO t (v, k) VALUES (?, ?) RETURNING id", {"one", 1});
+    });
+    ASSERT_TRUE(id);
+    EXPECT_GT(*id, 0);
+    EXPECT_EQ(count(*db_, "t"), 1);
+    // A new connection to the same file sees the committed row too.
+    auto other = Database::open("sqlite://" + path_, 1);
+    EXPECT_EQ(count(*other, "t"), 1);
+}
+
+TEST_F(DatabaseTest, ExecReportsChangedRows) {
+    db_->write([](Connection& c) {
+        for (int i = 0; i < 5; ++i) exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"x", i});
+        EXPECT_EQ(exec(c, "UPDATE t SET v = 'y' WHERE k >= ?", {2}), 3);
+        EXPECT_EQ(exec(c, "DELETE FROM t WHERE k = ?", {99}), 0);
+    });
+}
+
+TEST_F(DatabaseTest, WriteRollsBackEverythingWhenTheFunctionThrows) {
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'kept')"); });
+    EXPECT_THROW(db_->write([](Connection& c) {
+        exec(c, "INSERT INTO parent (id, name) VALUES (2, 'half')");
+        exec(c, "INSERT INTO child (parent_id, note) VALUES (2, 'half')");
+        exec(c, "UPDATE parent SET name = 'changed' WHERE id = 1");
+        throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    EXPECT_EQ(count(*db_, "parent"), 1);
+    EXPECT_EQ(count(*db_, "child"), 0);
+    auto name = db_->read([](Connection& c) { return scalar_text(c, "SELECT name FROM parent WHERE id = 1"); });
+    EXPECT_EQ(name.value_or(""), "kept");
+    // The writer is usable again afterwards.
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (3, 'after')"); });
+    EXPECT_EQ(count(*db_, "parent"), 2);
+}
+
+TEST_F(DatabaseTest, FailedStatementRollsBackEarlierStatementsOfTheTransaction) {
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'a')"); });
+    EXPECT_THROW(db_->write([](Connection& c) {
+        exec(c, "INSERT INTO t (v) VALUES ('before the failure')");
+        exec(c, "INSERT INTO parent (id, name) VALUES (2, 'a')");  // unique violation
+    }),
+                 DbError);
+    EXPECT_EQ(count(*db_, "t"), 0);
+    EXPECT_EQ(count(*db_, "parent"), 1);
+}
+
+TEST_F(DatabaseTest, UncommittedWritesAreInvisibleToReaders) {
+    db_->write([&](Connection& c) {
+        exec(c, "INSERT INTO t (v) VALUES ('pending')");
+        EXPECT_EQ(scalar_int(c, "SELECT COUNT(*) FROM t").value_or(-1), 1);
+        EXPECT_EQ(count(*db_, "t"), 0) << "a reader saw an uncommitted row";
+    });
+    EXPECT_EQ(count(*db_, "t"), 1);
+}
+
+TEST_F(DatabaseTest, ExceptionFromNonVoidWriteRollsBack) {
+    EXPECT_THROW(db_->write([](Connection& c) -> int {
+        exec(c, "INSERT INTO t (v) VALUES ('x')");
+        throw std::logic_error("bug");
+    }),
+                 std::logic_error);
+    EXPECT_EQ(count(*db_, "t"), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed constraint errors
+
+TEST_F(DatabaseTest, UniqueViolationIsTyped) {
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'dup')"); });
+    EXPECT_EQ(db_error_kind([&] {
+                  db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (2, 'dup')"); });
+              }),
+              DbError::Kind::unique_violation);
+    // A duplicate primary key is a unique violation as well.
+    EXPECT_EQ(db_error_kind([&] {
+                  db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'other')"); });
+              }),
+              DbError::Kind::unique_violation);
+}
+
+TEST_F(DatabaseTest, ForeignKeyViolationIsTyped) {
+    EXPECT_EQ(db_error_kind([&] {
+                  db_->write([](Connection& c) { exec(c, "INSERT INTO child (parent_id) VALUES (?)", {42}); });
+              }),
+              DbError::Kind::foreign_key_violation);
+    EXPECT_EQ(count(*db_, "child"), 0);
+    // Deleting a referenced parent is refused too.
+    db_->write([](Connection& c) {
+        exec(c, "INSERT INTO parent (id, name) VALUES (1, 'p')");
+        exec(c, "INSERT INTO child (parent_id) VALUES (1)");
+    });
+    EXPECT_EQ(db_error_kind([&] { db_->write([](Connection& c) { exec(c, "DELETE FROM parent WHERE id = 1"); }); }),
+              DbError::Kind::foreign_key_violation);
+    EXPECT_EQ(count(*db_, "parent"), 1);
+}
+
+TEST_F(DatabaseTest, CheckViolationIsTyped) {
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'p')"); });
+    EXPECT_EQ(db_error_kind([&] {
+                  db_->write([](Connection& c) { exec(c, "INSERT INTO child (parent_id, n) VALUES (1, ?)", {-1}); });
+              }),
+              DbError::Kind::check_violation);
+}
+
+TEST_F(DatabaseTest, NotNullViolationIsAnOtherConstraintError) {
+    EXPECT_EQ(db_error_kind([&] {
+                  db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, ?)", {nullptr}); });
+              }),
+              DbError::Kind::other);
+}
+
+TEST_F(DatabaseTest, BadSqlThrowsDbErrorAndDoesNotPoisonTheConnection) {
+    EXPECT_THROW(db_->read([](Connection& c) { return scalar_int(c, "SELEKT nonsense FROM nowhere"); }), DbError);
+    EXPECT_THROW(db_->write([](Connection& c) { exec(c, "INSERT INTO no_such_table VALUES (1)"); }), DbError);
+    EXPECT_TRUE(db_->ping());
+    db_->write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('fine')"); });
+    EXPECT_EQ(count(*db_, "t"), 1);
+}
+
+TEST_F(DatabaseTest, TooManyParametersIsAnError) {
+    EXPECT_THROW(db_->write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES (?)", {"a", "b"}); }), DbError);
+    EXPECT_EQ(count(*db_, "t"), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters are bound, never interpolated
+
+TEST_F(DatabaseTest, HostileTextIsStoredVerbatimAndTablesSurvive) {
+    const std::vector<std::string> hostile = {
+        "'); DROP TABLE t; --",
+        "x' OR '1'='1",
+        "\"; DELETE FROM parent; --",
+        "?",
+        "?1 ?2 :name @x $y",
+        std::string("nul\0byte", 8),
+        "unicode: Kabupaten Tuban — ꦠꦸꦧꦤ꧀ 🏛️",
+        "",
+        std::string(100000, 'A'),
+    };
+    db_->write([&](Connection& c) {
+        for (std::size_t i = 0; i < hostile.size(); ++i)
+            exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {hostile[i], static_cast<int>(i)});
+    });
+    ASSERT_TRUE(table_exists(*db_, "t"));
+    ASSERT_EQ(count(*db_, "t"), static_cast<std::int64_t>(hostile.size()));
+    for (std::size_t i = 0; i < hostile.size(); ++i) {
+        auto got = db_->read([&](Connection& c) { return scalar_text(c, "SELECT v FROM t WHERE k = ?", {static_cast<int>(i)}); });
+        ASSERT_TRUE(got) << i;
+        EXPECT_EQ(*got, hostile[i]) << "value " << i << " not stored verbatim";
+    }
+    // Looking a hostile value up by equality finds exactly that row.
+    auto n = db_->read([&](Connection& c) {
+        return scalar_int(c, "SELECT COUNT(*) FROM t WHERE v = ?", {std::string_view("x' OR '1'='1")});
+    });
+    EXPECT_EQ(n.value_or(-1), 1);
+}
+
+TEST_F(DatabaseTest, ValueKindsRoundTrip) {
+    db_->write([](Connection& c) {
+        c.exec_script("CREATE TABLE kinds (i INTEGER, r REAL, s TEXT, z TEXT)");
+        exec(c, "INSERT INTO kinds VALUES (?, ?, ?, ?)",
+             {static_cast<long long>(INT64_MAX), 2.5, std::optional<std::string>("opt"), std::optional<std::string>()});
+        exec(c, "INSERT INTO kinds VALUES (?, ?, ?, ?)", {static_cast<long long>(INT64_MIN), -0.125, true, false});
+    });
+    db_->read([](Connection& c) {
+        Query q(c, "SELECT i, r, s, z FROM kinds ORDER BY rowid");
+        ASSERT_TRUE(q.next());
+        EXPECT_EQ(q.integer(0), INT64_MAX);
+        EXPECT_DOUBLE_EQ(q.real(1), 2.5);
+        EXPECT_EQ(q.opt_text(2).value_or(""), "opt");
+        EXPECT_TRUE(q.null(3));
+        EXPECT_FALSE(q.opt_text(3));
+        ASSERT_TRUE(q.next());
+        EXPECT_EQ(q.integer(0), INT64_MIN);
+        EXPECT_DOUBLE_EQ(q.real(1), -0.125);
+        EXPECT_EQ(q.integer(2), 1);
+        EXPECT_EQ(q.integer(3), 0);
+        EXPECT_FALSE(q.next());
+        EXPECT_FALSE(q.next()) << "stepping past the end must stay false";
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement cache
+
+TEST_F(DatabaseTest, CachedStatementGivesCorrectResultsWithDifferentParameters) {
+    db_->write([](Connection& c) {
+        for (int i = 0; i < 10; ++i) exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"v" + std::to_string(i), i});
+    });
+    db_->read([](Connection& c) {
+        const std::string_view sql = "SELECT v FROM t WHERE k = ?";
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 9; i >= 0; --i) EXPECT_EQ(scalar_text(c, sql, {i}).value_or("?"), "v" + std::to_string(i));
+            EXPECT_FALSE(scalar_text(c, sql, {100}));
+        }
+        // The same statement object is reused from the cache.
+        EXPECT_EQ(&c.prepare(sql), &c.prepare(sql));
+    });
+}
+
+TEST_F(DatabaseTest, CachedStatementAbandonedMidIterationStartsFresh) {
+    db_->write([](Connection& c) {
+        for (int i = 0; i < 5; ++i) exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"r", i});
+    });
+    db_->read([](Connection& c) {
+        const std::string_view sql = "SELECT k FROM t WHERE k >= ? ORDER BY k";
+        {
+            Query q(c, sql, {0});
+            ASSERT_TRUE(q.next());
+            EXPECT_EQ(q.integer(0), 0);
+            // abandoned after one row
+        }
+        Query q(c, sql, {3});
+        std::vector<std::int64_t> got;
+        while (q.next()) got.push_back(q.integer(0));
+        EXPECT_EQ(got, (std::vector<std::int64_t>{3, 4}));
+    });
+}
+
+TEST_F(DatabaseTest, CachedStatementDoesNotKeepOldBindings) {
+    db_->write([](Connection& c) {
+        exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"first", 1});
+        // Second use binds only the first parameter: the second must be NULL, not the old 1.
+        exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"second"});
+    });
+    auto null_k = db_->read([](Connection& c) {
+        return scalar_int(c, "SELECT COUNT(*) FROM t WHERE v = 'second' AND k IS NULL");
+    });
+    EXPECT_EQ(null_k.value_or(-1), 1);
+}
+
+TEST_F(DatabaseTest, StatementErrorLeavesCachedStatementReusable) {
+    db_->write([](Connection& c) { exec(c, "INSERT INTO parent (id, name) VALUES (1, 'a')"); });
+    const std::string_view sql = "INSERT INTO parent (id, name) VALUES (?, ?)";
+    EXPECT_THROW(db_->write([&](Connection& c) { exec(c, sql, {2, "a"}); }), DbError);
+    db_->write([&](Connection& c) { EXPECT_EQ(exec(c, sql, {2, "b"}), 1); });
+    EXPECT_EQ(count(*db_, "parent"), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+TEST_F(DatabaseTest, ConcurrentReadersWhileAWriterInserts) {
+    constexpr int kTransactions = 150;
+    std::atomic<bool> done{false};
+    std::atomic<int> errors{0};
+    std::atomic<long> reads{0};
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 4; ++r) {
+        readers.emplace_back([&] {
+            std::int64_t last = 0;
+            while (!done.load()) {
+                try {
+                    auto [n, sum] = db_->read([](Connection& c) {
+                        Query q(c, "SELECT COUNT(*), COALESCE(SUM(k), 0) FROM t");
+                        q.next();
+                        auto out = std::make_pair(q.integer(0), q.integer(1));
+                        while (q.next()) {
+                        }
+                        return out;
+                    });
+                    // Each transaction inserts k = +1 and k = -1: a reader never sees half of one.
+                    if (n % 2 != 0 || sum != 0) ++errors;
+                    if (n < last) ++errors;  // counts never go backwards
+                    last = n;
+                    ++reads;
+                } catch (...) {
+                    ++errors;
+                }
+            }
+        });
+    }
+    try {
+        for (int i = 0; i < kTransactions; ++i) {
+            db_->write([&](Connection& c) {
+                exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"plus", 1});
+                exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"minus", -1});
+            });
+        }
+    } catch (...) {
+        ++errors;
+    }
+    done = true;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_GT(reads.load(), 0);
+    EXPECT_EQ(count(*db_, "t"), 2 * kTransactions);
+    EXPECT_EQ(db_->stats().readers_in_use, 0);
+}
+
+TEST_F(DatabaseTest, ConcurrentWritersAreSerialised) {
+    std::vector<std::thread> writers;
+    std::atomic<int> errors{0};
+    for (int w = 0; w < 4; ++w) {
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < 25; ++i) {
+                try {
+                    db_->write([&](Connection& c) {
+                        auto n = scalar_int(c, "SELECT COALESCE(MAX(k), 0) FROM t").value_or(0);
+                        exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"w" + std::to_string(w), n + 1});
+                    });
+                } catch (...) {
+                    ++errors;
+                }
+            }
+        });
+    }
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    // Read-modify-write under the writer lock: k is 1..100 without duplicates.
+    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(DISTINCT k) FROM t"); }).value_or(0), 100);
+    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT MAX(k) FROM t"); }).value_or(0), 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migrator
+
+std::vector<std::string> applied_versions(Database& db, const std::string& module) {
+    return db.read([&](Connection& c) {
+        std::vector<std::string> out;
+        Query q(c, "SELECT version, name, applied_at FROM schema_migrations WHERE module = ? ORDER BY version",
+                {module});
+        while (q.next()) out.push_back(std::to_string(q.integer(0)) + ":" + q.text(1) + "@" + q.text(2));
+        return out;
+    });
+}
+
+TEST_F(DatabaseTest, MigrateAppliesInVersionOrderAndRecordsEachMigration) {
+    // Listed out of order on purpose: 2 depends on 1, 3 on 2.
+    ModuleMigrations m{"shop",
+                       {{3, "seed", "INSERT INTO item (label, data) VALUES ('first', x'00ff');"},
+                        {1, "item", "CREATE TABLE item (id {{id}}, label TEXT NOT NULL);"},
+                        {2, "data", "ALTER TABLE item ADD COLUMN data {{blob}};"}}};
+    auto report = migrate(*db_, {m}, 1000);
+    EXPECT_EQ(report.applied, 3);
+    EXPECT_EQ(report.already, 0);
+    EXPECT_EQ(report.applied_names,
+              (std::vector<std::string>{"shop/0001_item", "shop/0002_data", "shop/0003_seed"}));
+    EXPECT_EQ(applied_versions(*db_, "shop"),
+              (std::vector<std::string>{"1:item@1000", "2:data@1000", "3:seed@1000"}));
+    EXPECT_EQ(count(*db_, "item"), 1);
+    // {{id}} became an auto-increment key.
+    auto sql = db_->read([](Connection& c) {
+        return scalar_text(c, "SELECT sql FROM sqlite_master WHERE name = 'item'");
+    });
+    EXPECT_NE(sql.value_or("").find("AUTOINCREMENT"), std::string::npos);
+}
+
+TEST_F(DatabaseTest, SecondMigrateRunAppliesNothing) {
+    ModuleMigrations a{"a", {{1, "one", "CREATE TABLE a1 (x INTEGER);"}, {2, "two", "INSERT INTO a1 VALUES (7);"}}};
+    ModuleMigrations b{"b", {{1, "one", "CREATE TABLE b1 (x INTEGER);"}}};
+    auto first = migrate(*db_, {a, b}, 1);
+    EXPECT_EQ(first.applied, 3);
+    auto second = migrate(*db_, {a, b}, 2);
+    EXPECT_EQ(second.applied, 0);
+    EXPECT_EQ(second.already, 3);
+    EXPECT_TRUE(second.applied_names.empty());
+    EXPECT_EQ(count(*db_, "a1"), 1) << "a data migration ran twice";
+    // A new migration added later is the only one applied.
+    a.migrations.push_back({3, "three", "INSERT INTO a1 VALUES (8);"});
+    auto third = migrate(*db_, {a, b}, 3);
+    EXPECT_EQ(third.applied, 1);
+    EXPECT_EQ(third.applied_names, std::vector<std::string>{"a/0003_three"});
+    EXPECT_EQ(count(*db_, "a1"), 2);
+}
+
+TEST_F(DatabaseTest, SameVersionInDifferentModulesIsIndependent) {
+    ModuleMigrations a{"alpha", {{1, "x", "CREATE TABLE ax (x INTEGER);"}}};
+    ModuleMigrations b{"beta", {{1, "x", "CREATE TABLE bx (x INTEGER);"}}};
+    EXPECT_EQ(migrate(*db_, {a}, 1).applied, 1);
+    EXPECT_EQ(migrate(*db_, {a, b}, 2).applied, 1);
+    EXPECT_TRUE(table_exists(*db_, "bx"));
+}
+
+TEST_F(DatabaseTest, FailingMigrationLeavesNoPartialTableAndNoRecord) {
+    ModuleMigrations m{"bad",
+                       {{1, "ok", "CREATE TABLE good (x INTEGER);"},
+                        {2, "broken",
+                         "CREATE TABLE partial (x INTEGER);"
+                         "INSERT INTO good VALUES (1);"
+                         "INSERT INTO does_not_exist VALUES (1);"},
+                        {3, "later", "CREATE TABLE later (x INTEGER);"}}};
+    EXPECT_THROW(migrate(*db_, {m}, 5), DbError);
+    EXPECT_TRUE(table_exists(*db_, "good"));
+    EXPECT_FALSE(table_exists(*db_, "partial")) << "half of a failed migration was kept";
+    EXPECT_FALSE(table_exists(*db_, "later")) << "a migration after the failed one ran";
+    EXPECT_EQ(count(*db_, "good"), 0);
+    EXPECT_EQ(applied_versions(*db_, "bad"), std::vector<std::string>{"1:ok@5"});
+
+    // Fixed and re-run: only 2 and 3 are applied.
+    m.migrations[1].sql = "CREATE TABLE partial (x INTEGER);";
+    auto r = migrate(*db_, {m}, 6);
+    EXPECT_EQ(r.applied, 2);
+    EXPECT_EQ(r.already, 1);
+    EXPECT_TRUE(table_exists(*db_, "partial"));
+}
+
+TEST_F(DatabaseTest, MigrationNumberingGapThrowsAndAppliesNothingOfThatModule) {
+    ModuleMigrations gap{"gap", {{1, "one", "CREATE TABLE g1 (x INTEGER);"}, {3, "three", "CREATE TABLE g3 (x INTEGER);"}}};
+    EXPECT_THROW(migrate(*db_, {gap}, 1), std::logic_error);
+    EXPECT_FALSE(table_exists(*db_, "g1"));
+    EXPECT_FALSE(table_exists(*db_, "g3"));
+
+    ModuleMigrations dup{"dup", {{1, "a", "CREATE TABLE d1 (x INTEGER);"}, {1, "b", "CREATE TABLE d2 (x INTEGER);"}}};
+    EXPECT_THROW(migrate(*db_, {dup}, 1), std::logic_error);
+    EXPECT_FALSE(table_exists(*db_, "d1"));
+
+    ModuleMigrations zero{"zero", {{0, "z", "CREATE TABLE z0 (x INTEGER);"}}};
+    EXPECT_THROW(migrate(*db_, {zero}, 1), std::logic_error);
+
+    ModuleMigrations negative{"neg", {{-1, "n", "CREATE TABLE n0 (x INTEGER);"}, {1, "a", "SELECT 1;"}}};
+    EXPECT_THROW(migrate(*db_, {negative}, 1), std::logic_error);
+    EXPECT_FALSE(table_exists(*db_, "n0"));
+}
+
+TEST_F(DatabaseTest, MigrateWithNoModulesCreatesOnlyTheBookkeepingTable) {
+    auto r = migrate(*db_, {}, 1);
+    EXPECT_EQ(r.applied, 0);
+    EXPECT_TRUE(table_exists(*db_, "schema_migrations"));
+    EXPECT_EQ(count(*db_, "schema_migrations"), 0);
+}
+
+TEST(ApplyDialect, ReplacesTokensForSqlite) {
+    EXPECT_EQ(apply_dialect("CREATE TABLE x (id {{id}}, b {{blob}}, c {{blob}})", Dialect::sqlite),
+              "CREATE TABLE x (id INTEGER PRIMARY KEY AUTOINCREMENT, b BLOB, c BLOB)");
+}
+
+TEST(ApplyDialect, ReplacesTokensForPostgres) {
+    EXPECT_EQ(apply_dialect("CREATE TABLE x (id {{id}}, b {{blob}}); CREATE TABLE y (id {{id}})", Dialect::postgres),
+              "CREATE TABLE x (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, b BYTEA);"
+              " CREATE TABLE y (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY)");
+}
+
+TEST(ApplyDialect, LeavesOtherTextAlone) {
+    const std::string sql = "SELECT '{{ id }}', '{id}', '{{ID}}', '{{blobs' FROM t";
+    EXPECT_EQ(apply_dialect(sql, Dialect::sqlite), sql);
+    EXPECT_EQ(apply_dialect(sql, Dialect::postgres), sql);
+    EXPECT_EQ(apply_dialect("", Dialect::sqlite), "");
+    // A token inside a token is not re-expanded.
+    EXPECT_EQ(apply_dialect("{{{{id}}}}", Dialect::sqlite), "{{INTEGER PRIMARY KEY AUTOINCREMENT}}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// open()
+
+TEST(DatabaseOpen, UnknownSchemeThrowsInvalidArgument) {
+    for (const std::string url : {"", "mysql://localhost/db", "sqlite:", "sqlite:/x.db", "SQLITE:///tmp/x.db",
+                                  "file:///tmp/x.db", "/tmp/x.db", " sqlite:///tmp/x.db"}) {
+        EXPECT_THROW(Database::open(url, 1), std::invalid_argument) << url;
+    }
+}
+
+TEST(DatabaseOpen, EmptySqlitePathThrowsInvalidArgument) {
+    EXPECT_THROW(Database::open("sqlite://", 1), std::invalid_argument);
+}
+
+TEST(DatabaseOpen, PostgresSaysNotBuiltYet) {
+    for (const std::string url : {"postgresql://u@localhost/gapura", "postgres://localhost/gapura"}) {
+        try {
+            Database::open(url, 1);
+            ADD_FAILURE() << "expected invalid_argument for " << url;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("not built yet"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(DatabaseOpen, UnknownSchemeMessageNamesTheSetting) {
+    try {
+        Database::open("redis://x", 1);
+        ADD_FAILURE() << "expected invalid_argument";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("GAPURA_DATABASE"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DatabaseOpen, UnopenablePathThrowsDbErrorUnavailable) {
+    auto dir = unique_dir("gapura-db-missing");
+    fs::remove_all(dir);
+    const std::string url = "sqlite://" + (dir / "no" / "such" / "dir" / "x.db").string();
+    try {
+        Database::open(url, 1);
+        ADD_FAILURE() << "expected DbError";
+    } catch (const DbError& e) {
+        EXPECT_EQ(e.kind(), DbError::Kind::unavailable);
+    }
+}
+
+TEST(DatabaseOpen, ZeroOrNegativeReadersStillGivesOneReader) {
+    auto dir = unique_dir("gapura-db-readers");
+    fs::create_directories(dir);
+    {
+        auto db = Database::open("sqlite://" + (dir / "r.db").string(), 0);
+        EXPECT_EQ(db->stats().readers_total, 1);
+        EXPECT_TRUE(db->ping());
+        auto db2 = Database::open("sqlite://" + (dir / "r2.db").string(), -5);
+        EXPECT_EQ(db2->stats().readers_total, 1);
+    }
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gapura::core::db
