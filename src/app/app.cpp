@@ -98,6 +98,10 @@ App::App(Config config, const Clock* clock) : config_(std::move(config)), clock_
     p_->log->set_level(spdlog::level::from_str(config_.log_level));
     p_->access = make_logger("gapura.access", config_.access_log);
     p_->access->set_pattern("%v");
+    // Lines reach the disk within a second (a crash loses at most that), without a write per request.
+    spdlog::register_logger(p_->access);
+    spdlog::register_logger(p_->log);
+    spdlog::flush_every(std::chrono::seconds(1));
 
     fs::create_directories(config_.var_dir);
     if (auto path = sqlite_path(config_.database); !path.empty() && fs::path(path).has_parent_path())

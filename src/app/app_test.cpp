@@ -340,9 +340,10 @@ TEST_F(AppTest, StaticFilesAndTraversal) {
 
 TEST_F(AppTest, PublicAuditPageHidesPrivateObjects) {
     Client c(app());
-    auto r = c.get("/jejak-audit");
+    auto r = c.get("/jejak-audit?jenis=regency");
     EXPECT_EQ(r.status, 200u);
     EXPECT_NE(r.body.find("reference.load"), std::string::npos);
+    EXPECT_EQ(c.get("/jejak-audit").status, 200u);
     EXPECT_EQ(r.body.find("user.sign_up"), std::string::npos);
     EXPECT_EQ(c.get("/jejak-audit?jenis=user&id=1").status, 404u);
 }

@@ -10,6 +10,9 @@
 #include "core/auth/auth_service.hpp"
 #include "core/db/database.hpp"
 #include "core/region/regency.hpp"
+#ifdef GAPURA_MODULE_LAYANAN
+#include "modules/layanan/layanan_service.hpp"
+#endif
 
 namespace gapura {
 
@@ -27,6 +30,7 @@ constexpr const char* kHelp =
     "                                add an account; the password is read from standard input\n"
     "                                roles: warga pelaku_usaha operator_opd teknisi walidata admin\n"
     "  audit verify                  check the hash chain of the audit log\n"
+    "  open311 key add --name NAME   create an Open311 API key (printed once, stored hashed)\n"
     "  --help                        this text\n"
     "  --version                     the version\n"
     "\n"
@@ -145,6 +149,25 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
             }
             out << "user " << *r << " added\n";
             return 0;
+        }
+        if (command == "open311") {
+#ifdef GAPURA_MODULE_LAYANAN
+            if (i + 1 >= args.size() || args[i] != "key" || args[i + 1] != "add")
+                throw Usage{"'open311' takes the subcommand 'key add --name NAME'"};
+            auto o = options(args, i + 2, {"--name"}, {}, "open311 key add");
+            if (!o.count("--name")) throw Usage{"'open311 key add' needs --name"};
+            App app(cfg);
+            app.migrate();
+            auto raw = modules::layanan::create_api_key(app.db(), app.audit(), app.clock(), o["--name"]);
+            if (!raw) {
+                err << "gapura: open311 key add: " << raw.error().message_key << "\n";
+                return 2;
+            }
+            out << *raw << "\n";
+            return 0;
+#else
+            throw Usage{"this build has no layanan module (open311)"};
+#endif
         }
         if (command == "audit") {
             if (i >= args.size() || args[i] != "verify") throw Usage{"'audit' takes the subcommand 'verify'"};

@@ -49,6 +49,7 @@ void set_config_value(Config& c, const std::string& key, const std::string& v, c
         c.listen_port = static_cast<std::uint16_t>(p);
     } else if (key == "regency_dir") c.regency_dir = v;
     else if (key == "area_data_dir") c.area_data_dir = v;
+    else if (key == "holidays_file") c.holidays_file = v;
     else if (key == "web_dir") c.web_dir = v;
     else if (key == "modules_dir") c.modules_dir = v;
     else if (key == "node_modules_dir") c.node_modules_dir = v;
@@ -80,6 +81,12 @@ void set_config_value(Config& c, const std::string& key, const std::string& v, c
     } else if (key == "default_lang") {
         if (v != "id" && v != "en") throw ConfigError{origin + ": default_lang must be id or en (got '" + v + "')"};
         c.default_lang = v;
+    } else if (key == "map_tile_url") {
+        if (!util::starts_with(v, "https://") || v.find("{z}") == std::string::npos)
+            throw ConfigError{origin + ": map_tile_url must be an https:// URL with {z}, {x} and {y} (got '" + v + "')"};
+        c.map_tile_url = v;
+    } else if (key == "map_tile_attribution") {
+        c.map_tile_attribution = v;
     } else {
         throw ConfigError{origin + ": unknown setting '" + key + "'"};
     }

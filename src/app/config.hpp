@@ -14,6 +14,7 @@ struct Config {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
     std::string regency_dir = "data/regencies/tuban";  // regency.json, kecamatan.csv, opd.csv
+    std::string holidays_file = "data/holidays/indonesia.csv";  // national holidays + cuti bersama
     std::string area_data_dir = "node_modules/idn-area-data/data";  // districts.csv, villages.csv
     std::string web_dir = "web";                       // templates/, static/, i18n/
     std::string modules_dir = "src/modules";           // <module>/templates/
@@ -35,6 +36,9 @@ struct Config {
     int session_ttl_s = 14 * 24 * 3600;
     std::string password_cost = "interactive";  // interactive | moderate | min (tests only)
     std::string default_lang = "id";
+    // Map tiles for the pages with a map (any XYZ tile server; OpenStreetMap when empty).
+    std::string map_tile_url;
+    std::string map_tile_attribution;
 };
 
 struct ConfigError {

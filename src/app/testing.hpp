@@ -40,6 +40,7 @@ inline Config test_config(const std::string& var_dir, const std::string& regency
     c.database = "sqlite://" + var_dir + "/test.db";
     c.regency_dir = src + "/data/regencies/" + regency;
     c.area_data_dir = src + "/node_modules/idn-area-data/data";
+    c.holidays_file = src + "/data/holidays/indonesia.csv";
     c.web_dir = src + "/web";
     c.modules_dir = src + "/src/modules";
     c.node_modules_dir = src + "/node_modules";

@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 fs::path unique_dir() {
     static std::atomic<int> n{0};
     auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    return fs::temp_directory_path() / ("gapura-audit-" + std::string(info->name()) + "-" +
-                                        std::to_string(::getpid()) + "-" + std::to_string(n++));
+    return fs::temp_directory_path() /
+           ("gapura-audit-" + std::string(info->name()) + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
 }
 
 class AuditLogTest : public ::testing::Test {
@@ -79,9 +79,8 @@ TEST_F(AuditLogTest, ChainOfEntriesVerifies) {
     EXPECT_TRUE(r.ok) << r.problem;
     EXPECT_EQ(r.checked, 5);
     EXPECT_FALSE(r.bad_id);
-    auto head = db_->read([](db::Connection& c) {
-        return db::scalar_text(c, "SELECT hash FROM audit_log WHERE id = 5");
-    });
+    auto head =
+        db_->read([](db::Connection& c) { return db::scalar_text(c, "SELECT hash FROM audit_log WHERE id = 5"); });
     EXPECT_EQ(r.head_hash, head.value_or("?"));
     EXPECT_EQ(r.head_hash.size(), 64u);
 }

@@ -252,8 +252,9 @@ Status AuthService::change_password(const Principal& who, const std::string& cur
     db_.write([&](db::Connection& c) {
         db::exec(c, "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
                  {new_hash, now, who.user_id});
-        // Sign out every other session of this user.
+        // Sign out every other session of this user and revoke its API tokens.
         db::exec(c, "DELETE FROM sessions WHERE user_id = ? AND key_hash <> ?", {who.user_id, who.session_key});
+        db::exec(c, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", {now, who.user_id});
         audit_.record(c, actor_of(who), "user.password_change", "user", std::to_string(who.user_id), "{}", now);
     });
     forget_user_sessions(who.user_id);
@@ -304,9 +305,11 @@ Status AuthService::complete_reset(const std::string& raw, const std::string& ne
         while (q.next()) {
         }
         if (expired) return make_error(ErrorCode::gone, "err_reset_invalid");
-        db::exec(c, "UPDATE password_resets SET used_at = ? WHERE token_hash = ?", {now, key});
+        // This link and every other open link of the user are spent.
+        db::exec(c, "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", {now, uid});
         db::exec(c, "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?", {hash, now, uid});
         db::exec(c, "DELETE FROM sessions WHERE user_id = ?", {uid});
+        db::exec(c, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", {now, uid});
         auto p = load_principal(c, uid);
         audit_.record(c, p ? actor_of(*p) : audit::Actor::system(), "user.password_reset", "user",
                       std::to_string(uid), "{}", now);

@@ -61,6 +61,9 @@ std::unique_ptr<Database> Database::open(const std::string& url, int readers) {
     if (url.rfind(prefix, 0) == 0) {
         std::string path = url.substr(prefix.size());
         if (path.empty()) throw std::invalid_argument("GAPURA_DATABASE: empty sqlite path");
+        if (path == ":memory:" || path.find("mode=memory") != std::string::npos)
+            throw std::invalid_argument("GAPURA_DATABASE: an in-memory SQLite database cannot be shared by the "
+                                        "connection pool; give a file path");
         return std::make_unique<Database>(
             [path](bool writer) { return open_sqlite(path, writer); }, readers < 1 ? 1 : readers, Dialect::sqlite);
     }

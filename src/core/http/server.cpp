@@ -66,7 +66,9 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         while (!stopping_) {
             bhttp::request_parser<bhttp::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-            parser.body_limit(64 * 1024);
+            // No body limit while reading the header: Beast would reject a large Content-Length
+            // there with a generic error; the route's own limit is applied below (413).
+            parser.body_limit(boost::none);
             stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
             first = false;
             auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
@@ -75,12 +77,12 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 std::optional<Response> reply;
                 if (rec == bhttp::error::header_limit)
                     reply = pipeline_.server_error(nullptr, Status::request_header_fields_too_large,
-                                                   "err_header_too_large");
+                                                   "err_header_too_large", client.peer_ip);
                 else if (rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
                          rec != asio::error::operation_aborted &&
                          rec != asio::error::connection_reset && buffer.size() > 0)
                     reply = pipeline_.server_error(nullptr, Status::bad_request,
-                                                   "err_malformed_request");
+                                                   "err_malformed_request", client.peer_ip);
                 if (reply) {
                     stream.expires_after(options_.write_timeout);
                     co_await bhttp::async_write(stream, *reply, use_tuple);
@@ -89,11 +91,19 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             }
             Counter busy(in_flight_);
             const Request& head = parser.get();
+            // RFC 9112 6.3: a Transfer-Encoding that does not end in chunked cannot be framed;
+            // answering it would let the body be read as another request (smuggling).
+            if (head.find(bhttp::field::transfer_encoding) != head.end() && !parser.chunked()) {
+                auto reply = pipeline_.server_error(&head, Status::bad_request, "err_malformed_request", client.peer_ip);
+                stream.expires_after(options_.write_timeout);
+                co_await bhttp::async_write(stream, reply, use_tuple);
+                break;
+            }
             const RouteOptions* opts = pipeline_.route_options(head);
             const std::size_t limit = opts ? opts->body_limit : 64 * 1024;
             if (auto len = parser.content_length(); len && *len > limit) {
                 auto reply =
-                    pipeline_.server_error(&head, Status::payload_too_large, "err_body_too_large");
+                    pipeline_.server_error(&head, Status::payload_too_large, "err_body_too_large", client.peer_ip);
                 stream.expires_after(options_.write_timeout);
                 co_await bhttp::async_write(stream, reply, use_tuple);
                 break;
@@ -107,13 +117,17 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 (void)wn;
                 if (wec) break;
             }
-            stream.expires_after(options_.body_timeout);
-            auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-            (void)bn;
+            beast::error_code bec;
+            if (!parser.is_done()) {  // a GET without a body is complete after its header
+                stream.expires_after(options_.body_timeout);
+                auto [read_ec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+                (void)bn;
+                bec = read_ec;
+            }
             if (bec) {
                 if (bec == bhttp::error::body_limit) {
                     auto reply = pipeline_.server_error(&head, Status::payload_too_large,
-                                                        "err_body_too_large");
+                                                        "err_body_too_large", client.peer_ip);
                     stream.expires_after(options_.write_timeout);
                     co_await bhttp::async_write(stream, reply, use_tuple);
                 }
@@ -124,7 +138,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             if (pipeline_.can_run_inline(req, opts)) {
                 res = pipeline_.handle(req, client);
             } else if (queued_.load() >= options_.max_queue) {
-                res = pipeline_.server_error(&req, Status::service_unavailable, "err_unavailable");
+                res = pipeline_.server_error(&req, Status::service_unavailable, "err_unavailable", client.peer_ip);
             } else {
                 Counter q(queued_);
                 res =

@@ -1,11 +1,13 @@
-// Unit tests for core/web/i18n: the shipped catalogs (web/i18n/{id,en}.json) agree with each
-// other, with every template and with every error key in the code; lookup falls back sanely;
+// Unit tests for core/web/i18n: the shipped catalogs (web/i18n/{id,en}.json and each module's
+// src/modules/<name>/i18n/) agree with each other, with every template and with every error key
+// in the code (a module may use core keys and its own); lookup falls back sanely;
 // Accept-Language negotiation picks id or en.
 #include "core/web/i18n.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -36,9 +38,7 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
-bool key_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+bool key_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
 // Every KEY in {{t.KEY}}, {{{t.KEY}}}, {{& t.KEY}}, {{#t.KEY}} ... of a Mustache template.
 std::set<std::string> template_keys(const std::string& text) {
@@ -66,7 +66,7 @@ std::set<std::string> err_literals(const std::string& text) {
     while ((pos = text.find("\"err_", pos)) != std::string::npos) {
         std::size_t i = pos + 1;
         while (i < text.size() && key_char(text[i])) ++i;
-        if (i < text.size() && text[i] == '"') out.insert(text.substr(pos + 1, i - pos - 1));
+        if (i < text.size() && text[i] == '"' && i > pos + 5) out.insert(text.substr(pos + 1, i - pos - 1));
         pos = i;
     }
     return out;
@@ -80,47 +80,103 @@ std::vector<fs::path> files_under(const fs::path& dir, const std::string& ext) {
     return out;
 }
 
+// One catalog folder (web/i18n or src/modules/<name>/i18n), loaded on its own.
+struct CatalogDir {
+    std::string name;  // "core" or the module name
+    fs::path dir;
+    I18n i18n;
+    const std::map<std::string, std::string>& cat(const std::string& lang) const {
+        static const std::map<std::string, std::string> empty;
+        auto* c = i18n.catalog(lang);
+        return c ? *c : empty;
+    }
+    bool has(const std::string& key) const { return cat("id").count(key) && cat("en").count(key); }
+};
+
 class I18nCatalog : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
+        const fs::path root = source_dir();
+        dirs_ = new std::vector<CatalogDir>;
+        dirs_->push_back(CatalogDir{"core", root / "web" / "i18n", {}});
+        std::vector<fs::path> modules;
+        if (fs::is_directory(root / "src" / "modules"))
+            for (const auto& m : fs::directory_iterator(root / "src" / "modules"))
+                if (fs::is_directory(m.path() / "i18n")) modules.push_back(m.path());
+        std::sort(modules.begin(), modules.end());
+        for (const auto& m : modules) dirs_->push_back(CatalogDir{m.filename().string(), m / "i18n", {}});
+        // The merged catalog, loaded the way App loads it: core first, then every module.
         i18n_ = new I18n;
-        i18n_->load_dir((source_dir() / "web" / "i18n").string());
+        for (auto& d : *dirs_) {
+            d.i18n.load_dir(d.dir.string());
+            d.i18n.finish();
+            i18n_->load_dir(d.dir.string());
+        }
         i18n_->finish();
     }
     static void TearDownTestSuite() {
         delete i18n_;
         i18n_ = nullptr;
+        delete dirs_;
+        dirs_ = nullptr;
     }
     static const std::map<std::string, std::string>& cat(const std::string& lang) {
         static const std::map<std::string, std::string> empty;
         auto* c = i18n_->catalog(lang);
         return c ? *c : empty;
     }
+    static const CatalogDir& core() { return dirs_->front(); }
+    static const CatalogDir* module(const std::string& name) {
+        for (const auto& d : *dirs_)
+            if (d.name == name && d.name != "core") return &d;
+        return nullptr;
+    }
+    // The catalogs a file may use: core's, plus its own module's when it lives in src/modules/<m>/.
+    static std::vector<const CatalogDir*> visible_from(const fs::path& rel) {
+        std::vector<const CatalogDir*> out{&core()};
+        auto it = rel.begin();
+        if (it != rel.end() && *it == "src" && ++it != rel.end() && *it == "modules" && ++it != rel.end())
+            if (auto* m = module(it->string())) out.push_back(m);
+        return out;
+    }
     static I18n* i18n_;
+    static std::vector<CatalogDir>* dirs_;
 };
 I18n* I18nCatalog::i18n_ = nullptr;
+std::vector<CatalogDir>* I18nCatalog::dirs_ = nullptr;
+
+std::string names(const std::vector<const CatalogDir*>& v) {
+    std::string s;
+    for (const auto* d : v) s += (s.empty() ? "" : " or ") + d->dir.string();
+    return s;
+}
 
 TEST_F(I18nCatalog, ShipsIndonesianAndEnglish) {
-    ASSERT_NE(i18n_->catalog("id"), nullptr) << "web/i18n/id.json not loaded from " << source_dir();
-    ASSERT_NE(i18n_->catalog("en"), nullptr) << "web/i18n/en.json not loaded from " << source_dir();
-    EXPECT_GT(cat("id").size(), 50u);
+    ASSERT_NE(core().i18n.catalog("id"), nullptr) << "web/i18n/id.json not loaded from " << source_dir();
+    ASSERT_NE(core().i18n.catalog("en"), nullptr) << "web/i18n/en.json not loaded from " << source_dir();
+    EXPECT_GT(core().cat("id").size(), 50u);
     EXPECT_EQ(i18n_->langs(), (std::vector<std::string>{"en", "id"}));
 }
 
 TEST_F(I18nCatalog, IdAndEnHaveExactlyTheSameKeys) {
-    const auto& id = cat("id");
-    const auto& en = cat("en");
-    ASSERT_FALSE(id.empty());
-    for (const auto& [k, _] : id) EXPECT_TRUE(en.count(k)) << "en.json lacks '" << k << "'";
-    for (const auto& [k, _] : en) EXPECT_TRUE(id.count(k)) << "id.json lacks '" << k << "'";
-    EXPECT_EQ(id.size(), en.size());
+    for (const auto& d : *dirs_) {
+        const auto& id = d.cat("id");
+        const auto& en = d.cat("en");
+        EXPECT_FALSE(id.empty()) << d.dir;
+        EXPECT_EQ(d.i18n.langs(), (std::vector<std::string>{"en", "id"})) << d.dir;
+        for (const auto& [k, _] : id) EXPECT_TRUE(en.count(k)) << d.dir << "/en.json lacks '" << k << "'";
+        for (const auto& [k, _] : en) EXPECT_TRUE(id.count(k)) << d.dir << "/id.json lacks '" << k << "'";
+        EXPECT_EQ(id.size(), en.size()) << d.dir;
+    }
 }
 
 TEST_F(I18nCatalog, NoEmptyValues) {
-    for (const std::string lang : {"id", "en"}) {
-        for (const auto& [k, v] : cat(lang)) {
-            bool blank = v.find_first_not_of(" \t\r\n") == std::string::npos;
-            EXPECT_FALSE(blank) << lang << ".json: '" << k << "' is empty";
+    for (const auto& d : *dirs_) {
+        for (const std::string lang : {"id", "en"}) {
+            for (const auto& [k, v] : d.cat(lang)) {
+                bool blank = v.find_first_not_of(" \t\r\n") == std::string::npos;
+                EXPECT_FALSE(blank) << d.dir << "/" << lang << ".json: '" << k << "' is empty";
+            }
         }
     }
 }
@@ -135,20 +191,33 @@ TEST_F(I18nCatalog, KeysAreWellFormed) {
 
 TEST_F(I18nCatalog, NoDuplicateKeysInTheFiles) {
     // A JSON parser keeps one of two duplicate keys silently; the file would then disagree with itself.
-    for (const std::string lang : {"id", "en"}) {
-        const auto text = read_file(source_dir() / "web" / "i18n" / (lang + ".json"));
-        std::istringstream in(text);
-        std::string line;
-        std::set<std::string> seen;
-        while (std::getline(in, line)) {
-            auto q1 = line.find('"');
-            if (q1 == std::string::npos) continue;
-            auto q2 = line.find('"', q1 + 1);
-            if (q2 == std::string::npos || line.find(':', q2) == std::string::npos) continue;
-            auto key = line.substr(q1 + 1, q2 - q1 - 1);
-            EXPECT_TRUE(seen.insert(key).second) << lang << ".json repeats '" << key << "'";
+    for (const auto& d : *dirs_) {
+        for (const std::string lang : {"id", "en"}) {
+            const auto text = read_file(d.dir / (lang + ".json"));
+            std::istringstream in(text);
+            std::string line;
+            std::set<std::string> seen;
+            while (std::getline(in, line)) {
+                auto q1 = line.find('"');
+                if (q1 == std::string::npos) continue;
+                auto q2 = line.find('"', q1 + 1);
+                if (q2 == std::string::npos || line.find(':', q2) == std::string::npos) continue;
+                auto key = line.substr(q1 + 1, q2 - q1 - 1);
+                EXPECT_TRUE(seen.insert(key).second) << d.dir << "/" << lang << ".json repeats '" << key << "'";
+            }
+            EXPECT_EQ(seen.size(), d.cat(lang).size()) << d.dir << "/" << lang << ".json is not one key per line";
         }
-        EXPECT_EQ(seen.size(), cat(lang).size()) << lang << ".json is not one key per line";
+    }
+}
+
+TEST_F(I18nCatalog, ModuleKeysDoNotOverrideOtherCatalogs) {
+    // App merges every catalog into one map: a repeated key silently replaces another text.
+    std::map<std::string, std::string> owner;
+    for (const auto& d : *dirs_) {
+        for (const auto& [k, _] : d.cat("id")) {
+            auto [it, fresh] = owner.emplace(k, d.name);
+            EXPECT_TRUE(fresh) << "'" << k << "' is defined by both " << it->second << " and " << d.name;
+        }
     }
 }
 
@@ -174,10 +243,13 @@ TEST_F(I18nCatalog, EveryTemplateKeyExistsInBothCatalogs) {
     }
     std::size_t used = 0;
     for (const auto& path : templates) {
+        const auto rel = fs::relative(path, root);
+        const auto visible = visible_from(rel);
         for (const auto& key : template_keys(read_file(path))) {
             ++used;
-            EXPECT_TRUE(cat("id").count(key)) << fs::relative(path, root) << " uses t." << key << ", missing in id.json";
-            EXPECT_TRUE(cat("en").count(key)) << fs::relative(path, root) << " uses t." << key << ", missing in en.json";
+            const bool found = std::any_of(visible.begin(), visible.end(), [&](auto* d) { return d->has(key); });
+            EXPECT_TRUE(found) << rel << " uses t." << key << ", which is not in both id.json and en.json of "
+                               << names(visible);
         }
     }
     EXPECT_GT(used, 10u) << "the scan found almost no {{t.KEY}}: is the pattern right?";
@@ -189,10 +261,12 @@ TEST_F(I18nCatalog, EveryErrorKeyInTheCodeExistsInBothCatalogs) {
     for (const auto& path : files_under(root / "src", ".cpp")) {
         const auto name = path.filename().string();
         if (name.size() >= 9 && name.compare(name.size() - 9, 9, "_test.cpp") == 0) continue;
+        const auto rel = fs::relative(path, root);
+        const auto visible = visible_from(rel);
         for (const auto& key : err_literals(read_file(path))) {
             ++found;
-            EXPECT_TRUE(cat("id").count(key)) << fs::relative(path, root) << ": \"" << key << "\" missing in id.json";
-            EXPECT_TRUE(cat("en").count(key)) << fs::relative(path, root) << ": \"" << key << "\" missing in en.json";
+            const bool ok = std::any_of(visible.begin(), visible.end(), [&](auto* d) { return d->has(key); });
+            EXPECT_TRUE(ok) << rel << ": \"" << key << "\" is not in both id.json and en.json of " << names(visible);
         }
     }
     EXPECT_GT(found, 10u) << "the scan found almost no error keys: is the source dir right?";
@@ -204,8 +278,9 @@ TEST(I18nScan, TemplateKeyScannerSeesEveryForm) {
 }
 
 TEST(I18nScan, ErrorLiteralScannerSeesOnlyWholeLiterals) {
-    auto keys = err_literals(R"(f("err_one"); g("err_two", "err_"); h("err_x y"); "err_three")");
-    EXPECT_EQ(keys, (std::set<std::string>{"err_one", "err_two", "err_", "err_three"}));
+    // A bare "err_" is a prefix used to build names ("err_" + field), not a catalog key.
+    auto keys = err_literals(R"(f("err_one"); g("err_two", "err_"); h("err_x y"); "err_three" "xerr_no")");
+    EXPECT_EQ(keys, (std::set<std::string>{"err_one", "err_two", "err_three"}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,8 +324,8 @@ TEST(I18nLoad, MissingDirectoryThrows) {
 
 TEST(I18nLoad, BadCatalogThrowsNamingTheFile) {
     static std::atomic<int> n{0};
-    const fs::path dir = fs::temp_directory_path() / ("gapura-i18n-" + std::to_string(::getpid()) + "-" +
-                                                      std::to_string(n++));
+    const fs::path dir =
+        fs::temp_directory_path() / ("gapura-i18n-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     fs::create_directories(dir);
     for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
              {"xx.json", "{\"a\": "}, {"yy.json", "[1, 2]"}, {"zz.json", "{\"a\": 1}"}}) {
@@ -296,9 +371,8 @@ TEST_F(I18nCatalog, NegotiateHonoursQualityOrder) {
 }
 
 TEST_F(I18nCatalog, NegotiateFallsBackForGarbage) {
-    for (const std::string header :
-         {"", " ", ",,,", ";;;", "q=1", "fr", "de-DE, ja;q=0.5", "*", "e", "english", "idn", "i-d",
-          "\x01\xff\xfe", "<script>alert(1)</script>"}) {
+    for (const std::string header : {"", " ", ",,,", ";;;", "q=1", "fr", "de-DE, ja;q=0.5", "*", "e", "english", "idn",
+                                     "i-d", "\x01\xff\xfe", "<script>alert(1)</script>"}) {
         EXPECT_EQ(i18n_->negotiate(header, "id"), "id") << header;
         EXPECT_EQ(i18n_->negotiate(header, "en"), "en") << header;
     }
@@ -314,11 +388,11 @@ TEST_F(I18nCatalog, NegotiateSurvivesHugeHeaders) {
 
 TEST_F(I18nCatalog, NegotiateTreatsQZeroAsNotAcceptable) {
     // RFC 9110 §12.4.2: q=0 means "not acceptable".
-    const auto got = i18n_->negotiate("en;q=0", "id");
-    if (got != "id")
-        GTEST_SKIP() << "bug: I18n::negotiate(\"en;q=0\", \"id\") returns '" << got
-                     << "'; a language with q=0 is refused by the client and must not be chosen";
+    EXPECT_EQ(i18n_->negotiate("en;q=0", "id"), "id");
+    EXPECT_EQ(i18n_->negotiate("id;q=0", "en"), "en");
     EXPECT_EQ(i18n_->negotiate("en;q=0, id;q=0", "en"), "en");
+    EXPECT_EQ(i18n_->negotiate("en;q=0.0, id;q=0.001", "en"), "id");
+    EXPECT_EQ(i18n_->negotiate("en;q=nonsense", "id"), "id");
 }
 
 }  // namespace

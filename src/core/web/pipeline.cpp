@@ -59,7 +59,9 @@ std::string Pipeline::pick_lang(const http::Request& req) const {
     return views_.i18n().negotiate(header(req, bhttp::field::accept_language), options_.default_lang);
 }
 
-http::Response Pipeline::server_error(const http::Request* req, http::Status status, std::string_view key) const {
+http::Response Pipeline::server_error(const http::Request* req, http::Status status, std::string_view key,
+                                      std::string_view peer_ip) const {
+    const std::string request_id = id_prefix_ + "-" + std::to_string(++counter_);
     std::string lang = req ? pick_lang(*req) : options_.default_lang;
     bool api = req && util::starts_with(path_of(*req), "/api/");
     http::Response res;
@@ -67,14 +69,32 @@ http::Response Pipeline::server_error(const http::Request* req, http::Status sta
         Error e{ErrorCode::bad_request, std::string(key), {}, {}, 0};
         if (status == http::Status::payload_too_large) e.code = ErrorCode::too_large;
         if (status == http::Status::service_unavailable) e.code = ErrorCode::unavailable;
-        res = http::json_response(status, views_.error_json(lang, e, "-"));
+        res = http::json_response(status, views_.error_json(lang, e, request_id));
     } else {
         res = http::html_response(status, views_.plain_error_page(lang, static_cast<unsigned>(status), key));
     }
     if (status == http::Status::service_unavailable) res.set(bhttp::field::retry_after, "2");
     res.set("X-Content-Type-Options", "nosniff");
     res.set(bhttp::field::cache_control, "no-store");
+    res.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.set("X-Request-Id", request_id);
     res.keep_alive(false);
+    // Refused before routing, but still counted and logged like every other request.
+    const unsigned code = static_cast<unsigned>(status);
+    metrics_.observe("rejected", code, 0.0);
+    if (access_log_) {
+        boost::json::object line{{"id", request_id},
+                                 {"ip", std::string(peer_ip)},
+                                 {"method", req ? std::string(req->method_string()) : std::string("-")},
+                                 {"path", req && util::valid_utf8(path_of(*req)) ? std::string(path_of(*req)) : std::string("-")},
+                                 {"route", "rejected"},
+                                 {"status", code},
+                                 {"us", 0},
+                                 {"bytes", res.body().size()}};
+        access_log_->info(boost::json::serialize(line));
+    }
     return res;
 }
 
@@ -172,7 +192,18 @@ http::Response Pipeline::dispatch(http::RequestContext& ctx, std::string& route_
     const auto cookie = header(req, bhttp::field::cookie);
     if (ctx.api) {
         auto authz = header(req, bhttp::field::authorization);
-        if (!authz.empty()) {
+        // CKAN clients send the raw token (Authorization: <token> or X-CKAN-API-Key).
+        const bool ckan = util::starts_with(ctx.path, "/api/3/");
+        std::string ckan_token;
+        if (ckan) {
+            auto it = req.find("X-CKAN-API-Key");
+            if (authz.empty() && it != req.end()) ckan_token = std::string(util::trim(std::string_view(it->value().data(), it->value().size())));
+            else if (!authz.empty() && !util::starts_with(authz, "Bearer ")) ckan_token = std::string(util::trim(authz));
+        }
+        if (!ckan_token.empty()) {
+            ctx.principal = auth_.token_principal(ckan_token);
+            if (!ctx.principal) return views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
+        } else if (!authz.empty()) {
             if (!util::starts_with(authz, "Bearer ")) {
                 auto res = views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
                 res.set(bhttp::field::www_authenticate, "Bearer");

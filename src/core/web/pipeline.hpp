@@ -42,7 +42,8 @@ public:
     // session to look up in the database).
     bool can_run_inline(const http::Request& req, const http::RouteOptions* opts) const;
     // A complete error answer for when no handler runs (413, 431, 503, 400 from the server).
-    http::Response server_error(const http::Request* req, http::Status status, std::string_view message_key) const;
+    http::Response server_error(const http::Request* req, http::Status status, std::string_view message_key,
+                                std::string_view peer_ip = "-") const;
 
     static constexpr const char* kSessionCookie = "gapura_session";
     static constexpr const char* kVisitorCookie = "gapura_visitor";
@@ -61,7 +62,7 @@ private:
     std::shared_ptr<spdlog::logger> app_log_;
     PipelineOptions options_;
     std::string id_prefix_;
-    std::atomic<std::uint64_t> counter_{0};
+    mutable std::atomic<std::uint64_t> counter_{0};
 };
 
 }  // namespace gapura::core::web

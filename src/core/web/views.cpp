@@ -126,6 +126,8 @@ Data Views::layout_data(http::RequestContext& ctx, std::string_view title) const
 http::Response Views::page(http::RequestContext& ctx, std::string_view name, const Data& page, std::string_view title,
                            http::Status status) const {
     Data layout = layout_data(ctx, title);
+    // A page may ask for <link> elements in the head: {"head_links": [{rel, type, href}]}.
+    if (const Data* links = page.get("head_links"); links && links->is_list()) layout.set("head_links", *links);
     layout.set("body", render(name, page, ctx.lang));
     return http::html_response(status, render("layout", layout, ctx.lang));
 }

@@ -1,0 +1,74 @@
+// LayananModule: the Module implementation (routes table, jobs, seed) shared by the web
+// handlers (layanan_module.cpp), the Open311 handlers (open311_routes.cpp) and the demo seed
+// (layanan_seed.cpp). Internal header of the module.
+#pragma once
+
+#include <memory>
+
+#include "core/calendar/working_calendar.hpp"
+#include "core/http/context.hpp"
+#include "core/module.hpp"
+#include "modules/layanan/catalog.hpp"
+#include "modules/layanan/layanan_service.hpp"
+
+namespace gapura::modules::layanan {
+
+class LayananModule final : public core::Module {
+public:
+    explicit LayananModule(const core::CoreServices& s);
+    std::string name() const override { return "layanan"; }
+    std::vector<core::db::Migration> migrations() const override;
+    void register_routes(core::http::Router& router) override;
+    void register_jobs(core::jobs::Scheduler& scheduler) override;
+    void seed(bool demo) override;
+    std::vector<core::web::NavItem> nav() const override;
+    std::vector<std::string> public_audit_types() const override { return {"layanan_laporan"}; }
+
+    LayananService& service() { return *svc_; }
+
+private:
+    using Ctx = core::http::RequestContext;
+    using Res = core::http::Response;
+    // Web.
+    Res home(Ctx& ctx);
+    Res report_form(Ctx& ctx, const Error* err = nullptr);
+    Res report_submit(Ctx& ctx);
+    Res track_lookup(Ctx& ctx);
+    Res track(Ctx& ctx);
+    Res reporter_action(Ctx& ctx, bool reopen);
+    Res my_reports(Ctx& ctx);
+    Res queue(Ctx& ctx);
+    Res ticket(Ctx& ctx, const Error* err = nullptr);
+    Res ticket_action(Ctx& ctx, const std::string& action);
+    Res fault_form(Ctx& ctx, const Error* err = nullptr);
+    Res fault_submit(Ctx& ctx);
+    Res assets(Ctx& ctx);
+    Res asset_page(Ctx& ctx);
+    Res asset_add(Ctx& ctx);
+    Res keys(Ctx& ctx, const std::string& new_key = "", const Error* err = nullptr);
+    Res key_add(Ctx& ctx);
+    Res key_revoke(Ctx& ctx);
+    // Open311.
+    Res o311_discovery(Ctx& ctx, bool xml);
+    Res o311_services(Ctx& ctx, bool xml);
+    Res o311_service(Ctx& ctx, bool xml);
+    Res o311_post(Ctx& ctx, bool xml);
+    Res o311_requests(Ctx& ctx, bool xml);
+    Res o311_request(Ctx& ctx, bool xml);
+    Res o311_token(Ctx& ctx, bool xml);
+    Res o311_updates(Ctx& ctx, bool xml);
+    Res render_requests(Ctx& ctx, bool xml, const store::PublicFilter& f);
+
+    core::web::Data ticket_row(Ctx& ctx, const Ticket& t, bool staff);
+    std::string service_name(const std::string& code, const std::string& lang) const;
+    std::string fmt_time(std::int64_t t, const std::string& lang) const;
+    std::string t(const Ctx& ctx, const std::string& key) const;
+    std::int64_t deadline(std::int64_t from, const SlaTarget& target) const { return svc_->deadline(from, target); }
+
+    core::CoreServices s_;
+    Catalog catalog_;
+    core::calendar::WorkingCalendar cal_;
+    std::unique_ptr<LayananService> svc_;
+};
+
+}  // namespace gapura::modules::layanan

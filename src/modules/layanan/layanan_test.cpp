@@ -1,0 +1,497 @@
+// Tests of the layanan module: service rules with a fake clock (deadlines over weekends and
+// holidays, pause, breach, escalation), policy (another OPD's operator), the web form and the
+// staff routes through the real pipeline, and bad input. Open311 is in open311_test.cpp.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "app/testing.hpp"
+#include "core/audit/audit_log.hpp"
+#include "core/auth/crypto.hpp"
+#include "core/auth/auth_service.hpp"
+#include "core/files/file_store.hpp"
+#include "core/jobs/notifier.hpp"
+#include "core/jobs/scheduler.hpp"
+#include "core/region/regency.hpp"
+#include "core/web/i18n.hpp"
+#include "modules/layanan/layanan_service.hpp"
+
+namespace gapura::modules::layanan {
+namespace {
+
+using core::db::Connection;
+
+std::int64_t wib(int y, int m, int d, int hh = 0, int mm = 0) {
+    namespace ch = std::chrono;
+    ch::sys_days sd{ch::year{y} / ch::month{static_cast<unsigned>(m)} / ch::day{static_cast<unsigned>(d)}};
+    return sd.time_since_epoch().count() * 86400 + hh * 3600 + mm * 60 - 7 * 3600;
+}
+
+struct Desk : ::testing::Test {
+    testing::TestApp t;
+    core::web::I18n i18n;
+    core::web::Views views{i18n, {}};
+    core::files::FileStore files{t.dir + "/files-test", t.app.db(), t.clock};
+    core::CoreServices services{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(),
+                                views, files, t.app.notifier()};
+    Catalog catalog = Catalog::load(testing::source_dir() + "/src/modules/layanan/data/services.json");
+    core::calendar::WorkingCalendar cal =
+        core::calendar::WorkingCalendar::load(testing::source_dir() + "/data/holidays/indonesia.csv", 420);
+    LayananService svc{services, catalog, cal};
+
+    core::auth::Principal who(const std::string& email) {
+        auto g = t.app.auth().sign_in(email, "gapura-demo-2026", "198.51.100.1");
+        EXPECT_TRUE(g.ok()) << email;
+        return g->principal;
+    }
+    std::string village() const { return t.app.regency().villages.front().code; }
+    NewReport road() {
+        NewReport in;
+        in.service_code = "jalan-rusak";
+        in.description = "Jalan berlubang di depan sekolah.";
+        in.village_code = village();
+        in.address = "Jl. Pahlawan 1";
+        in.lat = -6.8962;
+        in.lng = 112.0636;
+        in.attributes["tingkat_kerusakan"] = {"berat"};
+        return in;
+    }
+    Ticket submit(NewReport in, const std::string& email = "warga@demo.gapura.id") {
+        auto p = who(email);
+        auto r = svc.submit_report(in, p, core::auth::AuthService::actor_of(p));
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message_key + " " + (r.error().fields.empty() ? "" : r.error().fields[0].field));
+        return r.ok() ? *r : Ticket{};
+    }
+    std::int64_t count(const std::string& table) {
+        return t.app.db().read([&](Connection& c) { return core::db::scalar_int(c, "SELECT COUNT(*) FROM " + table).value_or(-1); });
+    }
+    std::int64_t user_id(const std::string& email) {
+        return t.app.db().read(
+            [&](Connection& c) { return core::db::scalar_int(c, "SELECT id FROM users WHERE email = ?", {email}).value_or(0); });
+    }
+};
+
+TEST(LayananCatalog, LoadsAndChecks) {
+    auto cat = Catalog::load(testing::source_dir() + "/src/modules/layanan/data/services.json");
+    int pub = 0, internal = 0;
+    for (const auto& s : cat.services()) (s.is_public ? pub : internal)++;
+    EXPECT_GE(pub, 6);
+    EXPECT_GE(internal, 6);
+    const Service* road = cat.find("jalan-rusak");
+    ASSERT_NE(road, nullptr);
+    EXPECT_EQ(road->opd_slug, "dpupr-prkp");
+    // LAPOR! default: 3 working days to verify, 8 in total to the follow-up plan.
+    EXPECT_DOUBLE_EQ(road->sla.respond.at("normal").amount, 3);
+    EXPECT_TRUE(road->sla.respond.at("normal").days);
+    EXPECT_DOUBLE_EQ(road->sla.resolve.at("normal").amount, 8);
+    EXPECT_FALSE(cat.find("server-aplikasi-down")->is_public);
+    EXPECT_EQ(cat.escalation_offsets_hours(), (std::vector<int>{8, 0}));
+    EXPECT_THROW(Catalog::parse("{\"default_sla\":{}}", "x"), std::runtime_error);
+    EXPECT_THROW(Catalog::parse(R"({"default_sla":{"public":{"respond":{"low":"3x"}}},"services":[]})", "x"), std::runtime_error);
+}
+
+TEST_F(Desk, DeadlinesFollowTheWorkingCalendar) {
+    // Tuesday 17 March 2026, 10:00 WIB; 18–24 March is Nyepi + Idulfitri with cuti bersama.
+    t.clock.set(wib(2026, 3, 17, 10));
+    auto tk = submit(road());
+    ASSERT_GT(tk.id, 0);
+    EXPECT_EQ(tk.opd_slug, "dpupr-prkp");
+    // 3 working days = 24 h: Tue 6 h, Wed 25, Thu 26, then 2 h on Fri 27 March.
+    EXPECT_EQ(tk.respond_due, wib(2026, 3, 27, 10));
+    // 8 working days = 64 h: 62 h by Thursday 2 April 16:00, 3 April is Good Friday, so the
+    // last 2 h fall on Monday 6 April → 10:00.
+    EXPECT_EQ(tk.resolve_due, wib(2026, 4, 6, 10));
+    ASSERT_TRUE(tk.next_due());
+    EXPECT_EQ(*tk.next_due(), tk.respond_due);
+    EXPECT_EQ(tk.code.size(), 11u);
+    EXPECT_EQ(tk.code.substr(0, 3), "LT-");
+}
+
+TEST_F(Desk, PauseWhileWaitingForTheReporterMovesTheDeadline) {
+    t.clock.set(wib(2026, 6, 8, 9));  // Monday
+    auto tk = submit(road());
+    auto op = who("operator.pupr@demo.gapura.id");
+    const auto resolve_before = tk.resolve_due;
+    ASSERT_TRUE(svc.request_info(op, tk.id, "Mohon foto lebih dekat.").ok());
+    auto paused = *svc.get(tk.id);
+    EXPECT_EQ(paused.status, TicketStatus::pending);
+    ASSERT_TRUE(paused.paused_at);
+    ASSERT_TRUE(paused.first_response_at);
+    // The reporter answers after a weekend: Mon 9:00 → Tue 9:00 is 8 working hours paused.
+    t.clock.set(wib(2026, 6, 9, 9));
+    auto warga = who("warga@demo.gapura.id");
+    ASSERT_TRUE(svc.provide_info(warga, tk.code, "Foto sudah saya kirim lewat WA.").ok());
+    auto resumed = *svc.get(tk.id);
+    EXPECT_FALSE(resumed.paused_at);
+    EXPECT_EQ(resumed.status, TicketStatus::in_progress);
+    EXPECT_EQ(resumed.resolve_due, cal.add_working_hours(resolve_before, 8));
+    // The SLA job ignores a paused ticket: no breach while waiting.
+    ASSERT_TRUE(svc.request_info(op, tk.id, "Satu lagi: lebar lubang?").ok());
+    t.clock.set(wib(2026, 9, 1, 9));
+    svc.run_sla(t.clock.now());
+    EXPECT_FALSE(svc.get(tk.id)->resolve_breached);
+    // Only the reporter may answer.
+    EXPECT_EQ(svc.provide_info(op, tk.code, "x").error().code, ErrorCode::forbidden);
+}
+
+TEST_F(Desk, BreachAndEscalationToTheOpdHeadOnce) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    NewReport in;
+    in.service_code = "sampah";  // DLHP
+    in.description = "TPS penuh.";
+    in.village_code = village();
+    in.address = "TPS Pasar";
+    in.attributes["jenis_lokasi"] = {"tps"};
+    auto tk = submit(in);
+    const auto head = user_id("operator.dlhp@demo.gapura.id");
+    ASSERT_GT(head, 0);
+    const int before = t.app.notifier().unread_count(head);
+    // 8 working hours before the respond deadline: the warning.
+    t.clock.set(cal.add_working_hours(tk.created_at, 16));
+    EXPECT_GE(svc.run_sla(t.clock.now()), 1);
+    EXPECT_EQ(t.app.notifier().unread_count(head), before + 1);
+    EXPECT_EQ(svc.run_sla(t.clock.now()), 0);  // not twice
+    EXPECT_FALSE(svc.get(tk.id)->respond_breached);
+    // Past the deadline: breach flag and the second escalation.
+    t.clock.set(tk.respond_due + 60);
+    EXPECT_GE(svc.run_sla(t.clock.now()), 1);
+    auto after = *svc.get(tk.id);
+    EXPECT_TRUE(after.respond_breached);
+    EXPECT_EQ(t.app.notifier().unread_count(head), before + 2);
+    EXPECT_EQ(svc.run_sla(t.clock.now()), 0);
+    // The breach and the escalations are on the internal timeline.
+    int breach = 0, escalate = 0;
+    for (const auto& e : svc.timeline(tk.id, false)) {
+        breach += e.kind == "breach";
+        escalate += e.kind == "escalate";
+    }
+    EXPECT_EQ(breach, 1);
+    EXPECT_EQ(escalate, 2);
+    for (const auto& e : svc.timeline(tk.id, true)) EXPECT_NE(e.kind, "breach");
+}
+
+TEST_F(Desk, SchedulerJobRunsOnTheInjectedClock) {
+    // After the app's start (the fake clock starts on 2027-01-01): Monday 8 February 2027.
+    t.clock.set(wib(2027, 2, 8, 9));
+    auto tk = submit(road());
+    t.clock.set(tk.respond_due + 3600);
+    t.app.scheduler().run_due();
+    EXPECT_TRUE(svc.get(tk.id)->respond_breached);
+}
+
+TEST_F(Desk, WorkflowAssignResolveReopenWithin30Days) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto tk = submit(road());
+    auto op = who("operator.pupr@demo.gapura.id");
+    auto warga = who("warga@demo.gapura.id");
+    ASSERT_TRUE(svc.assign(op, tk.id, op.user_id, "Cek lokasi").ok());
+    EXPECT_EQ(svc.get(tk.id)->status, TicketStatus::assigned);
+    // Assigning to someone outside the OPD is refused.
+    EXPECT_EQ(svc.assign(op, tk.id, user_id("teknisi@demo.gapura.id"), "").error().fields[0].message_key, "layanan_err_assignee");
+    ASSERT_TRUE(svc.change_status(op, tk.id, "in_progress", "Tim menuju lokasi", true).ok());
+    ASSERT_TRUE(svc.change_status(op, tk.id, "", "Catatan internal: butuh aspal 2 m3", false).ok());
+    ASSERT_TRUE(svc.resolve(op, tk.id, "Lubang sudah ditambal.").ok());
+    auto done = *svc.get(tk.id);
+    EXPECT_EQ(done.status, TicketStatus::resolved);
+    EXPECT_FALSE(done.next_due());
+    EXPECT_EQ(done.status_note, "Lubang sudah ditambal.");
+    // Public timeline hides the internal note; the staff one has it.
+    bool internal_public = false, internal_staff = false;
+    for (const auto& e : svc.timeline(tk.id, true)) internal_public |= e.note.find("aspal") != std::string::npos;
+    for (const auto& e : svc.timeline(tk.id, false)) internal_staff |= e.note.find("aspal") != std::string::npos;
+    EXPECT_FALSE(internal_public);
+    EXPECT_TRUE(internal_staff);
+    // Someone else cannot reopen; the reporter can within 30 days.
+    EXPECT_EQ(svc.reopen(op, tk.code, "x").error().code, ErrorCode::forbidden);
+    t.clock.advance(29 * 86400);
+    ASSERT_TRUE(svc.reopen(warga, tk.code, "Lubang muncul lagi.").ok());
+    auto again = *svc.get(tk.id);
+    EXPECT_EQ(again.status, TicketStatus::assigned);
+    ASSERT_TRUE(again.next_due());
+    EXPECT_GT(*again.next_due(), t.clock.now());
+    // Resolved again, then a reopen after 30 days is refused.
+    ASSERT_TRUE(svc.resolve(op, tk.id, "Ditambal ulang.").ok());
+    t.clock.advance(30 * 86400 + 1);
+    auto late = svc.reopen(warga, tk.code, "Masih rusak.");
+    ASSERT_FALSE(late.ok());
+    EXPECT_EQ(late.error().code, ErrorCode::conflict);
+    EXPECT_EQ(late.error().message_key, "layanan_err_reopen_expired");
+    EXPECT_EQ(svc.get(tk.id)->status, TicketStatus::resolved);
+    // Every change is audited.
+    auto entries = t.app.db().read([&](Connection& c) { return t.app.audit().for_object(c, "layanan_laporan", std::to_string(tk.id)); });
+    EXPECT_GE(entries.size(), 7u);  // report, assign, status, note, resolve, reopen, resolve
+}
+
+TEST_F(Desk, AnotherOpdsOperatorCannotTouchATicket) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    NewReport in;
+    in.service_code = "pju-mati";  // DLHP's
+    in.description = "Lampu mati.";
+    in.village_code = village();
+    in.address = "Jl. Sunan Kalijaga";
+    in.attributes["kondisi"] = {"mati"};
+    auto tk = submit(in);
+    auto pupr = who("operator.pupr@demo.gapura.id");
+    const auto events_before = count("layanan_events");
+    EXPECT_EQ(svc.assign(pupr, tk.id, pupr.user_id, "").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc.change_status(pupr, tk.id, "in_progress", "x", true).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc.request_info(pupr, tk.id, "x").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc.reject(pupr, tk.id, "bukan urusan").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc.resolve(pupr, tk.id, "x").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc.get(tk.id)->status, TicketStatus::new_);
+    EXPECT_EQ(count("layanan_events"), events_before);
+    // A citizen is not desk staff at all.
+    EXPECT_EQ(svc.resolve(who("warga@demo.gapura.id"), tk.id, "x").error().code, ErrorCode::forbidden);
+    // The owner OPD's operator may.
+    EXPECT_TRUE(svc.resolve(who("operator.dlhp@demo.gapura.id"), tk.id, "Lampu diganti.").ok());
+}
+
+TEST_F(Desk, DuplicatesWithin100mAndMerge) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto a = submit(road());
+    auto in = road();
+    in.lat = *in.lat + 0.0005;  // ~55 m north
+    auto b = submit(in);
+    in.lat = *in.lat + 0.002;  // ~280 m: not a duplicate
+    auto c = submit(in);
+    auto dups = svc.duplicates(b);
+    ASSERT_EQ(dups.size(), 1u);
+    EXPECT_EQ(dups[0].id, a.id);
+    EXPECT_TRUE(svc.duplicates(c).empty());
+    auto op = who("operator.pupr@demo.gapura.id");
+    EXPECT_EQ(svc.merge(op, b.id, b.id).error().message_key, "layanan_err_merge_self");
+    ASSERT_TRUE(svc.merge(op, b.id, a.id).ok());
+    auto merged = *svc.get(b.id);
+    EXPECT_EQ(merged.status, TicketStatus::merged);
+    EXPECT_EQ(merged.merged_into, a.id);
+    EXPECT_TRUE(svc.duplicates(a).empty() || svc.duplicates(a)[0].id != b.id);
+    // Reject needs a reason.
+    EXPECT_EQ(svc.reject(op, c.id, "  ").error().message_key, "layanan_err_reason_required");
+    ASSERT_TRUE(svc.reject(op, c.id, "Jalan nasional: kewenangan BBPJN.").ok());
+    EXPECT_EQ(svc.get(c.id)->status, TicketStatus::rejected);
+}
+
+TEST_F(Desk, BadReportsAreRefusedAndNothingIsWritten) {
+    auto p = who("warga@demo.gapura.id");
+    const auto before = count("layanan_tickets");
+    auto field_of = [&](NewReport in) {
+        auto r = svc.submit_report(in, p, core::auth::AuthService::actor_of(p));
+        EXPECT_FALSE(r.ok());
+        return r.ok() || r.error().fields.empty() ? std::string() : r.error().fields[0].field + "/" + r.error().fields[0].message_key;
+    };
+    auto in = road();
+    in.service_code = "tidak-ada";
+    EXPECT_EQ(field_of(in), "service_code/layanan_err_service_unknown");
+    in = road();
+    in.service_code = "server-aplikasi-down";  // internal: not for citizens
+    EXPECT_EQ(field_of(in), "service_code/layanan_err_service_unknown");
+    in = road();
+    in.attributes.clear();
+    EXPECT_EQ(field_of(in), "attribute[tingkat_kerusakan]/layanan_err_attribute_required");
+    in = road();
+    in.attributes["tingkat_kerusakan"] = {"parah sekali"};
+    EXPECT_EQ(field_of(in), "attribute[tingkat_kerusakan]/layanan_err_attribute_value");
+    in = road();
+    in.description = std::string(4001, 'a');
+    EXPECT_EQ(field_of(in), "description/layanan_err_text_too_long");
+    in.description = std::string(4000, 'a');
+    EXPECT_TRUE(svc.validate(in, false).ok());
+    in = road();
+    in.description = "<script>alert(1)</script>";
+    EXPECT_EQ(field_of(in), "description/layanan_err_html");
+    in = road();
+    in.lat = 91;
+    EXPECT_EQ(field_of(in), "lat/layanan_err_latlng_range");
+    in = road();
+    in.lat = -7.25;  // Surabaya-ish: outside Tuban
+    in.lng = 112.75;
+    EXPECT_EQ(field_of(in), "lat/layanan_err_outside");
+    in = road();
+    in.lng.reset();
+    EXPECT_EQ(field_of(in), "long/layanan_err_latlng_pair");
+    in = road();
+    in.village_code = "99.99.99.9999";
+    EXPECT_EQ(field_of(in), "village_code/layanan_err_village_unknown");
+    in = road();
+    in.address = "";
+    EXPECT_EQ(field_of(in), "address_string/layanan_err_required");
+    in = road();
+    in.description = "Robert'); DROP TABLE layanan_tickets;--";
+    EXPECT_TRUE(svc.submit_report(in, p, core::auth::AuthService::actor_of(p)).ok());  // just text
+    EXPECT_EQ(count("layanan_tickets"), before + 1);
+}
+
+TEST_F(Desk, InternalFaultsAgainstAnAssetAndItsHistory) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto pupr = who("operator.pupr@demo.gapura.id");
+    auto teknisi = who("teknisi@demo.gapura.id");
+    auto admin = who("admin@demo.gapura.id");
+    Asset a;
+    a.code = "PUPR-SW-99";
+    a.opd_id = *pupr.opd_id;
+    a.kind = "switch";
+    a.name = "Switch lantai 2";
+    a.location = "Gedung DPUPR";
+    a.serial = "SN-1";
+    a.installed_on = "2024-01-02";
+    EXPECT_EQ(svc.add_asset(pupr, a).error().code, ErrorCode::forbidden);  // only Diskominfo manages
+    auto id = svc.add_asset(teknisi, a);
+    ASSERT_TRUE(id.ok());
+    a.kind = "toaster";
+    EXPECT_FALSE(svc.add_asset(admin, a).ok());
+    NewReport in;
+    in.service_code = "perangkat-jaringan-rusak";
+    in.description = "Switch mati.";
+    in.asset_id = *id;
+    in.priority = "high";
+    auto tk = svc.report_fault(pupr, in);
+    ASSERT_TRUE(tk.ok()) << tk.error().message_key;
+    EXPECT_FALSE(tk->is_public);
+    EXPECT_EQ(tk->opd_slug, "diskominfo-sp");  // Diskominfo owns the fault
+    EXPECT_EQ(svc.asset(*id)->status, "down");
+    // The reporting OPD sees it but cannot work it; Diskominfo's technician can.
+    EXPECT_EQ(svc.resolve(pupr, tk->id, "x").error().code, ErrorCode::forbidden);
+    t.clock.advance(3 * 3600);
+    ASSERT_TRUE(svc.resolve(teknisi, tk->id, "Switch diganti.").ok());
+    EXPECT_EQ(svc.asset(*id)->status, "active");
+    auto st = svc.asset_stats(*id);
+    EXPECT_EQ(st.incidents, 1);
+    EXPECT_EQ(st.mttr_s, 3 * 3600);
+    EXPECT_EQ(st.downtime_s, 3 * 3600);
+    // An OPD's operator cannot report against another OPD's asset.
+    auto dlhp = who("operator.dlhp@demo.gapura.id");
+    EXPECT_EQ(svc.report_fault(dlhp, in).error().code, ErrorCode::forbidden);
+    in.service_code = "jalan-rusak";  // public service: not an internal fault
+    EXPECT_EQ(svc.report_fault(pupr, in).error().code, ErrorCode::not_found);
+}
+
+TEST_F(Desk, ApiKeysAreStoredHashed) {
+    auto raw = create_api_key(t.app.db(), t.app.audit(), t.clock, "FixMyStreet Tuban");
+    ASSERT_TRUE(raw.ok());
+    auto stored = t.app.db().read([&](Connection& c) {
+        return core::db::scalar_text(c, "SELECT key_hash FROM layanan_api_keys WHERE name = 'FixMyStreet Tuban'").value_or("");
+    });
+    EXPECT_EQ(stored, core::auth::Crypto::sha256_hex(*raw));
+    EXPECT_EQ(stored.find(*raw), std::string::npos);
+    auto key = svc.check_api_key(*raw);
+    ASSERT_TRUE(key);
+    EXPECT_FALSE(svc.check_api_key(*raw + "x"));
+    EXPECT_EQ(svc.revoke_api_key(who("operator.pupr@demo.gapura.id"), key->id).error().code, ErrorCode::forbidden);
+    ASSERT_TRUE(svc.revoke_api_key(who("admin@demo.gapura.id"), key->id).ok());
+    EXPECT_FALSE(svc.check_api_key(*raw));
+    EXPECT_FALSE(create_api_key(t.app.db(), t.app.audit(), t.clock, "  ").ok());
+}
+
+TEST_F(Desk, DemoSeedIsIdempotentAndCoversEveryState) {
+    const auto tickets = count("layanan_tickets"), assets = count("layanan_assets");
+    EXPECT_GT(assets, 20);
+    t.app.seed(true);
+    EXPECT_EQ(count("layanan_tickets"), tickets);
+    EXPECT_EQ(count("layanan_assets"), assets);
+    for (const char* s : {"new", "assigned", "in_progress", "pending", "resolved", "rejected", "merged"}) {
+        auto n = t.app.db().read([&](Connection& c) {
+            return core::db::scalar_int(c, "SELECT COUNT(*) FROM layanan_tickets WHERE status = ?", {s}).value_or(0);
+        });
+        EXPECT_GT(n, 0) << s;
+    }
+    auto breached = t.app.db().read([&](Connection& c) {
+        return core::db::scalar_int(c, "SELECT COUNT(*) FROM layanan_tickets WHERE respond_breached = 1 OR resolve_breached = 1").value_or(0);
+    });
+    EXPECT_GT(breached, 0);
+    EXPECT_EQ(count("layanan_api_keys"), 1);
+}
+
+// ---- routes ----
+
+TEST_F(Desk, WebFormReportAndPublicTrackingPage) {
+    testing::Client c(t.app);
+    // Signed out: the form asks to sign in.
+    EXPECT_EQ(c.get("/layanan/lapor").status, 303u);
+    t.sign_in(c, "warga@demo.gapura.id");
+    auto form = c.get("/layanan/lapor?layanan=jalan-rusak");
+    ASSERT_EQ(form.status, 200u);
+    EXPECT_NE(form.body.find("attribute[tingkat_kerusakan]"), std::string::npos);
+    auto r = c.post_form("/layanan/lapor?layanan=jalan-rusak", "/layanan/lapor",
+                         "service_code=jalan-rusak&description=Lubang+besar&village_code=" + village() +
+                             "&address_string=Jl.+Basuki+Rahmat&attribute%5Btingkat_kerusakan%5D=berat&hide_name=1&lat=&long=");
+    ASSERT_EQ(r.status, 303u) << r.body.substr(0, 2000);
+    auto loc = r.header(core::http::bhttp::field::location);
+    ASSERT_EQ(loc.rfind("/layanan/lacak/LT-", 0), 0u) << loc;
+    testing::Client anon(t.app);
+    auto page = anon.get(loc.substr(0, loc.find('?')));
+    ASSERT_EQ(page.status, 200u);
+    EXPECT_NE(page.body.find("Lubang besar"), std::string::npos);
+    EXPECT_EQ(page.body.find("Siti Warga"), std::string::npos);  // name hidden
+    // Bad input on the form: 400 with the message, nothing written.
+    const auto before = count("layanan_tickets");
+    auto bad = c.post_form("/layanan/lapor?layanan=jalan-rusak", "/layanan/lapor",
+                           "service_code=jalan-rusak&description=%3Cb%3Ex%3C%2Fb%3E&village_code=&address_string=");
+    EXPECT_EQ(bad.status, 400u);
+    EXPECT_NE(bad.body.find("HTML"), std::string::npos);
+    EXPECT_EQ(count("layanan_tickets"), before);
+    auto unknown = c.post_form("/layanan/lapor", "/layanan/lapor", "service_code=zzz&description=x");
+    EXPECT_EQ(unknown.status, 404u);
+    // Internal faults are not on the public tracking page.
+    auto internal_code = t.app.db().read([&](Connection& cc) {
+        return core::db::scalar_text(cc, "SELECT code FROM layanan_tickets WHERE is_public = 0").value_or("");
+    });
+    EXPECT_EQ(anon.get("/layanan/lacak/" + internal_code).status, 404u);
+}
+
+TEST_F(Desk, StaffQueueAndAnotherOpdOverHttp) {
+    testing::Client pupr(t.app), dlhp(t.app);
+    t.sign_in(pupr, "operator.pupr@demo.gapura.id");
+    t.sign_in(dlhp, "operator.dlhp@demo.gapura.id");
+    auto q = pupr.get("/layanan/antrian?status=all");
+    ASSERT_EQ(q.status, 200u);
+    EXPECT_NE(q.body.find("LT-DEMO"), std::string::npos);
+    EXPECT_EQ(pupr.get("/layanan/antrian?status=bogus").status, 400u);
+    // A DLHP ticket (sampah) from the demo data.
+    auto id = t.app.db().read([&](Connection& c) {
+        return core::db::scalar_int(c,
+                                    "SELECT t.id FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id"
+                                    " WHERE o.slug = 'dlhp' AND t.status IN ('new', 'assigned', 'in_progress') ORDER BY t.id")
+            .value_or(0);
+    });
+    ASSERT_GT(id, 0);
+    const std::string page = "/layanan/tiket/" + std::to_string(id);
+    EXPECT_EQ(pupr.get(page).status, 403u);
+    const auto events = count("layanan_events");
+    auto r = pupr.post_form("/layanan/antrian", page + "/selesai", "note=beres");
+    EXPECT_EQ(r.status, 403u);
+    EXPECT_EQ(count("layanan_events"), events);
+    // The owner OPD works it.
+    ASSERT_EQ(dlhp.get(page).status, 200u);
+    auto ok = dlhp.post_form(page, page + "/status", "status=in_progress&note=Truk+dikirim&public=1");
+    EXPECT_EQ(ok.status, 303u);
+    auto bad = dlhp.post_form(page, page + "/tolak", "note=");
+    EXPECT_EQ(bad.status, 400u);
+    // Citizens have no queue.
+    testing::Client warga(t.app);
+    t.sign_in(warga, "warga@demo.gapura.id");
+    EXPECT_EQ(warga.get("/layanan/antrian").status, 403u);
+    EXPECT_EQ(warga.get("/layanan/aset").status, 403u);
+}
+
+TEST_F(Desk, AssetPagesAndKeysUi) {
+    testing::Client tek(t.app), admin(t.app), pupr(t.app);
+    t.sign_in(tek, "teknisi@demo.gapura.id");
+    t.sign_in(admin, "admin@demo.gapura.id");
+    t.sign_in(pupr, "operator.pupr@demo.gapura.id");
+    auto list = tek.get("/layanan/aset");
+    ASSERT_EQ(list.status, 200u);
+    EXPECT_NE(list.body.find("DEMO-"), std::string::npos);
+    auto other_asset = t.app.db().read([&](Connection& c) {
+        return core::db::scalar_int(c, "SELECT a.id FROM layanan_assets a JOIN opds o ON o.id = a.opd_id WHERE o.slug = 'dlhp'").value_or(0);
+    });
+    EXPECT_EQ(tek.get("/layanan/aset/" + std::to_string(other_asset)).status, 200u);
+    EXPECT_EQ(pupr.get("/layanan/aset/" + std::to_string(other_asset)).status, 403u);
+    EXPECT_EQ(pupr.get("/layanan/kunci-api").status, 403u);
+    auto made = admin.post_form("/layanan/kunci-api", "/layanan/kunci-api", "name=Aplikasi+Warga");
+    ASSERT_EQ(made.status, 200u);
+    EXPECT_NE(made.body.find("o311_"), std::string::npos);
+    EXPECT_EQ(made.header(core::http::bhttp::field::cache_control), "no-store");
+}
+
+}  // namespace
+}  // namespace gapura::modules::layanan

@@ -1,0 +1,458 @@
+// The CKAN Action API subset (package_search, package_show, package_list, organization_list,
+// organization_show, tag_list, resource_show) and the DCAT JSON-LD catalog.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/util/clock.hpp"
+
+#include "app/config.hpp"
+#include "core/auth/auth_service.hpp"
+#include "core/http/context.hpp"
+#include "core/http/response.hpp"
+#include "core/region/regency.hpp"
+#include "core/util/strings.hpp"
+#include "modules/satudata/satudata_module.hpp"
+#include "modules/satudata/satudata_policy.hpp"
+#include "modules/satudata/satudata_store.hpp"
+
+namespace gapura::modules::satudata {
+
+namespace http = core::http;
+namespace json = boost::json;
+
+namespace {
+struct CkanError {
+    http::Status status;
+    std::string type;
+    json::value message;  // a string, or for Validation Error a {field: [messages]} object
+};
+
+std::string ckan_time(std::int64_t t) {
+    auto s = format_iso8601(t, 0);  // 2027-01-01T00:00:00Z
+    if (!s.empty() && s.back() == 'Z') s.pop_back();
+    auto plus = s.find('+');
+    if (plus != std::string::npos) s = s.substr(0, plus);
+    return s + ".000000";
+}
+
+// Parameters from the query string (GET) or a JSON object body (POST), as strings; lists stay JSON.
+struct Params {
+    std::map<std::string, json::value> v;
+    std::optional<std::string> str(const std::string& k) const {
+        auto it = v.find(k);
+        if (it == v.end()) return std::nullopt;
+        if (it->second.is_string()) return std::string(it->second.as_string());
+        if (it->second.is_int64()) return std::to_string(it->second.as_int64());
+        if (it->second.is_bool()) return it->second.as_bool() ? "true" : "false";
+        return json::serialize(it->second);
+    }
+    const json::value* raw(const std::string& k) const {
+        auto it = v.find(k);
+        return it == v.end() ? nullptr : &it->second;
+    }
+};
+}  // namespace
+
+http::Response SatuDataModule::ckan_action(Ctx& ctx) {
+    const std::string action(ctx.param("action"));
+    const std::string help = s_.config.public_url + "/api/3/action/help_show?name=" + util::percent_encode(action);
+    auto fail = [&](const CkanError& e) {
+        json::object err{{"__type", e.type}};
+        if (e.message.is_object())
+            for (const auto& kv : e.message.as_object()) err[kv.key()] = kv.value();
+        else
+            err["message"] = e.message;
+        return http::json_response(e.status, json::serialize(json::object{{"help", help}, {"success", false}, {"error", err}}));
+    };
+    auto ok = [&](json::value result) {
+        auto res = http::json_response(http::Status::ok,
+                                       json::serialize(json::object{{"help", help}, {"success", true}, {"result", std::move(result)}}));
+        res.set("Access-Control-Allow-Origin", "*");
+        return res;
+    };
+    auto not_found = [&](const std::string& what) {
+        return fail({http::Status::not_found, "Not Found Error", json::value(t(ctx.lang, "satudata_ckan_not_found") + ": " + what)});
+    };
+    auto validation = [&](const std::string& field, const std::string& key) {
+        json::object o{{field, json::array{json::value(t(ctx.lang, key))}}};
+        return fail({http::Status::conflict, "Validation Error", o});
+    };
+
+    // Who: session or "Authorization: Bearer" through the pipeline; older clients' X-CKAN-API-Key here.
+    std::optional<core::auth::Principal> who = ctx.principal;
+    if (!who) {
+        auto it = ctx.req.find("X-CKAN-API-Key");
+        if (it != ctx.req.end()) {
+            who = s_.auth.token_principal(std::string(util::trim(std::string_view(it->value().data(), it->value().size()))));
+            if (!who) return fail({http::Status::forbidden, "Authorization Error", json::value(t(ctx.lang, "err_token_invalid"))});
+        }
+    }
+
+    Params params;
+    for (const auto& [k, v] : ctx.query.fields()) params.v[k] = json::value(v);
+    if (ctx.req.method() == http::Method::post && !ctx.req.body().empty()) {
+        json::error_code ec;
+        auto body = json::parse(ctx.req.body(), ec);
+        if (ec || !body.is_object())
+            return fail({http::Status::bad_request, "Validation Error", json::value(t(ctx.lang, "err_json_invalid"))});
+        for (const auto& kv : body.as_object()) params.v[std::string(kv.key())] = kv.value();
+    }
+
+    auto int_param = [&](const std::string& k, std::int64_t def, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
+        auto s = params.str(k);
+        if (!s || s->empty()) return def;
+        auto n = util::parse_int(*s);
+        if (!n || *n < lo) return std::nullopt;
+        return std::min(*n, hi);
+    };
+
+    auto org_dict = [&](const std::string& slug, const std::string& name, const std::string& kind, std::int64_t id) {
+        return json::object{{"id", slug},     {"name", slug},         {"title", name},          {"display_name", name},
+                            {"description", ""}, {"type", "organization"}, {"is_organization", true}, {"state", "active"},
+                            {"approval_status", "approved"}, {"image_url", ""}, {"extras", json::array{json::object{{"key", "kind"}, {"value", kind}}}},
+                            {"gapura_opd_id", id}};
+    };
+
+    auto resource_dicts = [&](const Dataset& d, const Version& v) {
+        const std::string base = s_.config.public_url + "/data/" + d.slug + "/unduh/" + std::to_string(v.version_no);
+        json::array out;
+        int pos = 0;
+        for (const char* fmt : {"CSV", "JSON"}) {
+            const bool csv = std::string(fmt) == "CSV";
+            out.push_back(json::object{{"id", std::to_string(v.id) + (csv ? "" : "-json")},
+                                       {"package_id", std::to_string(d.id)},
+                                       {"url", base + (csv ? ".csv" : ".json")},
+                                       {"name", d.title + " (" + fmt + ")"},
+                                       {"description", t(ctx.lang, csv ? "satudata_res_csv" : "satudata_res_json")},
+                                       {"format", fmt},
+                                       {"mimetype", csv ? "text/csv" : "application/json"},
+                                       {"size", csv ? json::value(v.size) : json::value(nullptr)},
+                                       {"hash", csv ? "sha256:" + v.sha256 : std::string()},
+                                       {"created", ckan_time(v.created_at)},
+                                       {"last_modified", ckan_time(v.created_at)},
+                                       {"position", pos++},
+                                       {"url_type", nullptr},
+                                       {"state", "active"},
+                                       {"datastore_active", false},
+                                       {"gapura_version", v.version_no},
+                                       {"gapura_rows", v.row_count}});
+        }
+        return out;
+    };
+
+    auto package_dict = [&](const Dataset& d, bool with_resources) {
+        json::array tags;
+        for (const auto& tg : d.tags) tags.push_back(json::object{{"name", tg}, {"display_name", tg}, {"state", "active"}});
+        json::array extras;
+        for (auto [k, v] : {std::pair{"konsep", &d.konsep}, {"definisi", &d.definisi}, {"klasifikasi", &d.klasifikasi},
+                            {"ukuran", &d.ukuran}, {"satuan", &d.satuan}, {"periode_awal", &d.period_start},
+                            {"periode_akhir", &d.period_end}, {"frekuensi", &d.frequency}, {"tingkat_wilayah", &d.region_level},
+                            {"visibilitas", &d.visibility}})
+            extras.push_back(json::object{{"key", k}, {"value", *v}});
+        json::array resources;
+        std::int64_t num = 0;
+        if (d.published_version_id)
+            if (auto v = svc_.version_by_id(*d.published_version_id)) {
+                num = 2;
+                if (with_resources) resources = resource_dicts(d, *v);
+            }
+        return json::object{{"id", std::to_string(d.id)},
+                            {"name", d.slug},
+                            {"title", d.title},
+                            {"notes", d.description},
+                            {"url", s_.config.public_url + "/data/" + d.slug},
+                            {"version", d.published_version_id ? json::value(std::to_string(*d.published_version_id)) : json::value(nullptr)},
+                            {"type", "dataset"},
+                            {"state", d.state == kWithdrawn ? "deleted" : "active"},
+                            {"private", d.visibility != "public"},
+                            {"license_id", d.license_id},
+                            {"license_title", d.license_id == "CC-BY-4.0" ? "Creative Commons Attribution 4.0" : d.license_id},
+                            {"author", d.opd_name},
+                            {"author_email", nullptr},
+                            {"maintainer", d.contact_name},
+                            {"maintainer_email", d.contact_email},
+                            {"owner_org", d.opd_slug},
+                            {"organization", org_dict(d.opd_slug, d.opd_name, "", d.opd_id)},
+                            {"tags", tags},
+                            {"groups", json::array{}},
+                            {"extras", extras},
+                            {"metadata_created", ckan_time(d.created_at)},
+                            {"metadata_modified", ckan_time(d.updated_at)},
+                            {"num_resources", num},
+                            {"num_tags", static_cast<std::int64_t>(d.tags.size())},
+                            {"resources", resources}};
+    };
+
+    // A package by id or name, if this caller may see it (403 for another OPD's restricted data).
+    auto find_package = [&](const std::string& key, Result<Dataset>& out) {
+        out = svc_.viewable(who, key);
+        if (out && !svc_.listed_for(who, *out) && !(who && policy::can_see_unpublished(*who, *out)))
+            out = make_error(ErrorCode::not_found, "err_not_found");
+    };
+
+    if (action == "package_search") {
+        SearchQuery q;
+        q.q = params.str("q").value_or("");
+        if (q.q == "*:*") q.q.clear();
+        if (util::utf8_length(q.q) > 200) return validation("q", "satudata_err_query");
+        auto rows = int_param("rows", 10, 0, 1000);
+        if (!rows) return validation("rows", "satudata_ckan_bad_int");
+        auto start = int_param("start", 0, 0, 1000000);
+        if (!start) return validation("start", "satudata_ckan_bad_int");
+        q.rows = static_cast<int>(*rows);
+        q.start = static_cast<int>(*start);
+        q.sort = params.str("sort").value_or("metadata_modified desc");
+        static const std::vector<std::string> kSorts = {"score desc, metadata_modified desc", "metadata_modified desc",
+                                                        "metadata_modified asc", "title_string asc", "title_string desc",
+                                                        "name asc", "name desc", "metadata_created desc", "relevance asc"};
+        if (std::find(kSorts.begin(), kSorts.end(), q.sort) == kSorts.end())
+            return fail({http::Status::bad_request, "Search Query Error", json::value(t(ctx.lang, "satudata_ckan_bad_sort"))});
+        // fq: organization:x tags:y res_format:CSV (space or AND separated, values optionally quoted).
+        std::string fq = params.str("fq").value_or("");
+        std::size_t i = 0;
+        while (i < fq.size()) {
+            while (i < fq.size() && (fq[i] == ' ' || fq[i] == '+')) ++i;
+            if (i >= fq.size()) break;
+            std::size_t colon = fq.find(':', i);
+            if (colon == std::string::npos) {
+                std::string word = fq.substr(i, fq.find(' ', i) - i);
+                if (word == "AND") {
+                    i += 3;
+                    continue;
+                }
+                return fail({http::Status::bad_request, "Search Query Error", json::value(t(ctx.lang, "satudata_ckan_bad_fq"))});
+            }
+            std::string key = fq.substr(i, colon - i);
+            std::string value;
+            i = colon + 1;
+            if (i < fq.size() && fq[i] == '"') {
+                auto end = fq.find('"', i + 1);
+                if (end == std::string::npos)
+                    return fail({http::Status::bad_request, "Search Query Error", json::value(t(ctx.lang, "satudata_ckan_bad_fq"))});
+                value = fq.substr(i + 1, end - i - 1);
+                i = end + 1;
+            } else {
+                auto end = fq.find(' ', i);
+                value = fq.substr(i, end == std::string::npos ? std::string::npos : end - i);
+                i = end == std::string::npos ? fq.size() : end;
+            }
+            if (key == "organization" || key == "owner_org") q.opd = value;
+            else if (key == "tags") q.tags.push_back(value);
+            else if (key == "res_format") q.format = value;
+            else if (key == "region_level" || key == "tingkat_wilayah") q.level = value;
+            else if (key == "year") q.year = static_cast<int>(util::parse_int(value).value_or(-1));
+            else
+                return fail({http::Status::bad_request, "Search Query Error",
+                             json::value(t(ctx.lang, "satudata_ckan_bad_fq") + ": " + key)});
+        }
+        std::vector<std::string> facet_fields;
+        if (const auto* ff = params.raw("facet.field")) {
+            json::value list = *ff;
+            if (ff->is_string()) {
+                json::error_code ec;
+                list = json::parse(ff->as_string(), ec);
+                if (ec) list = json::array{*ff};
+            }
+            if (!list.is_array()) return validation("facet.field", "satudata_ckan_bad_facet");
+            for (const auto& f : list.as_array()) {
+                if (!f.is_string()) return validation("facet.field", "satudata_ckan_bad_facet");
+                facet_fields.emplace_back(f.as_string());
+            }
+        } else {
+            facet_fields = {"organization", "tags", "res_format"};
+        }
+        auto limit = int_param("facet.limit", 50, -1, 1000);
+        auto mincount = int_param("facet.mincount", 1, 0, 1000000);
+        if (!limit) return validation("facet.limit", "satudata_ckan_bad_int");
+        if (!mincount) return validation("facet.mincount", "satudata_ckan_bad_int");
+        auto res = svc_.search(who, q, !facet_fields.empty());
+        json::array results;
+        for (const auto& d : res.results) results.push_back(package_dict(d, true));
+        json::object facets, search_facets;
+        for (const auto& f : facet_fields) {
+            json::object counts;
+            json::array items;
+            auto it = res.facets.find(f);
+            std::int64_t n = 0;
+            if (it != res.facets.end())
+                for (const auto& [value, count] : it->second) {
+                    if (count < *mincount || (*limit >= 0 && n >= *limit)) continue;
+                    ++n;
+                    counts[value] = count;
+                    items.push_back(json::object{{"name", value}, {"display_name", value}, {"count", count}});
+                }
+            facets[f] = counts;
+            search_facets[f] = json::object{{"title", f}, {"items", items}};
+        }
+        return ok(json::object{{"count", res.count}, {"sort", q.sort}, {"results", results}, {"facets", facets},
+                               {"search_facets", search_facets}});
+    }
+    if (action == "package_show") {
+        auto id = params.str("id").value_or(params.str("name_or_id").value_or(""));
+        if (id.empty()) return validation("id", "err_required");
+        Result<Dataset> d = make_error(ErrorCode::not_found, "err_not_found");
+        find_package(id, d);
+        if (!d) {
+            if (d.error().code == ErrorCode::forbidden)
+                return fail({http::Status::forbidden, "Authorization Error", json::value(t(ctx.lang, "satudata_err_restricted"))});
+            return not_found(t(ctx.lang, "satudata_ckan_package"));
+        }
+        return ok(package_dict(*d, true));
+    }
+    if (action == "package_list") {
+        auto limit = int_param("limit", 1000, 0, 1000);
+        auto offset = int_param("offset", 0, 0, 1000000);
+        if (!limit) return validation("limit", "satudata_ckan_bad_int");
+        if (!offset) return validation("offset", "satudata_ckan_bad_int");
+        SearchQuery q;
+        q.rows = static_cast<int>(*limit);
+        q.start = static_cast<int>(*offset);
+        q.sort = "name asc";
+        auto res = svc_.search(who, q, false);
+        json::array names;
+        for (const auto& d : res.results) names.push_back(json::value(d.slug));
+        return ok(names);
+    }
+    if (action == "organization_list" || action == "organization_show") {
+        auto viewer = policy::viewer_of(who);
+        const auto now = s_.clock.now();
+        auto orgs = s_.db.read([&](core::db::Connection& c) { return store::organizations(c, viewer, now); });
+        if (action == "organization_show") {
+            auto id = params.str("id").value_or("");
+            if (id.empty()) return validation("id", "err_required");
+            for (const auto& o : orgs)
+                if (o.slug == id || std::to_string(o.id) == id) {
+                    auto dict = org_dict(o.slug, o.name, o.kind, o.id);
+                    dict["package_count"] = o.datasets;
+                    auto inc = params.str("include_datasets").value_or("false");
+                    if (inc == "true" || inc == "True") {
+                        SearchQuery q;
+                        q.opd = o.slug;
+                        q.rows = 1000;
+                        json::array pk;
+                        for (const auto& d : svc_.search(who, q, false).results) pk.push_back(package_dict(d, false));
+                        dict["packages"] = pk;
+                    }
+                    return ok(dict);
+                }
+            return not_found(t(ctx.lang, "satudata_ckan_organization"));
+        }
+        auto all_fields = params.str("all_fields").value_or("false");
+        auto sort = params.str("sort").value_or("name asc");
+        if (sort == "package_count desc" || sort == "package_count")
+            std::stable_sort(orgs.begin(), orgs.end(), [](const auto& a, const auto& b) { return a.datasets > b.datasets; });
+        else if (sort == "title asc")
+            std::stable_sort(orgs.begin(), orgs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        else if (sort != "name asc" && sort != "name")
+            return validation("sort", "satudata_ckan_bad_sort");
+        auto limit = int_param("limit", 1000, 0, 1000);
+        auto offset = int_param("offset", 0, 0, 1000000);
+        if (!limit || !offset) return validation("limit", "satudata_ckan_bad_int");
+        json::array out;
+        for (std::size_t k = static_cast<std::size_t>(*offset); k < orgs.size() && out.size() < static_cast<std::size_t>(*limit); ++k) {
+            const auto& o = orgs[k];
+            if (all_fields == "true" || all_fields == "True") {
+                auto dict = org_dict(o.slug, o.name, o.kind, o.id);
+                dict["package_count"] = o.datasets;
+                out.push_back(dict);
+            } else {
+                out.push_back(json::value(o.slug));
+            }
+        }
+        return ok(out);
+    }
+    if (action == "tag_list") {
+        auto viewer = policy::viewer_of(who);
+        const auto now = s_.clock.now();
+        auto tags = s_.db.read([&](core::db::Connection& c) { return store::tag_counts(c, viewer, now); });
+        auto all_fields = params.str("all_fields").value_or("false");
+        auto query = util::to_lower_ascii(params.str("query").value_or(""));
+        json::array out;
+        for (const auto& [tag, count] : tags) {
+            if (!query.empty() && tag.find(query) == std::string::npos) continue;
+            if (all_fields == "true" || all_fields == "True")
+                out.push_back(json::object{{"id", tag}, {"name", tag}, {"display_name", tag}, {"vocabulary_id", nullptr},
+                                           {"package_count", count}});
+            else
+                out.push_back(json::value(tag));
+        }
+        return ok(out);
+    }
+    if (action == "resource_show") {
+        auto id = params.str("id").value_or("");
+        if (id.empty()) return validation("id", "err_required");
+        const bool json_res = id.size() > 5 && id.substr(id.size() - 5) == "-json";
+        auto vid = util::parse_int(json_res ? id.substr(0, id.size() - 5) : id);
+        auto v = vid ? svc_.version_by_id(*vid) : std::nullopt;
+        if (!v) return not_found(t(ctx.lang, "satudata_ckan_resource"));
+        Result<Dataset> d = make_error(ErrorCode::not_found, "err_not_found");
+        find_package(std::to_string(v->dataset_id), d);
+        if (!d) {
+            if (d.error().code == ErrorCode::forbidden)
+                return fail({http::Status::forbidden, "Authorization Error", json::value(t(ctx.lang, "satudata_err_restricted"))});
+            return not_found(t(ctx.lang, "satudata_ckan_resource"));
+        }
+        const bool producer = who && policy::can_see_unpublished(*who, *d);
+        if (!producer && (!d->published_version_id || v->id > *d->published_version_id))
+            return not_found(t(ctx.lang, "satudata_ckan_resource"));
+        auto list = resource_dicts(*d, *v);
+        return ok(list[json_res ? 1 : 0]);
+    }
+    if (action == "status_show") {
+        return ok(json::object{{"ckan_version", "2.10.0"}, {"site_title", "Satu Data " + s_.regency.name},
+                               {"site_url", s_.config.public_url}, {"extensions", json::array{"gapura-satudata"}}});
+    }
+    if (action == "group_list") return ok(json::array{});
+    return fail({http::Status::bad_request, "Bad Request",
+                 json::value(t(ctx.lang, "satudata_ckan_unknown_action") + ": " + (util::valid_utf8(action) ? action : "?"))});
+}
+
+http::Response SatuDataModule::dcat_catalog(Ctx& ctx) {
+    (void)ctx;
+    SearchQuery q;
+    q.rows = 1000;
+    auto res = svc_.search(std::nullopt, q, false);  // public datasets only
+    json::array datasets;
+    for (const auto& d : res.results) {
+        json::array keywords;
+        for (const auto& tg : d.tags) keywords.push_back(json::value(tg));
+        json::array dist;
+        if (d.published_version_id)
+            if (auto v = svc_.version_by_id(*d.published_version_id)) {
+                const std::string base = s_.config.public_url + "/data/" + d.slug + "/unduh/" + std::to_string(v->version_no);
+                dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (CSV)"},
+                                            {"dcat:downloadURL", base + ".csv"}, {"dcat:mediaType", "text/csv"},
+                                            {"dcat:byteSize", v->size}});
+                dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (JSON)"},
+                                            {"dcat:downloadURL", base + ".json"}, {"dcat:mediaType", "application/json"}});
+            }
+        datasets.push_back(json::object{
+            {"@type", "dcat:Dataset"},
+            {"@id", s_.config.public_url + "/data/" + d.slug},
+            {"dct:identifier", d.slug},
+            {"dct:title", d.title},
+            {"dct:description", d.description},
+            {"dcat:keyword", keywords},
+            {"dct:issued", d.published_at ? format_iso8601(*d.published_at, 0) : std::string()},
+            {"dct:modified", format_iso8601(d.updated_at, 0)},
+            {"dct:publisher", json::object{{"@type", "foaf:Organization"}, {"foaf:name", d.opd_name}}},
+            {"dcat:contactPoint", json::object{{"@type", "vcard:Kind"}, {"vcard:fn", d.contact_name},
+                                               {"vcard:hasEmail", d.contact_email.empty() ? "" : "mailto:" + d.contact_email}}},
+            {"dct:license", d.license_id == "CC-BY-4.0" ? "https://creativecommons.org/licenses/by/4.0/" : d.license_id},
+            {"dcat:landingPage", s_.config.public_url + "/data/" + d.slug},
+            {"dcat:distribution", dist}});
+    }
+    json::object catalog{
+        {"@context", json::object{{"dcat", "http://www.w3.org/ns/dcat#"}, {"dct", "http://purl.org/dc/terms/"},
+                                  {"foaf", "http://xmlns.com/foaf/0.1/"}, {"vcard", "http://www.w3.org/2006/vcard/ns#"}}},
+        {"@id", s_.config.public_url + "/catalog.jsonld"},
+        {"@type", "dcat:Catalog"},
+        {"dct:title", "Satu Data " + s_.regency.name},
+        {"dct:description", t("id", "satudata_catalog_lead")},
+        {"dct:publisher", json::object{{"@type", "foaf:Organization"}, {"foaf:name", s_.regency.name}}},
+        {"dcat:dataset", datasets}};
+    return http::make_response(http::Status::ok, json::serialize(catalog), "application/ld+json; charset=utf-8");
+}
+
+}  // namespace gapura::modules::satudata

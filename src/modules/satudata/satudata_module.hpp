@@ -1,0 +1,75 @@
+// SatuDataModule: the Satu Data feature. Pages (no JavaScript needed): the public catalog
+// /data with search and facets, dataset pages with preview, downloads (CSV export with formula
+// cells escaped, JSON rendering) and version history, the producer pages under /data-opd, the
+// walidata desk /walidata, the Daftar Data schedule /data/jadwal, G2G access requests and public
+// information requests. APIs: the CKAN Action API subset under /api/3/action/ and a DCAT
+// catalog at /catalog.jsonld. Rules live in SatuDataService; handlers parse, call it, render.
+//
+// Threads: handlers run on the worker pool; the module holds no mutable state.
+#pragma once
+
+#include <memory>
+
+#include "core/module.hpp"
+#include "modules/satudata/satudata_service.hpp"
+
+namespace gapura::modules::satudata {
+
+class SatuDataModule final : public core::Module {
+public:
+    explicit SatuDataModule(core::CoreServices s) : s_(s), svc_(s) {}
+    std::string name() const override { return "satudata"; }
+    std::vector<core::db::Migration> migrations() const override;
+    void register_routes(core::http::Router& router) override;
+    void register_jobs(core::jobs::Scheduler& scheduler) override;
+    void seed(bool demo) override;
+    std::vector<core::web::NavItem> nav() const override { return {{"/data", "satudata_nav", 40}}; }
+    std::vector<std::string> public_audit_types() const override { return {"dataset", "info_request", "daftar_data"}; }
+
+    SatuDataService& service() { return svc_; }
+
+private:
+    using Ctx = core::http::RequestContext;
+    using Res = core::http::Response;
+
+    // Public pages.
+    Res catalog(Ctx& ctx);
+    Res dataset_page(Ctx& ctx);
+    Res download(Ctx& ctx, bool json);
+    Res download_original(Ctx& ctx);
+    Res schedule(Ctx& ctx, const Error* err = nullptr);
+    Res schedule_add(Ctx& ctx);
+    Res info_list(Ctx& ctx, const Error* err = nullptr);
+    Res info_ask(Ctx& ctx);
+    Res info_page(Ctx& ctx, const Error* err = nullptr);
+    Res info_extend(Ctx& ctx);
+    Res info_answer(Ctx& ctx);
+    // Producer pages.
+    Res producer_home(Ctx& ctx);
+    Res edit_form(Ctx& ctx, const Error* err = nullptr);
+    Res edit_save(Ctx& ctx);
+    Res manage(Ctx& ctx, const Error* err = nullptr, const UploadOutcome* outcome = nullptr);
+    Res columns_save(Ctx& ctx);
+    Res upload(Ctx& ctx);
+    Res submit(Ctx& ctx);
+    Res requests_page(Ctx& ctx);
+    Res request_access(Ctx& ctx);
+    Res decide_access(Ctx& ctx, bool approve);
+    // Walidata desk.
+    Res desk(Ctx& ctx, const Error* err = nullptr);
+    Res desk_action(Ctx& ctx, const std::string& action);
+    // CKAN API and DCAT (satudata_ckan.cpp).
+    Res ckan_action(Ctx& ctx);
+    Res dcat_catalog(Ctx& ctx);
+
+    core::web::Data dataset_summary(const Dataset& d, const std::string& lang) const;
+    std::string error_text(const std::string& lang, const CellError& e) const;
+    std::string t(const std::string& lang, const std::string& key) const { return s_.views.t(lang, key); }
+
+    core::CoreServices s_;
+    SatuDataService svc_;
+};
+
+std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& services);
+
+}  // namespace gapura::modules::satudata

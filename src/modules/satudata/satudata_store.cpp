@@ -1,0 +1,570 @@
+#include "modules/satudata/satudata_store.hpp"
+
+#include <algorithm>
+
+#include "core/util/strings.hpp"
+
+namespace gapura::modules::satudata::store {
+
+namespace db = core::db;
+
+std::vector<db::Migration> migrations() {
+    return {
+        {1, "datasets",
+         "CREATE TABLE sd_datasets ("
+         " id {{id}}, slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, description TEXT NOT NULL,"
+         " konsep TEXT NOT NULL, definisi TEXT NOT NULL, klasifikasi TEXT NOT NULL, ukuran TEXT NOT NULL,"
+         " satuan TEXT NOT NULL, period_start TEXT NOT NULL, period_end TEXT NOT NULL, year INTEGER NOT NULL,"
+         " frequency TEXT NOT NULL, region_level TEXT NOT NULL, license_id TEXT NOT NULL,"
+         " contact_name TEXT NOT NULL, contact_email TEXT NOT NULL,"
+         " opd_id BIGINT NOT NULL REFERENCES opds (id), visibility TEXT NOT NULL, state TEXT NOT NULL,"
+         " return_notes TEXT NOT NULL DEFAULT '', withdraw_reason TEXT NOT NULL DEFAULT '',"
+         " search_text TEXT NOT NULL, last_report TEXT NOT NULL DEFAULT '',"
+         " created_by BIGINT NOT NULL REFERENCES users (id), created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+         " submitted_at BIGINT, published_at BIGINT, published_version_id BIGINT);"
+         "CREATE INDEX sd_datasets_opd ON sd_datasets (opd_id, state);"
+         "CREATE INDEX sd_datasets_state ON sd_datasets (state, updated_at);"
+         "CREATE TABLE sd_tags (dataset_id BIGINT NOT NULL REFERENCES sd_datasets (id), tag TEXT NOT NULL,"
+         " PRIMARY KEY (dataset_id, tag));"
+         "CREATE INDEX sd_tags_tag ON sd_tags (tag);"
+         "CREATE TABLE sd_access (dataset_id BIGINT NOT NULL REFERENCES sd_datasets (id),"
+         " opd_id BIGINT NOT NULL REFERENCES opds (id), PRIMARY KEY (dataset_id, opd_id));"
+         "CREATE TABLE sd_columns (dataset_id BIGINT NOT NULL REFERENCES sd_datasets (id), position INTEGER NOT NULL,"
+         " name TEXT NOT NULL, type TEXT NOT NULL, required INTEGER NOT NULL, allowed TEXT NOT NULL,"
+         " PRIMARY KEY (dataset_id, position));"
+         "CREATE TABLE sd_versions (id {{id}}, dataset_id BIGINT NOT NULL REFERENCES sd_datasets (id),"
+         " version_no INTEGER NOT NULL, sha256 TEXT NOT NULL REFERENCES files (sha256), filename TEXT NOT NULL,"
+         " size BIGINT NOT NULL, row_count BIGINT NOT NULL, formula_cells BIGINT NOT NULL, delimiter TEXT NOT NULL,"
+         " created_by BIGINT NOT NULL, created_at BIGINT NOT NULL, UNIQUE (dataset_id, version_no));"},
+        {2, "daftar_requests",
+         "CREATE TABLE sd_daftar (id {{id}}, opd_id BIGINT NOT NULL REFERENCES opds (id), title TEXT NOT NULL,"
+         " frequency TEXT NOT NULL, release_date TEXT NOT NULL, dataset_id BIGINT REFERENCES sd_datasets (id),"
+         " created_by BIGINT, created_at BIGINT NOT NULL, UNIQUE (opd_id, title, release_date));"
+         "CREATE TABLE sd_data_requests (id {{id}}, dataset_id BIGINT NOT NULL REFERENCES sd_datasets (id),"
+         " from_opd_id BIGINT NOT NULL REFERENCES opds (id), reason TEXT NOT NULL, state TEXT NOT NULL,"
+         " expires_at BIGINT, refuse_reason TEXT NOT NULL DEFAULT '', created_by BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL, decided_by BIGINT, decided_at BIGINT);"
+         "CREATE INDEX sd_data_requests_ds ON sd_data_requests (dataset_id, from_opd_id, state);"
+         "CREATE TABLE sd_info_requests (id {{id}}, dataset_id BIGINT REFERENCES sd_datasets (id),"
+         " opd_id BIGINT NOT NULL REFERENCES opds (id), requester_id BIGINT NOT NULL REFERENCES users (id),"
+         " subject TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL, due_date TEXT NOT NULL,"
+         " extended INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL DEFAULT '', answer_public INTEGER NOT NULL DEFAULT 1,"
+         " created_at BIGINT NOT NULL, answered_at BIGINT);"
+         "CREATE INDEX sd_info_requests_opd ON sd_info_requests (opd_id, state);"},
+    };
+}
+
+namespace {
+constexpr const char* kDatasetCols =
+    "SELECT d.id, d.slug, d.title, d.description, d.konsep, d.definisi, d.klasifikasi, d.ukuran, d.satuan,"
+    " d.period_start, d.period_end, d.year, d.frequency, d.region_level, d.license_id, d.contact_name,"
+    " d.contact_email, d.opd_id, o.slug, o.name, o.abbreviation, d.visibility, d.state, d.return_notes,"
+    " d.withdraw_reason, d.created_by, d.created_at, d.updated_at, d.submitted_at, d.published_at,"
+    " d.published_version_id, d.last_report FROM sd_datasets d JOIN opds o ON o.id = d.opd_id";
+
+// Visibility of a listed dataset; parameters: all, staff, opd, opd, opd, now.
+constexpr const char* kVisibleWhere =
+    " d.published_version_id IS NOT NULL AND d.state <> 'withdrawn' AND (d.visibility = 'public' OR ? = 1"
+    " OR (d.visibility = 'internal' AND ? = 1)"
+    " OR (d.visibility <> 'public' AND d.opd_id = ?)"
+    " OR (d.visibility = 'restricted' AND (EXISTS (SELECT 1 FROM sd_access a WHERE a.dataset_id = d.id AND a.opd_id = ?)"
+    " OR EXISTS (SELECT 1 FROM sd_data_requests r WHERE r.dataset_id = d.id AND r.from_opd_id = ?"
+    " AND r.state = 'approved' AND r.expires_at > ?))))";
+
+void visible_params(std::vector<db::Value>& p, const Viewer& v, std::int64_t now) {
+    const std::int64_t opd = v.opd_id.value_or(-1);
+    p.insert(p.end(), {db::Value(v.all), db::Value(v.staff), db::Value(opd), db::Value(opd), db::Value(opd),
+                       db::Value(now)});
+}
+
+Dataset read_dataset(db::Query& q) {
+    Dataset d;
+    d.id = q.integer(0);
+    d.slug = q.text(1);
+    d.title = q.text(2);
+    d.description = q.text(3);
+    d.konsep = q.text(4);
+    d.definisi = q.text(5);
+    d.klasifikasi = q.text(6);
+    d.ukuran = q.text(7);
+    d.satuan = q.text(8);
+    d.period_start = q.text(9);
+    d.period_end = q.text(10);
+    d.year = static_cast<int>(q.integer(11));
+    d.frequency = q.text(12);
+    d.region_level = q.text(13);
+    d.license_id = q.text(14);
+    d.contact_name = q.text(15);
+    d.contact_email = q.text(16);
+    d.opd_id = q.integer(17);
+    d.opd_slug = q.text(18);
+    d.opd_name = q.text(19);
+    d.opd_abbr = q.text(20);
+    d.visibility = q.text(21);
+    d.state = q.text(22);
+    d.return_notes = q.text(23);
+    d.withdraw_reason = q.text(24);
+    d.created_by = q.integer(25);
+    d.created_at = q.integer(26);
+    d.updated_at = q.integer(27);
+    d.submitted_at = q.opt_integer(28);
+    d.published_at = q.opt_integer(29);
+    d.published_version_id = q.opt_integer(30);
+    d.last_report = q.text(31);
+    return d;
+}
+
+void load_tags(db::Connection& c, std::vector<Dataset>& list) {
+    for (auto& d : list) {
+        db::Query q(c, "SELECT tag FROM sd_tags WHERE dataset_id = ? ORDER BY tag", {d.id});
+        while (q.next()) d.tags.push_back(q.text(0));
+        db::Query a(c, "SELECT o.slug FROM sd_access a JOIN opds o ON o.id = a.opd_id WHERE a.dataset_id = ? ORDER BY o.slug",
+                    {d.id});
+        while (a.next()) d.access_opds.push_back(a.text(0));
+    }
+}
+
+std::vector<Dataset> query_datasets(db::Connection& c, const std::string& sql, const std::vector<db::Value>& params) {
+    std::vector<Dataset> out;
+    {
+        db::Query q(c, sql, params);
+        while (q.next()) out.push_back(read_dataset(q));
+    }
+    load_tags(c, out);
+    return out;
+}
+
+std::string like_escape(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out;
+}
+}  // namespace
+
+std::optional<Dataset> dataset_by_id(db::Connection& c, std::int64_t id) {
+    auto v = query_datasets(c, std::string(kDatasetCols) + " WHERE d.id = ?", {db::Value(id)});
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+std::optional<Dataset> dataset_by_slug(db::Connection& c, const std::string& slug) {
+    auto v = query_datasets(c, std::string(kDatasetCols) + " WHERE d.slug = ?", {db::Value(slug)});
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+std::vector<Dataset> datasets_where_state(db::Connection& c, const std::vector<std::string>& states, int limit) {
+    std::string sql = std::string(kDatasetCols) + " WHERE d.state IN (";
+    std::vector<db::Value> p;
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        sql += i ? ", ?" : "?";
+        p.emplace_back(states[i]);
+    }
+    sql += ") ORDER BY d.updated_at, d.id LIMIT ?";
+    p.emplace_back(limit);
+    return query_datasets(c, sql, p);
+}
+
+std::vector<Dataset> datasets_of_opd(db::Connection& c, std::int64_t opd_id, int limit) {
+    return query_datasets(c, std::string(kDatasetCols) + " WHERE d.opd_id = ? ORDER BY d.updated_at DESC, d.id DESC LIMIT ?",
+                          {db::Value(opd_id), db::Value(limit)});
+}
+
+std::int64_t insert_dataset(db::Connection& c, const Dataset& d, const std::string& search_text) {
+    static constexpr const char* kSql =
+        "INSERT INTO sd_datasets (slug, title, description, konsep, definisi, klasifikasi, ukuran, satuan,"
+        " period_start, period_end, year, frequency, region_level, license_id, contact_name, contact_email, opd_id,"
+        " visibility, state, search_text, created_by, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    return *db::scalar_int(c, kSql,
+                           {d.slug, d.title, d.description, d.konsep, d.definisi, d.klasifikasi, d.ukuran, d.satuan,
+                            d.period_start, d.period_end, d.year, d.frequency, d.region_level, d.license_id,
+                            d.contact_name, d.contact_email, d.opd_id, d.visibility, d.state, search_text,
+                            d.created_by, d.created_at, d.updated_at});
+}
+
+void update_metadata(db::Connection& c, const Dataset& d, const std::string& search_text) {
+    static constexpr const char* kSql =
+        "UPDATE sd_datasets SET slug = ?, title = ?, description = ?, konsep = ?, definisi = ?, klasifikasi = ?,"
+        " ukuran = ?, satuan = ?, period_start = ?, period_end = ?, year = ?, frequency = ?, region_level = ?,"
+        " license_id = ?, contact_name = ?, contact_email = ?, visibility = ?, search_text = ?, updated_at = ?"
+        " WHERE id = ?";
+    db::exec(c, kSql,
+             {d.slug, d.title, d.description, d.konsep, d.definisi, d.klasifikasi, d.ukuran, d.satuan, d.period_start,
+              d.period_end, d.year, d.frequency, d.region_level, d.license_id, d.contact_name, d.contact_email,
+              d.visibility, search_text, d.updated_at, d.id});
+}
+
+void set_tags(db::Connection& c, std::int64_t id, const std::vector<std::string>& tags) {
+    db::exec(c, "DELETE FROM sd_tags WHERE dataset_id = ?", {id});
+    for (const auto& t : tags)
+        db::exec(c, "INSERT INTO sd_tags (dataset_id, tag) VALUES (?, ?) ON CONFLICT (dataset_id, tag) DO NOTHING", {id, t});
+}
+
+void set_access(db::Connection& c, std::int64_t id, const std::vector<std::int64_t>& opd_ids) {
+    db::exec(c, "DELETE FROM sd_access WHERE dataset_id = ?", {id});
+    for (auto o : opd_ids)
+        db::exec(c, "INSERT INTO sd_access (dataset_id, opd_id) VALUES (?, ?) ON CONFLICT (dataset_id, opd_id) DO NOTHING",
+                 {id, o});
+}
+
+bool change_state(db::Connection& c, std::int64_t id, const std::string& from, const std::string& to, std::int64_t now) {
+    return db::exec(c, "UPDATE sd_datasets SET state = ?, updated_at = ? WHERE id = ? AND state = ?", {to, now, id, from}) == 1;
+}
+
+void set_notes(db::Connection& c, std::int64_t id, const std::string& return_notes, const std::string& withdraw_reason) {
+    db::exec(c, "UPDATE sd_datasets SET return_notes = ?, withdraw_reason = ? WHERE id = ?", {return_notes, withdraw_reason, id});
+}
+
+void mark_submitted(db::Connection& c, std::int64_t id, std::int64_t now) {
+    db::exec(c, "UPDATE sd_datasets SET submitted_at = ? WHERE id = ?", {now, id});
+}
+
+void mark_published(db::Connection& c, std::int64_t id, std::int64_t version_id, std::int64_t now) {
+    db::exec(c,
+             "UPDATE sd_datasets SET published_version_id = ?, published_at = COALESCE(published_at, ?), updated_at = ?"
+             " WHERE id = ?",
+             {version_id, now, now, id});
+}
+
+void set_last_report(db::Connection& c, std::int64_t id, const std::string& json) {
+    db::exec(c, "UPDATE sd_datasets SET last_report = ? WHERE id = ?", {json, id});
+}
+
+std::vector<ColumnSpec> columns(db::Connection& c, std::int64_t dataset_id) {
+    std::vector<ColumnSpec> out;
+    db::Query q(c, "SELECT name, type, required, allowed FROM sd_columns WHERE dataset_id = ? ORDER BY position", {dataset_id});
+    while (q.next()) {
+        ColumnSpec s;
+        s.name = q.text(0);
+        parse_column_type(q.text(1), s.type);
+        s.required = q.integer(2) != 0;
+        const std::string allowed = q.text(3);
+        for (auto part : util::split(allowed, '|'))
+            if (!part.empty()) s.allowed.emplace_back(part);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void replace_columns(db::Connection& c, std::int64_t dataset_id, const std::vector<ColumnSpec>& cols) {
+    db::exec(c, "DELETE FROM sd_columns WHERE dataset_id = ?", {dataset_id});
+    int pos = 0;
+    for (const auto& s : cols) {
+        std::string allowed;
+        for (const auto& a : s.allowed) allowed += (allowed.empty() ? "" : "|") + a;
+        db::exec(c, "INSERT INTO sd_columns (dataset_id, position, name, type, required, allowed) VALUES (?, ?, ?, ?, ?, ?)",
+                 {dataset_id, ++pos, s.name, std::string(column_type_name(s.type)), s.required, allowed});
+    }
+}
+
+namespace {
+constexpr const char* kVersionCols =
+    "SELECT id, dataset_id, version_no, sha256, filename, size, row_count, formula_cells, delimiter, created_by,"
+    " created_at FROM sd_versions";
+Version read_version(db::Query& q) {
+    Version v;
+    v.id = q.integer(0);
+    v.dataset_id = q.integer(1);
+    v.version_no = static_cast<int>(q.integer(2));
+    v.sha256 = q.text(3);
+    v.filename = q.text(4);
+    v.size = q.integer(5);
+    v.row_count = q.integer(6);
+    v.formula_cells = q.integer(7);
+    auto d = q.text(8);
+    v.delimiter = d.empty() ? ',' : d[0];
+    v.created_by = q.integer(9);
+    v.created_at = q.integer(10);
+    return v;
+}
+}  // namespace
+
+std::vector<Version> versions(db::Connection& c, std::int64_t dataset_id) {
+    std::vector<Version> out;
+    db::Query q(c, std::string(kVersionCols) + " WHERE dataset_id = ? ORDER BY version_no DESC", {dataset_id});
+    while (q.next()) out.push_back(read_version(q));
+    return out;
+}
+
+std::optional<Version> version_by_id(db::Connection& c, std::int64_t id) {
+    db::Query q(c, std::string(kVersionCols) + " WHERE id = ?", {id});
+    if (!q.next()) return std::nullopt;
+    return read_version(q);
+}
+
+std::int64_t insert_version(db::Connection& c, const Version& v) {
+    return *db::scalar_int(c,
+                           "INSERT INTO sd_versions (dataset_id, version_no, sha256, filename, size, row_count, formula_cells,"
+                           " delimiter, created_by, created_at) VALUES (?, (SELECT COALESCE(MAX(version_no), 0) + 1 FROM"
+                           " sd_versions WHERE dataset_id = ?), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           {v.dataset_id, v.dataset_id, v.sha256, v.filename, v.size, v.row_count, v.formula_cells,
+                            std::string(1, v.delimiter), v.created_by, v.created_at});
+}
+
+bool visible(db::Connection& c, const Viewer& viewer, const Dataset& d, std::int64_t now) {
+    std::vector<db::Value> p;
+    std::string sql = std::string("SELECT 1 FROM sd_datasets d WHERE d.id = ? AND") + kVisibleWhere;
+    p.emplace_back(d.id);
+    visible_params(p, viewer, now);
+    db::Query q(c, sql, p);
+    return q.next();
+}
+
+SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& sq, std::int64_t now, bool facets) {
+    std::string where = std::string(" WHERE") + kVisibleWhere;
+    std::vector<db::Value> p;
+    visible_params(p, viewer, now);
+    int terms = 0;
+    const std::string lowered = util::to_lower_ascii(sq.q);
+    for (auto word : util::split(lowered, ' ')) {
+        word = util::trim(word);
+        if (word.empty() || ++terms > 8) continue;
+        where += " AND d.search_text LIKE ? ESCAPE '\\'";
+        p.emplace_back("%" + like_escape(word) + "%");
+    }
+    if (!sq.opd.empty()) {
+        where += " AND o.slug = ?";
+        p.emplace_back(sq.opd);
+    }
+    for (const auto& t : sq.tags) {
+        where += " AND EXISTS (SELECT 1 FROM sd_tags t WHERE t.dataset_id = d.id AND t.tag = ?)";
+        p.emplace_back(t);
+    }
+    if (!sq.format.empty() && !util::iequals(sq.format, "CSV") && !util::iequals(sq.format, "JSON")) where += " AND 1 = 0";
+    if (sq.year > 0) {
+        where += " AND d.year = ?";
+        p.emplace_back(sq.year);
+    }
+    if (!sq.level.empty()) {
+        where += " AND d.region_level = ?";
+        p.emplace_back(sq.level);
+    }
+    const std::string from = " FROM sd_datasets d JOIN opds o ON o.id = d.opd_id";
+    SearchResult out;
+    {
+        db::Query q(c, "SELECT COUNT(*)" + from + where, p);
+        out.count = q.next() ? q.integer(0) : 0;
+    }
+    std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
+    if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
+    else if (sq.sort == "title_string asc" || sq.sort == "title asc" || sq.sort == "name asc") order = " ORDER BY d.title ASC, d.id";
+    else if (sq.sort == "title_string desc" || sq.sort == "title desc" || sq.sort == "name desc") order = " ORDER BY d.title DESC, d.id";
+    else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
+    auto page = p;
+    page.emplace_back(sq.rows);
+    page.emplace_back(sq.start);
+    out.results = query_datasets(c, std::string(kDatasetCols) + where + order + " LIMIT ? OFFSET ?", page);
+    if (!facets) return out;
+    auto group = [&](const std::string& field, const std::string& sql) {
+        auto& list = out.facets[field];
+        db::Query q(c, sql, p);
+        while (q.next()) list.emplace_back(q.text(0), q.integer(1));
+    };
+    group("organization", "SELECT o.slug, COUNT(*)" + from + where + " GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 50");
+    group("tags", "SELECT t.tag, COUNT(*)" + from + " JOIN sd_tags t ON t.dataset_id = d.id" + where +
+                      " GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT 50");
+    group("year", "SELECT CAST(d.year AS TEXT), COUNT(*)" + from + where + " AND d.year > 0 GROUP BY d.year ORDER BY d.year DESC");
+    group("region_level", "SELECT d.region_level, COUNT(*)" + from + where + " GROUP BY d.region_level ORDER BY COUNT(*) DESC");
+    auto& fmt = out.facets["res_format"];
+    if (out.count > 0) {
+        fmt.emplace_back("CSV", out.count);
+        fmt.emplace_back("JSON", out.count);
+    }
+    return out;
+}
+
+std::vector<OrgRow> organizations(db::Connection& c, const Viewer& viewer, std::int64_t now) {
+    std::vector<db::Value> p;
+    visible_params(p, viewer, now);
+    std::vector<OrgRow> out;
+    db::Query q(c,
+                std::string("SELECT o.id, o.slug, o.name, o.abbreviation, o.kind, (SELECT COUNT(*) FROM sd_datasets d WHERE"
+                            " d.opd_id = o.id AND") +
+                    kVisibleWhere + ") FROM opds o WHERE o.active = 1 ORDER BY o.slug",
+                p);
+    while (q.next()) out.push_back(OrgRow{q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.integer(5)});
+    return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> tag_counts(db::Connection& c, const Viewer& viewer, std::int64_t now) {
+    std::vector<db::Value> p;
+    visible_params(p, viewer, now);
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    db::Query q(c,
+                std::string("SELECT t.tag, COUNT(*) FROM sd_tags t JOIN sd_datasets d ON d.id = t.dataset_id WHERE") +
+                    kVisibleWhere + " GROUP BY t.tag ORDER BY t.tag",
+                p);
+    while (q.next()) out.emplace_back(q.text(0), q.integer(1));
+    return out;
+}
+
+std::optional<std::int64_t> opd_id_by_slug(db::Connection& c, const std::string& slug) {
+    return db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {slug});
+}
+
+std::int64_t insert_daftar(db::Connection& c, std::int64_t opd_id, const DaftarInput& in,
+                           std::optional<std::int64_t> dataset_id, std::int64_t by, std::int64_t now) {
+    return *db::scalar_int(c,
+                           "INSERT INTO sd_daftar (opd_id, title, frequency, release_date, dataset_id, created_by, created_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           {opd_id, in.title, in.frequency, in.release_date, dataset_id, by, now});
+}
+
+std::vector<DaftarItem> daftar(db::Connection& c, std::optional<std::int64_t> opd_id) {
+    std::vector<DaftarItem> out;
+    db::Query q(c,
+                "SELECT f.id, f.opd_id, o.slug, o.name, f.title, f.frequency, f.release_date, f.dataset_id,"
+                " COALESCE(d.slug, ''), d.submitted_at FROM sd_daftar f JOIN opds o ON o.id = f.opd_id"
+                " LEFT JOIN sd_datasets d ON d.id = f.dataset_id WHERE (? = 0 OR f.opd_id = ?)"
+                " ORDER BY o.name, f.release_date, f.id",
+                {opd_id ? 1 : 0, opd_id.value_or(0)});
+    while (q.next()) {
+        DaftarItem it;
+        it.id = q.integer(0);
+        it.opd_id = q.integer(1);
+        it.opd_slug = q.text(2);
+        it.opd_name = q.text(3);
+        it.title = q.text(4);
+        it.frequency = q.text(5);
+        it.release_date = q.text(6);
+        it.dataset_id = q.opt_integer(7);
+        it.dataset_slug = q.text(8);
+        it.delivered_at = q.opt_integer(9);
+        out.push_back(std::move(it));
+    }
+    return out;
+}
+
+namespace {
+constexpr const char* kRequestCols =
+    "SELECT r.id, r.dataset_id, r.from_opd_id, d.opd_id, d.slug, d.title, fo.name, oo.name, r.reason, r.state,"
+    " r.refuse_reason, r.expires_at, r.decided_at, r.created_at FROM sd_data_requests r"
+    " JOIN sd_datasets d ON d.id = r.dataset_id JOIN opds fo ON fo.id = r.from_opd_id JOIN opds oo ON oo.id = d.opd_id";
+DataRequest read_request(db::Query& q) {
+    DataRequest r;
+    r.id = q.integer(0);
+    r.dataset_id = q.integer(1);
+    r.from_opd_id = q.integer(2);
+    r.owner_opd_id = q.integer(3);
+    r.dataset_slug = q.text(4);
+    r.dataset_title = q.text(5);
+    r.from_opd_name = q.text(6);
+    r.owner_opd_name = q.text(7);
+    r.reason = q.text(8);
+    r.state = q.text(9);
+    r.refuse_reason = q.text(10);
+    r.expires_at = q.opt_integer(11);
+    r.decided_at = q.opt_integer(12);
+    r.created_at = q.integer(13);
+    return r;
+}
+}  // namespace
+
+std::int64_t insert_data_request(db::Connection& c, std::int64_t dataset_id, std::int64_t from_opd,
+                                 const std::string& reason, std::int64_t by, std::int64_t now) {
+    return *db::scalar_int(c,
+                           "INSERT INTO sd_data_requests (dataset_id, from_opd_id, reason, state, created_by, created_at)"
+                           " VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
+                           {dataset_id, from_opd, reason, by, now});
+}
+
+std::optional<DataRequest> data_request(db::Connection& c, std::int64_t id) {
+    db::Query q(c, std::string(kRequestCols) + " WHERE r.id = ?", {id});
+    if (!q.next()) return std::nullopt;
+    return read_request(q);
+}
+
+std::vector<DataRequest> data_requests_for_opd(db::Connection& c, std::int64_t opd_id) {
+    std::vector<DataRequest> out;
+    db::Query q(c, std::string(kRequestCols) + " WHERE r.from_opd_id = ? OR d.opd_id = ? ORDER BY r.id DESC LIMIT 200",
+                {opd_id, opd_id});
+    while (q.next()) out.push_back(read_request(q));
+    return out;
+}
+
+bool decide_data_request(db::Connection& c, std::int64_t id, const std::string& state,
+                         std::optional<std::int64_t> expires_at, const std::string& refuse_reason, std::int64_t by,
+                         std::int64_t now) {
+    return db::exec(c,
+                    "UPDATE sd_data_requests SET state = ?, expires_at = ?, refuse_reason = ?, decided_by = ?, decided_at = ?"
+                    " WHERE id = ? AND state = 'pending'",
+                    {state, expires_at, refuse_reason, by, now, id}) == 1;
+}
+
+std::vector<std::int64_t> expired_data_requests(db::Connection& c, std::int64_t now) {
+    std::vector<std::int64_t> out;
+    db::Query q(c, "SELECT id FROM sd_data_requests WHERE state = 'approved' AND expires_at <= ? ORDER BY id", {now});
+    while (q.next()) out.push_back(q.integer(0));
+    return out;
+}
+
+void mark_expired(db::Connection& c, std::int64_t id) {
+    db::exec(c, "UPDATE sd_data_requests SET state = 'expired' WHERE id = ? AND state = 'approved'", {id});
+}
+
+namespace {
+constexpr const char* kInfoCols =
+    "SELECT i.id, i.dataset_id, i.opd_id, i.requester_id, o.name, u.display_name, i.subject, i.body, i.state,"
+    " i.due_date, i.answer, i.extended, i.answer_public, i.created_at, i.answered_at, COALESCE(d.slug, '')"
+    " FROM sd_info_requests i JOIN opds o ON o.id = i.opd_id JOIN users u ON u.id = i.requester_id"
+    " LEFT JOIN sd_datasets d ON d.id = i.dataset_id";
+InfoRequest read_info(db::Query& q) {
+    InfoRequest r;
+    r.id = q.integer(0);
+    r.dataset_id = q.opt_integer(1);
+    r.opd_id = q.integer(2);
+    r.requester_id = q.integer(3);
+    r.opd_name = q.text(4);
+    r.requester_name = q.text(5);
+    r.subject = q.text(6);
+    r.body = q.text(7);
+    r.state = q.text(8);
+    r.due_date = q.text(9);
+    r.answer = q.text(10);
+    r.extended = q.integer(11) != 0;
+    r.answer_public = q.integer(12) != 0;
+    r.created_at = q.integer(13);
+    r.answered_at = q.opt_integer(14);
+    r.dataset_slug = q.text(15);
+    return r;
+}
+}  // namespace
+
+std::int64_t insert_info_request(db::Connection& c, const InfoRequest& r) {
+    return *db::scalar_int(c,
+                           "INSERT INTO sd_info_requests (dataset_id, opd_id, requester_id, subject, body, state, due_date,"
+                           " created_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+                           {r.dataset_id, r.opd_id, r.requester_id, r.subject, r.body, r.due_date, r.created_at});
+}
+
+std::optional<InfoRequest> info_request(db::Connection& c, std::int64_t id) {
+    db::Query q(c, std::string(kInfoCols) + " WHERE i.id = ?", {id});
+    if (!q.next()) return std::nullopt;
+    return read_info(q);
+}
+
+std::vector<InfoRequest> info_requests(db::Connection& c, std::optional<std::int64_t> opd_id, int limit) {
+    std::vector<InfoRequest> out;
+    db::Query q(c, std::string(kInfoCols) + " WHERE (? = 0 OR i.opd_id = ?) ORDER BY i.id DESC LIMIT ?",
+                {opd_id ? 1 : 0, opd_id.value_or(0), limit});
+    while (q.next()) out.push_back(read_info(q));
+    return out;
+}
+
+bool extend_info_request(db::Connection& c, std::int64_t id, const std::string& due_date) {
+    return db::exec(c, "UPDATE sd_info_requests SET due_date = ?, extended = 1 WHERE id = ? AND extended = 0 AND state = 'open'",
+                    {due_date, id}) == 1;
+}
+
+bool answer_info_request(db::Connection& c, std::int64_t id, const std::string& answer, bool is_public, std::int64_t now) {
+    return db::exec(c,
+                    "UPDATE sd_info_requests SET answer = ?, answer_public = ?, state = 'answered', answered_at = ?"
+                    " WHERE id = ? AND state = 'open'",
+                    {answer, is_public, now, id}) == 1;
+}
+
+}  // namespace gapura::modules::satudata::store

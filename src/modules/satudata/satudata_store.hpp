@@ -1,0 +1,85 @@
+// SatuDataStore: the SQL of the satudata module, as named constants with bound parameters,
+// portable between SQLite and PostgreSQL. Functions take the caller's connection, so a service
+// can group several of them (and the audit entry) in one write transaction.
+//
+// Threads: stateless; a Connection is used by one thread at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/db/database.hpp"
+#include "core/db/migrator.hpp"
+#include "modules/satudata/satudata.hpp"
+
+namespace gapura::modules::satudata::store {
+
+std::vector<core::db::Migration> migrations();
+
+// Datasets.
+std::optional<Dataset> dataset_by_id(core::db::Connection& c, std::int64_t id);
+std::optional<Dataset> dataset_by_slug(core::db::Connection& c, const std::string& slug);
+std::vector<Dataset> datasets_where_state(core::db::Connection& c, const std::vector<std::string>& states, int limit);
+std::vector<Dataset> datasets_of_opd(core::db::Connection& c, std::int64_t opd_id, int limit);
+std::int64_t insert_dataset(core::db::Connection& c, const Dataset& d, const std::string& search_text);
+void update_metadata(core::db::Connection& c, const Dataset& d, const std::string& search_text);
+void set_tags(core::db::Connection& c, std::int64_t id, const std::vector<std::string>& tags);
+void set_access(core::db::Connection& c, std::int64_t id, const std::vector<std::int64_t>& opd_ids);
+// Compare-and-set of the state: false when the dataset was not in `from`.
+bool change_state(core::db::Connection& c, std::int64_t id, const std::string& from, const std::string& to,
+                  std::int64_t now);
+void set_notes(core::db::Connection& c, std::int64_t id, const std::string& return_notes,
+               const std::string& withdraw_reason);
+void mark_submitted(core::db::Connection& c, std::int64_t id, std::int64_t now);
+void mark_published(core::db::Connection& c, std::int64_t id, std::int64_t version_id, std::int64_t now);
+void set_last_report(core::db::Connection& c, std::int64_t id, const std::string& json);
+
+// Columns and versions.
+std::vector<ColumnSpec> columns(core::db::Connection& c, std::int64_t dataset_id);
+void replace_columns(core::db::Connection& c, std::int64_t dataset_id, const std::vector<ColumnSpec>& cols);
+std::vector<Version> versions(core::db::Connection& c, std::int64_t dataset_id);
+std::optional<Version> version_by_id(core::db::Connection& c, std::int64_t id);
+std::int64_t insert_version(core::db::Connection& c, const Version& v);
+
+// Search over published datasets the viewer may see (portable LIKE search).
+SearchResult search(core::db::Connection& c, const Viewer& viewer, const SearchQuery& q, std::int64_t now,
+                    bool facets);
+// Whether a published/listed dataset is visible to the viewer (visibility rules only).
+bool visible(core::db::Connection& c, const Viewer& viewer, const Dataset& d, std::int64_t now);
+
+// Organisations (OPDs) with the number of datasets the viewer can see.
+struct OrgRow {
+    std::int64_t id = 0;
+    std::string slug, name, abbreviation, kind;
+    std::int64_t datasets = 0;
+};
+std::vector<OrgRow> organizations(core::db::Connection& c, const Viewer& viewer, std::int64_t now);
+std::vector<std::pair<std::string, std::int64_t>> tag_counts(core::db::Connection& c, const Viewer& viewer,
+                                                              std::int64_t now);
+std::optional<std::int64_t> opd_id_by_slug(core::db::Connection& c, const std::string& slug);
+
+// Daftar Data.
+std::int64_t insert_daftar(core::db::Connection& c, std::int64_t opd_id, const DaftarInput& in,
+                           std::optional<std::int64_t> dataset_id, std::int64_t by, std::int64_t now);
+std::vector<DaftarItem> daftar(core::db::Connection& c, std::optional<std::int64_t> opd_id);
+
+// G2G access requests.
+std::int64_t insert_data_request(core::db::Connection& c, std::int64_t dataset_id, std::int64_t from_opd,
+                                 const std::string& reason, std::int64_t by, std::int64_t now);
+std::optional<DataRequest> data_request(core::db::Connection& c, std::int64_t id);
+std::vector<DataRequest> data_requests_for_opd(core::db::Connection& c, std::int64_t opd_id);
+bool decide_data_request(core::db::Connection& c, std::int64_t id, const std::string& state,
+                         std::optional<std::int64_t> expires_at, const std::string& refuse_reason, std::int64_t by,
+                         std::int64_t now);
+std::vector<std::int64_t> expired_data_requests(core::db::Connection& c, std::int64_t now);
+void mark_expired(core::db::Connection& c, std::int64_t id);
+
+// Public information requests.
+std::int64_t insert_info_request(core::db::Connection& c, const InfoRequest& r);
+std::optional<InfoRequest> info_request(core::db::Connection& c, std::int64_t id);
+std::vector<InfoRequest> info_requests(core::db::Connection& c, std::optional<std::int64_t> opd_id, int limit);
+bool extend_info_request(core::db::Connection& c, std::int64_t id, const std::string& due_date);
+bool answer_info_request(core::db::Connection& c, std::int64_t id, const std::string& answer, bool is_public,
+                         std::int64_t now);
+
+}  // namespace gapura::modules::satudata::store

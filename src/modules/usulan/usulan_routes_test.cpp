@@ -1,0 +1,259 @@
+// Route tests of the usulan module through the real pipeline: pages without JavaScript, forms
+// with CSRF, the JSON/GeoJSON/CSV API with bearer tokens, and the demo seed.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "app/testing.hpp"
+#include "core/db/database.hpp"
+#include "core/region/regency.hpp"
+
+using namespace gapura;
+namespace gt = gapura::testing;
+namespace db = gapura::core::db;
+using M = core::http::Method;
+using namespace std::string_literals;
+
+namespace {
+
+class UsulanRoutesTest : public ::testing::Test {
+protected:
+    // One app with the demo seed for the whole suite (the seed is part of what is tested).
+    static void SetUpTestSuite() { t_ = new gt::TestApp("tuban", true); }
+    static void TearDownTestSuite() {
+        delete t_;
+        t_ = nullptr;
+    }
+    static gt::TestApp* t_;
+    App& app() { return t_->app; }
+    std::int64_t count(const std::string& sql, std::initializer_list<db::Value> params = {}) {
+        return app().db().read([&](db::Connection& c) { return db::scalar_int(c, sql, params).value_or(-1); });
+    }
+    std::string desa() {
+        for (const auto& v : app().regency().villages)
+            if (v.district_code == "35.23.16") return v.code;
+        return {};
+    }
+    std::string token(const std::string& email) {
+        gt::Client c(app());
+        auto r = c.api(M::post, "/api/v1/auth/token",
+                       "{\"email\":\"" + email + "\",\"password\":\"gapura-demo-2026\"}");
+        EXPECT_EQ(r.status, 201u) << r.body;
+        return std::string(boost::json::parse(r.body).as_object().at("token").as_string());
+    }
+};
+gt::TestApp* UsulanRoutesTest::t_ = nullptr;
+
+TEST_F(UsulanRoutesTest, DemoSeedIsBelievableAndIdempotent) {
+    const auto n = count("SELECT COUNT(*) FROM usulan_proposals");
+    EXPECT_GE(n, 40);
+    EXPECT_LE(n, 60);
+    EXPECT_GE(count("SELECT COUNT(DISTINCT kecamatan_code) FROM usulan_proposals"), 15);
+    EXPECT_GE(count("SELECT COUNT(DISTINCT stage) FROM usulan_proposals"), 4);
+    EXPECT_GE(count("SELECT COUNT(*) FROM usulan_proposals WHERE status = 'accepted'"), 1);
+    EXPECT_GE(count("SELECT COUNT(*) FROM usulan_proposals WHERE progress IS NOT NULL"), 1);
+    EXPECT_GE(count("SELECT COUNT(*) FROM usulan_supports"), 10);
+    EXPECT_GE(count("SELECT COUNT(*) FROM usulan_comments"), 5);
+    app().seed(true);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), n);
+}
+
+TEST_F(UsulanRoutesTest, ListMapAndDetailWorkWithoutJavaScript) {
+    gt::Client c(app());
+    auto list = c.get("/usulan");
+    ASSERT_EQ(list.status, 200u);
+    EXPECT_NE(list.body.find("Usulan Pembangunan"), std::string::npos);
+    EXPECT_NE(list.body.find("href=\"/usulan\""), std::string::npos);  // nav entry
+    EXPECT_NE(list.body.find("sebelum="), std::string::npos);          // paging
+    auto filtered = c.get("/usulan?kecamatan=35.23.16&bidang=infrastruktur&tahap=desa&q=jalan");
+    EXPECT_EQ(filtered.status, 200u);
+    EXPECT_EQ(c.get("/usulan?kecamatan=%27%20OR%201%3D1").status, 400u);
+    EXPECT_EQ(c.get("/usulan?tahun=abc").status, 400u);
+    EXPECT_EQ(c.get("/usulan?sebelum=-1").status, 400u);
+    auto map = c.get("/usulan/peta");
+    ASSERT_EQ(map.status, 200u);
+    EXPECT_NE(map.body.find("data-geojson=\"/api/v1/proposals.geojson\""), std::string::npos);
+    EXPECT_NE(map.body.find("/static/js/usulan-map.js"), std::string::npos);
+    EXPECT_NE(map.body.find("tile.openstreetmap.org"), std::string::npos);
+    EXPECT_EQ(map.body.find("<script>"), std::string::npos);
+    auto id = count("SELECT MIN(id) FROM usulan_proposals");
+    auto detail = c.get("/usulan/" + std::to_string(id));
+    ASSERT_EQ(detail.status, 200u);
+    EXPECT_NE(detail.body.find("class=\"timeline\""), std::string::npos);
+    EXPECT_EQ(c.get("/usulan/999999").status, 404u);
+    EXPECT_EQ(c.get("/usulan/abc").status, 404u);
+    EXPECT_EQ(c.get("/usulan/partisipasi").status, 200u);
+    EXPECT_EQ(c.get("/usulan/tahun").status, 200u);
+    auto rank = c.get("/usulan/peringkat?kecamatan=35.23.16");
+    EXPECT_EQ(rank.status, 200u);
+    EXPECT_EQ(c.get("/usulan/peringkat?kecamatan=xx").status, 400u);
+    EXPECT_EQ(c.get("/static/js/usulan-map.js").status, 200u);
+}
+
+TEST_F(UsulanRoutesTest, SubmitFormEscapesHtmlAndReportsErrorsInTheUsersLanguage) {
+    gt::Client c(app());
+    EXPECT_EQ(c.get("/usulan/baru").status, 303u);  // sign in first
+    t_->sign_in(c, "warga@demo.gapura.id");
+    ASSERT_EQ(c.get("/usulan/baru").status, 200u);
+    const auto before = count("SELECT COUNT(*) FROM usulan_proposals");
+    auto bad = c.post_form("/usulan/baru", "/usulan",
+                           "title=&problem=x&proposal=y&bidang=infrastruktur&desa=35.23.16.9999&volume=abc&satuan=m&lat=-7.3&lng=112.7&cost=-5");
+    EXPECT_EQ(bad.status, 422u);
+    EXPECT_NE(bad.body.find("Desa/kelurahan tidak dikenal"), std::string::npos);
+    EXPECT_NE(bad.body.find("Judul wajib diisi"), std::string::npos);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), before);
+    auto ok = c.post_form("/usulan/baru", "/usulan",
+                          "title=%3Cscript%3Ealert(1)%3C%2Fscript%3E&problem=Rusak&proposal=Perbaiki&bidang=infrastruktur&desa=" +
+                              desa() + "&address=Dusun+Krajan&volume=1,5&satuan=km&cost=Rp+1.500.000&name_display=initials");
+    ASSERT_EQ(ok.status, 303u) << ok.body.substr(0, 2000);
+    auto loc = ok.header(core::http::bhttp::field::location);
+    auto page = c.get(loc);
+    ASSERT_EQ(page.status, 200u);
+    EXPECT_EQ(page.body.find("<script>alert(1)"), std::string::npos);
+    EXPECT_NE(page.body.find("&lt;script&gt;alert(1)"), std::string::npos);
+    EXPECT_NE(page.body.find("Rp 1.500.000"), std::string::npos);
+    EXPECT_NE(page.body.find("S. W."), std::string::npos);
+}
+
+TEST_F(UsulanRoutesTest, UploadOfAnExecutableIsRefusedAndNothingIsWritten) {
+    gt::Client c(app());
+    t_->sign_in(c, "warga@demo.gapura.id");
+    auto form = c.get("/usulan/baru");
+    std::smatch m;
+    std::regex re("name=\"_csrf\" value=\"([^\"]+)\"");
+    ASSERT_TRUE(std::regex_search(form.body, m, re));
+    const std::string b = "XyZb0undary";
+    auto field = [&](const std::string& n, const std::string& v) {
+        return "--" + b + "\r\nContent-Disposition: form-data; name=\"" + n + "\"\r\n\r\n" + v + "\r\n";
+    };
+    std::string body = field("_csrf", m[1]) + field("title", "Jalan") + field("problem", "Rusak") +
+                       field("proposal", "Perbaiki") + field("bidang", "infrastruktur") + field("desa", desa()) +
+                       field("address", "Dusun") + field("volume", "5") + field("satuan", "m") + "--" + b +
+                       "\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"foto.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+                       "MZ\x90\0\x03 this is a windows program"s + "\r\n--" + b + "--\r\n";
+    const auto before = count("SELECT COUNT(*) FROM usulan_proposals");
+    auto r = c.request(M::post, "/usulan", body, "multipart/form-data; boundary=" + b);
+    EXPECT_EQ(r.status, 415u);
+    EXPECT_NE(r.body.find("JPEG, PNG atau WebP"), std::string::npos);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), before);
+}
+
+TEST_F(UsulanRoutesTest, SupportTwiceIsAConflictAndWithdrawWorks) {
+    gt::Client c(app());
+    t_->sign_in(c, "usaha@demo.gapura.id");
+    auto id = count("SELECT MIN(id) FROM usulan_proposals WHERE status IN ('submitted','revise') AND hidden_at IS NULL");
+    const std::string page = "/usulan/" + std::to_string(id);
+    // Start from a clean state for this account.
+    c.post_form(page, page + "/tarik-dukungan", "");
+    auto first = c.post_form(page, page + "/dukung", "");
+    EXPECT_EQ(first.status, 303u);
+    auto second = c.post_form(page, page + "/dukung", "");
+    EXPECT_EQ(second.status, 409u);
+    EXPECT_NE(second.body.find("sudah mendukung"), std::string::npos);
+    EXPECT_EQ(c.post_form(page, page + "/tarik-dukungan", "").status, 303u);
+    EXPECT_EQ(c.post_form(page, page + "/dukung", "").status, 303u);
+    // Without the CSRF token nothing happens.
+    EXPECT_EQ(c.post_raw(page + "/tarik-dukungan", "").status, 403u);
+}
+
+TEST_F(UsulanRoutesTest, DecisionByAnotherOpdIsForbidden) {
+    gt::Client c(app());
+    t_->sign_in(c, "operator.pupr@demo.gapura.id");
+    auto id = count("SELECT MIN(id) FROM usulan_proposals WHERE stage = 'desa' AND status = 'submitted'");
+    ASSERT_GT(id, 0);
+    const std::string page = "/usulan/" + std::to_string(id);
+    auto r = c.post_form(page, page + "/keputusan", "decision=forward&score=80");
+    EXPECT_EQ(r.status, 403u);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND stage = 'desa'", {id}), 1);
+}
+
+TEST_F(UsulanRoutesTest, ApiListPagingGeoJsonAndCsv) {
+    gt::Client c(app());
+    auto r = c.get("/api/v1/proposals?limit=5");
+    ASSERT_EQ(r.status, 200u);
+    auto o = boost::json::parse(r.body).as_object();
+    EXPECT_EQ(o.at("items").as_array().size(), 5u);
+    ASSERT_TRUE(o.at("next_cursor").is_string());
+    auto next = c.get("/api/v1/proposals?limit=5&cursor=" + std::string(o.at("next_cursor").as_string()));
+    ASSERT_EQ(next.status, 200u);
+    auto n = boost::json::parse(next.body).as_object();
+    EXPECT_LT(n.at("items").as_array()[0].as_object().at("id").as_int64(),
+              o.at("items").as_array()[4].as_object().at("id").as_int64());
+    EXPECT_EQ(c.get("/api/v1/proposals?limit=101").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals?limit=0").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals?cursor=garbage!").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals?stage=<x>").status, 400u);
+    auto bad = c.get("/api/v1/proposals?kecamatan=zz", {{"Accept-Language", "en"}});
+    EXPECT_NE(bad.body.find("Unknown kecamatan"), std::string::npos);
+    auto id = o.at("items").as_array()[0].as_object().at("id").as_int64();
+    auto one = c.get("/api/v1/proposals/" + std::to_string(id));
+    ASSERT_EQ(one.status, 200u);
+    EXPECT_TRUE(boost::json::parse(one.body).as_object().contains("timeline"));
+    EXPECT_EQ(c.get("/api/v1/proposals/0").status, 404u);
+
+    auto geo = c.get("/api/v1/proposals.geojson");
+    ASSERT_EQ(geo.status, 200u);
+    EXPECT_EQ(geo.header(core::http::bhttp::field::content_type), "application/geo+json");
+    auto g = boost::json::parse(geo.body).as_object();
+    const auto all = g.at("features").as_array().size();
+    EXPECT_GT(all, 20u);
+    auto box = c.get("/api/v1/proposals.geojson?bbox=112.0,-6.95,112.1,-6.85");
+    ASSERT_EQ(box.status, 200u);
+    auto gb = boost::json::parse(box.body).as_object();
+    EXPECT_LT(gb.at("features").as_array().size(), all);
+    for (const auto& f : gb.at("features").as_array()) {
+        auto co = f.as_object().at("geometry").as_object().at("coordinates").as_array();
+        EXPECT_GE(co[0].as_double(), 112.0);
+        EXPECT_LE(co[1].as_double(), -6.85);
+    }
+    EXPECT_EQ(c.get("/api/v1/proposals.geojson?bbox=1,2,3").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals.geojson?bbox=113,0,112,1").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals.geojson?bbox=a,b,c,d").status, 400u);
+
+    auto csv = c.get("/api/v1/proposals.csv");
+    ASSERT_EQ(csv.status, 200u);
+    EXPECT_EQ(csv.body.rfind("id,tahun,judul", 0), 0u);
+    std::size_t lines = 0;
+    for (char ch : csv.body) lines += ch == '\n';
+    EXPECT_EQ(static_cast<std::int64_t>(lines) - 1, count("SELECT COUNT(*) FROM usulan_proposals WHERE hidden_at IS NULL"));
+    auto td4 = c.get("/usulan/peringkat.csv?kecamatan=35.23.16&tahun=" +
+                     std::to_string(count("SELECT MAX(year) FROM usulan_years")));
+    ASSERT_EQ(td4.status, 200u);
+    EXPECT_EQ(td4.body.rfind("prioritas,usulan", 0), 0u);
+}
+
+TEST_F(UsulanRoutesTest, ApiCreateAndSupportWithBearerToken) {
+    gt::Client c(app());
+    const std::string body = "{\"title\":\"Sumur bor\",\"problem\":\"Kering\",\"proposal\":\"Bor\",\"bidang\":\"kebencanaan\","
+                             "\"desa\":\"" + desa() + "\",\"lat\":-6.9,\"lng\":112.05,\"volume\":2,\"satuan\":\"titik\"}";
+    auto anon = c.api(M::post, "/api/v1/proposals", body);
+    EXPECT_EQ(anon.status, 401u);
+    const auto tok = token("warga@demo.gapura.id");
+    const auto before = count("SELECT COUNT(*) FROM usulan_proposals");
+    auto wrong_type = c.api(M::post, "/api/v1/proposals",
+                            "{\"title\":\"x\",\"problem\":\"y\",\"proposal\":\"z\",\"bidang\":\"kebencanaan\",\"desa\":\"" + desa() +
+                                "\",\"volume\":\"dua\",\"satuan\":\"titik\",\"address\":\"a\"}",
+                            tok);
+    EXPECT_EQ(wrong_type.status, 400u);
+    auto unknown = c.api(M::post, "/api/v1/proposals", "{\"title\":\"x\",\"admin\":true}", tok);
+    EXPECT_EQ(unknown.status, 400u);
+    auto outside = c.api(M::post, "/api/v1/proposals",
+                         "{\"title\":\"x\",\"problem\":\"y\",\"proposal\":\"z\",\"bidang\":\"kebencanaan\",\"desa\":\"" + desa() +
+                             "\",\"lat\":-7.25,\"lng\":112.75,\"volume\":2,\"satuan\":\"titik\"}",
+                         tok);
+    EXPECT_EQ(outside.status, 422u);
+    EXPECT_NE(outside.body.find("di luar wilayah kabupaten"), std::string::npos);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), before);
+    auto created = c.api(M::post, "/api/v1/proposals", body, tok);
+    ASSERT_EQ(created.status, 201u) << created.body;
+    auto id = boost::json::parse(created.body).as_object().at("id").as_int64();
+    const std::string path = "/api/v1/proposals/" + std::to_string(id) + "/supports";
+    const auto other = token("usaha@demo.gapura.id");
+    EXPECT_EQ(c.api(M::post, path, "", other).status, 201u);
+    auto twice = c.api(M::post, path, "", other);
+    EXPECT_EQ(twice.status, 409u);
+    EXPECT_EQ(c.api(M::delete_, path, "", other).status, 200u);
+    EXPECT_EQ(count("SELECT supports FROM usulan_proposals WHERE id = ?", {id}), 0);
+}
+
+}  // namespace

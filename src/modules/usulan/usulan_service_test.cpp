@@ -1,0 +1,544 @@
+// Unit tests of UsulanService and its store, on a migrated app database with Tuban's reference
+// data (no demo records), a fake clock and real policy checks.
+#include <gtest/gtest.h>
+
+#include "app/testing.hpp"
+#include "core/audit/audit_log.hpp"
+#include "core/files/file_store.hpp"
+#include "core/jobs/notifier.hpp"
+#include "core/region/regency.hpp"
+#include "modules/usulan/usulan_format.hpp"
+#include "modules/usulan/usulan_service.hpp"
+
+using namespace gapura;
+namespace gt = gapura::testing;
+namespace ufmt = gapura::modules::usulan::fmt;
+using namespace gapura::modules::usulan;
+using namespace std::string_literals;
+namespace db = gapura::core::db;
+
+namespace {
+
+const std::string kPng = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0"s;
+constexpr std::int64_t kDay = 86400;
+
+class UsulanServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        t_ = std::make_unique<gt::TestApp>("tuban", false);
+        i18n_.load_dir(gt::source_dir() + "/web/i18n");
+        i18n_.load_dir(gt::source_dir() + "/src/modules/usulan/i18n");
+        i18n_.finish();
+        files_ = std::make_unique<core::files::FileStore>(t_->dir + "/files", app().db(), t_->clock);
+        svc_ = std::make_unique<UsulanService>(app().db(), app().audit(), t_->clock, app().regency(), *files_,
+                                               app().notifier(), i18n_,
+                                               load_bidang(gt::source_dir() + "/src/modules/usulan/data/bidang.csv"));
+        warga_ = user("warga1@test.id", "Siti Aminah", "warga", "");
+        warga2_ = user("warga2@test.id", "Budi Santoso", "warga", "");
+        kec_tuban_ = user("kec.tuban@test.id", "Op Tuban", "operator_opd", "kec-tuban");
+        kec_jenu_ = user("kec.jenu@test.id", "Op Jenu", "operator_opd", "kec-jenu");
+        bapperida_ = user("bapp@test.id", "Op Bapperida", "operator_opd", "bapperida");
+        pupr_ = user("pupr@test.id", "Op PUPR", "operator_opd", "dpupr-prkp");
+        disdik_ = user("disdik@test.id", "Op Disdik", "operator_opd", "disdik");
+        for (const auto& v : app().regency().villages)
+            if (v.district_code == "35.23.16") {
+                desa_ = v.code;
+                break;
+            }
+    }
+
+    App& app() { return t_->app; }
+
+    Principal user(const std::string& email, const std::string& name, const std::string& role, const std::string& opd) {
+        auto id = app().auth().add_user(email, name, role, opd, "password-123456", core::audit::Actor::system("test"));
+        EXPECT_TRUE(id.ok()) << email;
+        Principal p;
+        p.user_id = *id;
+        p.email = email;
+        p.display_name = name;
+        p.role = *core::auth::parse_role(role);
+        if (!opd.empty()) {
+            p.opd_slug = opd;
+            p.opd_id = app().db().read([&](db::Connection& c) { return db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {opd}); });
+        }
+        return p;
+    }
+
+    // Opens a planning year whose windows all contain "now" (plus `shift` days).
+    void open_year(int year = 2027, std::int64_t from = -10, std::int64_t to = 30) {
+        YearInput y;
+        y.year = year;
+        const auto now = t_->clock.now();
+        for (int i = 0; i < 5; ++i) {
+            y.start[static_cast<std::size_t>(i)] = now + from * kDay + i;
+            y.end[static_cast<std::size_t>(i)] = now + to * kDay;
+        }
+        auto st = svc_->open_year(bapperida_, y);
+        ASSERT_TRUE(st.ok()) << st.error().message_key;
+    }
+
+    ProposalInput valid() {
+        ProposalInput in;
+        in.title = "Perbaikan jalan desa";
+        in.problem = "Jalan rusak berat.";
+        in.proposal = "Rabat beton 500 m.";
+        in.bidang = "infrastruktur";
+        in.desa_code = desa_;
+        in.address = "Dusun Krajan RT 01";
+        in.volume = 500;
+        in.satuan = "meter";
+        in.cost = 450000000;
+        return in;
+    }
+
+    std::int64_t count(const std::string& sql) {
+        return app().db().read([&](db::Connection& c) { return db::scalar_int(c, sql).value_or(-1); });
+    }
+
+    std::int64_t submit_ok(ProposalInput in) {
+        auto r = svc_->submit(warga_, in, {});
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message_key);
+        return r.ok() ? *r : 0;
+    }
+
+    bool has_field(const Error& e, const std::string& field, const std::string& key) {
+        for (const auto& f : e.fields)
+            if (f.field == field && f.message_key == key) return true;
+        return false;
+    }
+
+    std::unique_ptr<gt::TestApp> t_;
+    core::web::I18n i18n_;
+    std::unique_ptr<core::files::FileStore> files_;
+    std::unique_ptr<UsulanService> svc_;
+    Principal warga_, warga2_, kec_tuban_, kec_jenu_, bapperida_, pupr_, disdik_;
+    std::string desa_;
+};
+
+TEST_F(UsulanServiceTest, BidangFileLoads) {
+    ASSERT_GE(svc_->bidang().size(), 7u);
+    EXPECT_NE(svc_->find_bidang("infrastruktur"), nullptr);
+    EXPECT_NE(svc_->find_bidang("lingkungan-hidup"), nullptr);
+    EXPECT_EQ(svc_->find_bidang("<script>"), nullptr);
+}
+
+TEST_F(UsulanServiceTest, SubmitWritesProposalEventAndAudit) {
+    open_year();
+    auto in = valid();
+    in.lat = -6.9;
+    in.lng = 112.05;
+    in.name_display = "initials";
+    auto id = submit_ok(in);
+    auto p = svc_->get(id);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->stage, "desa");
+    EXPECT_EQ(p->status, "submitted");
+    EXPECT_EQ(p->kecamatan_code, "35.23.16");
+    EXPECT_EQ(p->proposer, "S. A.");
+    EXPECT_EQ(p->year, 2027);
+    ASSERT_TRUE(p->cost);
+    EXPECT_EQ(*p->cost, 450000000);
+    auto tl = svc_->timeline(id);
+    ASSERT_EQ(tl.size(), 1u);
+    EXPECT_EQ(tl[0].kind, "submitted");
+    EXPECT_EQ(tl[0].actor, "S. A.");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.submit'"), 1);
+}
+
+TEST_F(UsulanServiceTest, SubmitWithoutOpenYearIsRefused) {
+    auto r = svc_->submit(warga_, valid(), {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::conflict);
+    EXPECT_EQ(r.error().message_key, "usulan_err_no_open_year");
+    open_year(2027, 5, 30);  // opens in five days
+    r = svc_->submit(warga_, valid(), {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), 0);
+}
+
+TEST_F(UsulanServiceTest, BadInputIsRefusedAndNothingIsWritten) {
+    open_year();
+    struct Case {
+        const char* name;
+        std::function<void(ProposalInput&)> edit;
+        const char* field;
+        const char* key;
+    };
+    const std::vector<Case> cases = {
+        {"unknown desa", [](auto& in) { in.desa_code = "35.23.16.9999"; }, "desa", "usulan_err_desa"},
+        {"sql in desa", [](auto& in) { in.desa_code = "' OR 1=1 --"; }, "desa", "usulan_err_desa"},
+        {"point outside", [](auto& in) { in.lat = -7.25; in.lng = 112.75; }, "lat", "usulan_err_point_outside"},
+        {"lat only", [](auto& in) { in.lat = -6.9; }, "lat", "usulan_err_point_pair"},
+        {"nan point", [](auto& in) { in.lat = std::nan(""); in.lng = 112.0; }, "lat", "usulan_err_point_outside"},
+        {"no location", [](auto& in) { in.address = ""; }, "address", "usulan_err_location_required"},
+        {"negative cost", [](auto& in) { in.cost = -5; }, "cost", "usulan_err_cost_negative"},
+        {"absurd cost", [](auto& in) { in.cost = 5e15; }, "cost", "usulan_err_cost_absurd"},
+        {"empty title", [](auto& in) { in.title = "   "; }, "title", "usulan_err_title"},
+        {"huge title", [](auto& in) { in.title = std::string(10000, 'a'); }, "title", "usulan_err_title"},
+        {"151 chars", [](auto& in) { in.title = std::string(151, 'a'); }, "title", "usulan_err_title"},
+        {"title newline", [](auto& in) { in.title = "a\nb"; }, "title", "usulan_err_title"},
+        {"control chars", [](auto& in) { in.problem = "a\x01b"; }, "problem", "usulan_err_problem"},
+        {"bad utf8", [](auto& in) { in.proposal = "\xff\xfe"; }, "proposal", "usulan_err_proposal"},
+        {"unknown bidang", [](auto& in) { in.bidang = "<b>x</b>"; }, "bidang", "usulan_err_bidang"},
+        {"zero volume", [](auto& in) { in.volume = 0; }, "volume", "usulan_err_volume"},
+        {"no volume", [](auto& in) { in.volume.reset(); }, "volume", "usulan_err_volume"},
+        {"no satuan", [](auto& in) { in.satuan = ""; }, "satuan", "usulan_err_satuan"},
+        {"name display", [](auto& in) { in.name_display = "anonymous"; }, "name_display", "usulan_err_name_display"},
+    };
+    for (const auto& c : cases) {
+        auto in = valid();
+        c.edit(in);
+        auto r = svc_->submit(warga_, in, {});
+        ASSERT_FALSE(r.ok()) << c.name;
+        EXPECT_EQ(r.error().code, ErrorCode::unprocessable) << c.name;
+        EXPECT_TRUE(has_field(r.error(), c.field, c.key)) << c.name;
+    }
+    // 150 code points (multi-byte) is fine.
+    auto in = valid();
+    std::string t;
+    for (int i = 0; i < 150; ++i) t += "é";
+    in.title = t;
+    EXPECT_TRUE(svc_->submit(warga_, in, {}).ok());
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_events"), 1);
+}
+
+TEST_F(UsulanServiceTest, HtmlIsStoredAsText) {
+    open_year();
+    auto in = valid();
+    in.title = "<script>alert(1)</script> jalan";
+    in.problem = "'; DROP TABLE usulan_proposals; --";
+    auto id = submit_ok(in);
+    auto p = svc_->get(id);
+    EXPECT_EQ(p->title, "<script>alert(1)</script> jalan");
+    EXPECT_EQ(p->problem, "'; DROP TABLE usulan_proposals; --");
+}
+
+TEST_F(UsulanServiceTest, OnlyCitizensSubmit) {
+    open_year();
+    auto r = svc_->submit(kec_tuban_, valid(), {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::forbidden);
+}
+
+TEST_F(UsulanServiceTest, PhotosAreCheckedBeforeAnythingIsStored) {
+    open_year();
+    auto r = svc_->submit(warga_, valid(), {{"x.jpg", "\x7f" "ELF\x02\x01\x01 executable"}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::unsupported);
+    r = svc_->submit(warga_, valid(), {{"x.png", "MZ\x90\0 windows exe"s}});
+    EXPECT_EQ(r.error().code, ErrorCode::unsupported);
+    r = svc_->submit(warga_, valid(), {{"x.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"}});
+    EXPECT_EQ(r.error().code, ErrorCode::unsupported);
+    r = svc_->submit(warga_, valid(), {{"big.png", kPng + std::string(kPhotoMaxBytes, 'x')}});
+    EXPECT_EQ(r.error().code, ErrorCode::too_large);
+    std::vector<PhotoUpload> six(6, PhotoUpload{"a.png", kPng});
+    r = svc_->submit(warga_, valid(), six);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(has_field(r.error(), "photos", "usulan_err_photo_count"));
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), 0);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM files"), 0);
+    // Good photos, and an empty file input (no file chosen) is ignored.
+    auto ok = svc_->submit(warga_, valid(), {{"a.png", kPng}, {"", ""}});
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(svc_->get(*ok)->photos.size(), 1u);
+}
+
+TEST_F(UsulanServiceTest, SupportsAreOnePerAccountAndWithdrawable) {
+    open_year();
+    auto id = submit_ok(valid());
+    EXPECT_TRUE(svc_->support(warga2_, id).ok());
+    auto again = svc_->support(warga2_, id);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    EXPECT_EQ(again.error().message_key, "usulan_err_already_supported");
+    EXPECT_EQ(svc_->get(id)->supports, 1);
+    EXPECT_TRUE(svc_->withdraw_support(warga2_, id).ok());
+    EXPECT_EQ(svc_->get(id)->supports, 0);
+    EXPECT_EQ(svc_->withdraw_support(warga2_, id).error().code, ErrorCode::conflict);
+    EXPECT_TRUE(svc_->support(warga2_, id).ok());
+    EXPECT_EQ(svc_->get(id)->supports, 1);
+    EXPECT_EQ(svc_->support(warga2_, 999999).error().code, ErrorCode::not_found);
+    // The unique constraint holds even if the service were bypassed.
+    EXPECT_THROW(app().db().write([&](db::Connection& c) {
+        db::exec(c, "INSERT INTO usulan_supports (proposal_id, user_id, created_at) VALUES (?, ?, 0)", {id, warga2_.user_id});
+    }),
+                 db::DbError);
+}
+
+TEST_F(UsulanServiceTest, CommentsRepliesFlagsAndModeration) {
+    open_year();
+    auto id = submit_ok(valid());
+    auto top = svc_->comment(warga2_, id, std::nullopt, "Setuju <b>sekali</b>");
+    ASSERT_TRUE(top.ok());
+    auto reply = svc_->comment(warga_, id, *top, "Terima kasih");
+    ASSERT_TRUE(reply.ok());
+    auto deep = svc_->comment(warga2_, id, *reply, "balasan balasan");
+    ASSERT_FALSE(deep.ok());
+    EXPECT_EQ(deep.error().message_key, "usulan_err_reply_depth");
+    EXPECT_FALSE(svc_->comment(warga2_, id, std::nullopt, "").ok());
+    EXPECT_FALSE(svc_->comment(warga2_, id, std::nullopt, std::string(2001, 'x')).ok());
+    EXPECT_EQ(svc_->get(id)->comments, 2);
+
+    EXPECT_TRUE(svc_->flag_comment(warga_, *top, "kasar").ok());
+    EXPECT_EQ(svc_->flag_comment(warga_, *top, "kasar").error().code, ErrorCode::conflict);
+    EXPECT_EQ(svc_->hide_comment(warga_, *top, "spam").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->hide_comment(kec_jenu_, *top, "spam").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->hide_comment(kec_tuban_, *top, "").error().code, ErrorCode::unprocessable);
+    EXPECT_TRUE(svc_->hide_comment(kec_tuban_, *top, "Bahasa kasar").ok());
+    auto cs = svc_->comments(id);
+    ASSERT_EQ(cs.size(), 2u);
+    EXPECT_TRUE(cs[0].hidden);
+    EXPECT_EQ(cs[0].hidden_reason, "Bahasa kasar");
+    EXPECT_EQ(cs[0].flags, 1);
+    // The hidden text stays in the audit trail.
+    auto summary = app().db().read([&](db::Connection& c) {
+        return db::scalar_text(c, "SELECT summary FROM audit_log WHERE action = 'usulan.comment_hide'");
+    });
+    ASSERT_TRUE(summary);
+    EXPECT_NE(summary->find("Setuju <b>sekali</b>"), std::string::npos);
+}
+
+TEST_F(UsulanServiceTest, PlanningYearOnlyByBapperidaOrAdmin) {
+    YearInput y;
+    y.year = 2027;
+    for (int i = 0; i < 5; ++i) {
+        y.start[static_cast<std::size_t>(i)] = 1800000000 + i * kDay;
+        y.end[static_cast<std::size_t>(i)] = 1800000000 + (i + 10) * kDay;
+    }
+    EXPECT_EQ(svc_->open_year(warga_, y).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->open_year(pupr_, y).error().code, ErrorCode::forbidden);
+    auto bad = y;
+    bad.end[2] = bad.start[2] - 1;
+    EXPECT_EQ(svc_->open_year(bapperida_, bad).error().code, ErrorCode::unprocessable);
+    auto order = y;
+    order.start[1] = order.start[0] - kDay;
+    EXPECT_EQ(svc_->open_year(bapperida_, order).error().code, ErrorCode::unprocessable);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_years"), 0);
+    EXPECT_TRUE(svc_->open_year(bapperida_, y).ok());
+    EXPECT_TRUE(svc_->open_year(bapperida_, y).ok());  // updating the dates
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_years"), 1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'usulan.year_%'"), 2);
+}
+
+TEST_F(UsulanServiceTest, TheWholeCycleWithNotifications) {
+    open_year();
+    auto id = submit_ok(valid());
+    ASSERT_TRUE(svc_->support(warga2_, id).ok());
+    DecisionInput fwd;
+    fwd.decision = "forward";
+    fwd.score = 80;
+    fwd.note = "Disepakati";
+    // Desa stage: the kecamatan office of that desa only.
+    EXPECT_EQ(svc_->decide(kec_jenu_, id, fwd).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->decide(pupr_, id, fwd).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->decide(warga_, id, fwd).error().code, ErrorCode::forbidden);
+    auto no_score = fwd;
+    no_score.score.reset();
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, no_score).error().code, ErrorCode::unprocessable);
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+    // Proposer and supporter are told.
+    EXPECT_EQ(app().notifier().for_user(warga_.user_id, 10).size(), 1u);
+    EXPECT_EQ(app().notifier().for_user(warga2_.user_id, 10).size(), 1u);
+    // Kecamatan stage: a target OPD is required and must not be a kecamatan office.
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, fwd).error().code, ErrorCode::unprocessable);
+    auto to_kec = fwd;
+    to_kec.target_opd_slug = "kec-jenu";
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, to_kec).error().code, ErrorCode::unprocessable);
+    auto to_pupr = fwd;
+    to_pupr.target_opd_slug = "dpupr-prkp";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, to_pupr).ok());
+    auto p = svc_->get(id);
+    EXPECT_EQ(p->stage, "opd");
+    EXPECT_EQ(p->target_opd_slug, "dpupr-prkp");
+    // OPD forum: only the target OPD.
+    EXPECT_EQ(svc_->decide(disdik_, id, fwd).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, fwd).error().code, ErrorCode::forbidden);
+    ASSERT_TRUE(svc_->decide(pupr_, id, fwd).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "kabupaten");
+    // Kabupaten: Bapperida; acceptance needs program, kegiatan and budget.
+    EXPECT_EQ(svc_->decide(pupr_, id, fwd).error().code, ErrorCode::forbidden);
+    auto accept = fwd;
+    EXPECT_EQ(svc_->decide(bapperida_, id, accept).error().code, ErrorCode::unprocessable);
+    accept.program = "Program Penyelenggaraan Jalan";
+    accept.kegiatan = "Rehabilitasi jalan desa";
+    accept.budget = -1;
+    EXPECT_EQ(svc_->decide(bapperida_, id, accept).error().code, ErrorCode::unprocessable);
+    accept.budget = 400000000;
+    ASSERT_TRUE(svc_->decide(bapperida_, id, accept).ok());
+    p = svc_->get(id);
+    EXPECT_EQ(p->stage, "final");
+    EXPECT_EQ(p->status, "accepted");
+    EXPECT_EQ(*p->budget, 400000000);
+    EXPECT_EQ(svc_->decide(bapperida_, id, accept).error().code, ErrorCode::conflict);
+    EXPECT_EQ(svc_->support(warga_, id).error().code, ErrorCode::conflict);  // closed
+    // Accountability.
+    ProgressInput pr;
+    pr.progress = 150;
+    EXPECT_EQ(svc_->report_progress(pupr_, id, pr, {}).error().code, ErrorCode::unprocessable);
+    pr.progress = 100;
+    pr.realised_cost = 390000000;
+    EXPECT_EQ(svc_->report_progress(disdik_, id, pr, {}).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->report_progress(pupr_, id, pr, {{"x.svg", "<svg onload=alert(1)>"}}).error().code,
+              ErrorCode::unsupported);
+    ASSERT_TRUE(svc_->report_progress(pupr_, id, pr, {{"w.png", kPng}}).ok());
+    p = svc_->get(id);
+    EXPECT_EQ(*p->progress, 100);
+    EXPECT_TRUE(p->finished_at);
+    EXPECT_EQ(p->progress_photos.size(), 1u);
+    auto tl = svc_->timeline(id);
+    ASSERT_EQ(tl.size(), 6u);  // submitted, desa, kecamatan, opd, outcome, progress
+    EXPECT_EQ(tl[4].kind, "outcome");
+    EXPECT_EQ(app().notifier().for_user(warga2_.user_id, 10).size(), 5u);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'proposal'"), 6);
+}
+
+TEST_F(UsulanServiceTest, RejectionNeedsAPublicReasonAndReviseKeepsTheStage) {
+    open_year();
+    auto id = submit_ok(valid());
+    DecisionInput rej;
+    rej.decision = "reject";
+    auto r = svc_->decide(kec_tuban_, id, rej);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(has_field(r.error(), "reason", "usulan_err_rejection_reason"));
+    DecisionInput bogus;
+    bogus.decision = "approve'; --";
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, bogus).error().code, ErrorCode::unprocessable);
+    DecisionInput rev;
+    rev.decision = "revise";
+    rev.note = "Lengkapi foto";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, rev).ok());
+    EXPECT_EQ(svc_->get(id)->status, "revise");
+    EXPECT_EQ(svc_->get(id)->stage, "desa");
+    rej.reason = "Sudah dibiayai Dana Desa";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, rej).ok());
+    auto p = svc_->get(id);
+    EXPECT_EQ(p->status, "rejected");
+    EXPECT_EQ(p->reason, "Sudah dibiayai Dana Desa");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_events WHERE kind = 'decision'"), 2);
+}
+
+TEST_F(UsulanServiceTest, DecisionsOnlyWithinTheStageDates) {
+    YearInput y;
+    y.year = 2027;
+    const auto now = t_->clock.now();
+    // Citizens' window open now; desa forum opens in 10 days.
+    y.start = {now - kDay, now + 10 * kDay, now + 20 * kDay, now + 30 * kDay, now + 40 * kDay};
+    y.end = {now + 5 * kDay, now + 15 * kDay, now + 25 * kDay, now + 35 * kDay, now + 45 * kDay};
+    ASSERT_TRUE(svc_->open_year(bapperida_, y).ok());
+    auto id = submit_ok(valid());
+    DecisionInput fwd;
+    fwd.decision = "forward";
+    fwd.score = 70;
+    auto r = svc_->decide(kec_tuban_, id, fwd);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::conflict);
+    EXPECT_EQ(r.error().message_key, "usulan_err_outside_window");
+    t_->clock.advance(11 * kDay);
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+    // Kecamatan window has not opened yet.
+    fwd.target_opd_slug = "dpupr-prkp";
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, fwd).error().message_key, "usulan_err_outside_window");
+    t_->clock.advance(30 * kDay);  // past the kecamatan window
+    EXPECT_EQ(svc_->decide(kec_tuban_, id, fwd).error().message_key, "usulan_err_outside_window");
+    EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+}
+
+TEST_F(UsulanServiceTest, HiddenProposalsLeaveTheListButKeepTheirText) {
+    open_year();
+    auto id = submit_ok(valid());
+    EXPECT_EQ(svc_->hide_proposal(warga2_, id, "spam").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->hide_proposal(kec_jenu_, id, "spam").error().code, ErrorCode::forbidden);
+    ASSERT_TRUE(svc_->hide_proposal(bapperida_, id, "Iklan").ok());
+    EXPECT_TRUE(svc_->list({}).items.empty());
+    EXPECT_TRUE(svc_->get(id)->hidden);
+    EXPECT_EQ(svc_->support(warga2_, id).error().code, ErrorCode::not_found);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'usulan_moderation'"), 1);
+}
+
+TEST_F(UsulanServiceTest, ListFiltersAndKeysetPaging) {
+    open_year();
+    for (int i = 0; i < 25; ++i) {
+        auto in = valid();
+        in.title = "Usulan " + std::to_string(i) + (i % 5 == 0 ? " sumur_bor 100%" : "");
+        if (i % 2) in.bidang = "pendidikan";
+        submit_ok(in);
+    }
+    ListFilter f;
+    f.limit = 10;
+    auto a = svc_->list(f);
+    ASSERT_EQ(a.items.size(), 10u);
+    ASSERT_TRUE(a.next_before);
+    f.before_id = a.next_before;
+    auto b = svc_->list(f);
+    EXPECT_EQ(b.items.size(), 10u);
+    EXPECT_LT(b.items.front().id, a.items.back().id);
+    f.before_id = b.next_before;
+    auto c = svc_->list(f);
+    EXPECT_EQ(c.items.size(), 5u);
+    EXPECT_FALSE(c.next_before);
+    ListFilter g;
+    g.bidang = "pendidikan";
+    g.limit = 100;
+    EXPECT_EQ(svc_->list(g).items.size(), 12u);
+    ListFilter q;
+    q.q = "SUMUR_BOR 100%";  // LIKE wildcards are taken literally
+    q.limit = 100;
+    EXPECT_EQ(svc_->list(q).items.size(), 5u);
+    q.q = "sumurXbor";
+    EXPECT_EQ(svc_->list(q).items.size(), 0u);
+    ListFilter k;
+    k.kecamatan = "35.23.12";
+    EXPECT_TRUE(svc_->list(k).items.empty());
+}
+
+TEST_F(UsulanServiceTest, RankingPaguAndParticipation) {
+    open_year();
+    auto a = submit_ok(valid());
+    auto b = submit_ok(valid());
+    auto c = submit_ok(valid());
+    ASSERT_TRUE(svc_->support(warga2_, b).ok());
+    DecisionInput fwd;
+    fwd.decision = "forward";
+    fwd.score = 60;
+    ASSERT_TRUE(svc_->decide(kec_tuban_, a, fwd).ok());
+    ASSERT_TRUE(svc_->decide(kec_tuban_, b, fwd).ok());
+    fwd.score = 90;
+    ASSERT_TRUE(svc_->decide(kec_tuban_, c, fwd).ok());
+    EXPECT_EQ(svc_->set_pagu(kec_tuban_, 2027, "35.23.16", 1e9).error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->set_pagu(bapperida_, 2027, "35.23.16", -1).error().code, ErrorCode::unprocessable);
+    EXPECT_EQ(svc_->set_pagu(bapperida_, 2027, "99.99.99", 1e9).error().code, ErrorCode::unprocessable);
+    ASSERT_TRUE(svc_->set_pagu(bapperida_, 2027, "35.23.16", 1e9).ok());
+    auto r = svc_->ranking(2027, "35.23.16");
+    ASSERT_EQ(r.items.size(), 3u);
+    EXPECT_EQ(r.items[0].id, c);  // score 90
+    EXPECT_EQ(r.items[1].id, b);  // score 60, one support
+    EXPECT_EQ(r.items[2].id, a);
+    EXPECT_EQ(*r.pagu, 1000000000);
+    auto part = svc_->participation(2027);
+    ASSERT_EQ(part.size(), 1u);
+    EXPECT_EQ(part[0].proposals, 3);
+    EXPECT_EQ(part[0].supports, 1);
+    EXPECT_EQ(part[0].reached[1], 3);
+    EXPECT_EQ(part[0].reached[2], 0);
+}
+
+TEST(UsulanFormat, ParsesAndFormats) {
+    EXPECT_EQ(ufmt::rupiah(1500000), "Rp 1.500.000");
+    EXPECT_EQ(ufmt::rupiah(0), "Rp 0");
+    EXPECT_EQ(*ufmt::parse_rupiah("Rp 1.500.000"), 1500000);
+    EXPECT_EQ(*ufmt::parse_rupiah("-5"), -5);
+    EXPECT_FALSE(ufmt::parse_rupiah("lima juta"));
+    EXPECT_FALSE(ufmt::parse_rupiah("1e400"));
+    EXPECT_DOUBLE_EQ(*ufmt::parse_decimal("12,5"), 12.5);
+    EXPECT_FALSE(ufmt::parse_decimal("inf"));
+    EXPECT_FALSE(ufmt::parse_decimal("nan"));
+    EXPECT_EQ(ufmt::number(12.5, "id"), "12,5");
+    EXPECT_EQ(ufmt::csv_text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    EXPECT_EQ(ufmt::csv_text("a,b"), "\"a,b\"");
+    EXPECT_EQ(store::initials_of("Siti  Aminah"), "S. A.");
+    EXPECT_EQ(store::initials_of("élodie"), "é.");
+}
+
+}  // namespace
