@@ -48,10 +48,15 @@ build-fuzz: deps-test
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
 
-run: node build
+# Builds only the server binary (the test binaries are `make test`'s business).
+run: node deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target gapura
 	mkdir -p var
 	./build/gapura seed --demo
-	@echo "Demo accounts (password gapura-demo-2026): admin@demo.gapura.id, walidata@demo.gapura.id, warga@demo.gapura.id"
+	@echo "Demo accounts (password gapura-demo-2026): admin@demo.gapura.id, walidata@demo.gapura.id, teknisi@demo.gapura.id,"
+	@echo "  operator.pupr@demo.gapura.id, warga@demo.gapura.id, usaha@demo.gapura.id; each kecamatan office:"
+	@echo "  operator.kec-<name>@demo.gapura.id (e.g. operator.kec-merakurak@demo.gapura.id)"
 	./build/gapura serve
 
 unit: build

@@ -12,7 +12,8 @@
 #   first 200 from /healthz, polled from bash over /dev/tcp; the median of $BENCH_STARTS starts.
 # A summary table is printed and written to bench/results/http-<date>.txt (git-ignored).
 #
-# Knobs (environment): GAPURA_BIN, BENCH_IO_THREADS (default 2; "1 2" measures both),
+# Knobs (environment): GAPURA_BIN, BENCH_IO_THREADS (default auto = one per core the server may
+# use, i.e. 1 when pinned; "1 2" measures both),
 # BENCH_WORKERS (2), BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_STARTS (5),
 # BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_NICE (unset; e.g. -20, as root: raises the
 # priority of this script, of everything it starts and, with scheduler autogroups, of its autogroup
@@ -24,7 +25,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 BIN=${GAPURA_BIN:-$ROOT/build/gapura}
-IO_LIST=${BENCH_IO_THREADS:-2}
+IO_LIST=${BENCH_IO_THREADS:-auto}
 WORKERS=${BENCH_WORKERS:-2}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-64}

@@ -1,5 +1,10 @@
 #include "app/app.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -65,10 +70,21 @@ std::string load_secret(const std::string& var_dir) {
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& target) {
     if (auto existing = spdlog::get(name)) spdlog::drop(name);
     std::shared_ptr<spdlog::logger> log;
-    if (target == "off") log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::null_sink_mt>());
+    if (target == "off") {
+        log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::null_sink_mt>());
+        log->set_level(spdlog::level::off);  // callers test should_log() and skip building the line
+    }
     else if (target == "-") log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stdout_sink_mt>());
     else log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::basic_file_sink_mt>(target));
     return log;
+}
+// CPUs this process may run on (taskset, cgroup cpusets): one event loop each, as nginx's
+// `worker_processes auto`; more loops than cores only add switching to the tail latency.
+int usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::clamp(CPU_COUNT(&set), 1, 64);
+    return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
 }
 }  // namespace
 
@@ -190,7 +206,7 @@ int App::serve() {
     http::ServerOptions o;
     o.host = config_.listen_host;
     o.port = config_.listen_port;
-    o.io_threads = config_.io_threads;
+    o.io_threads = config_.io_threads > 0 ? config_.io_threads : usable_cpus();
     o.workers = config_.workers;
     o.max_queue = config_.max_queue;
     o.max_header_bytes = config_.max_header_bytes;

@@ -5,6 +5,7 @@
 
 #include "app/testing.hpp"
 #include "core/audit/audit_log.hpp"
+#include "core/jobs/scheduler.hpp"
 #include "core/db/database.hpp"
 #include "core/region/regency.hpp"
 
@@ -43,6 +44,20 @@ TEST_F(AppTest, HomePageRendersInIndonesianWithSecurityHeaders) {
     EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
     EXPECT_FALSE(r.header("Referrer-Policy").empty());
     EXPECT_FALSE(r.header("X-Request-Id").empty());
+}
+
+TEST_F(AppTest, SecurityHeadersAppearExactlyOnceOnEveryKindOfAnswer) {
+    Client c(app());
+    const char* names[] = {"X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy",
+                           "Permissions-Policy", "X-Request-Id", "Cache-Control", "Content-Length"};
+    for (const char* target : {"/", "/healthz", "/tidak-ada", "/api/v1/tidak-ada", "/api/v1/me", "/masuk"}) {
+        auto r = c.get(target);
+        for (const char* n : names) {
+            auto [lo, hi] = r.raw.equal_range(n);
+            EXPECT_EQ(std::distance(lo, hi), 1) << n << " on " << target << " (status " << r.status << ")";
+        }
+        EXPECT_EQ(r.header("Content-Length"), std::to_string(r.body.size())) << target;
+    }
 }
 
 TEST_F(AppTest, LanguageSwitchSetsCookieAndRedirectsOnlyLocally) {
@@ -312,6 +327,30 @@ TEST_F(AppTest, HealthzAndMetrics) {
     EXPECT_NE(m.body.find("gapura_http_requests_total{route=\"/healthz\",status=\"200\"}"), std::string::npos);
     EXPECT_NE(m.body.find("gapura_http_request_duration_seconds_bucket"), std::string::npos);
     EXPECT_NE(m.body.find("gapura_db_readers_total"), std::string::npos);
+}
+
+TEST(AppHealth, HealthzAnswers503WhileTheDatabaseIsUnreachableAndRecovers) {
+    TestApp t;
+    Client c(t.app);
+    t.app.scheduler().run_due();
+    ASSERT_EQ(c.get("/healthz").status, 200u);
+    // The database file goes away (unmounted disk, removed by mistake); pooled connections stay
+    // open, so only a probe that opens a new connection notices.
+    const std::string db = t.dir + "/test.db";
+    std::filesystem::rename(db, db + ".away");
+    t.clock.advance(3);
+    t.app.scheduler().run_due();
+    auto down = c.get("/healthz");
+    EXPECT_EQ(down.status, 503u);
+    EXPECT_NE(down.body.find("\"database\":\"unreachable\""), std::string::npos) << down.body;
+    EXPECT_EQ(down.header(core::http::bhttp::field::cache_control), "no-store");
+    EXPECT_FALSE(std::filesystem::exists(db)) << "the probe must not create an empty database in its place";
+    std::filesystem::rename(db + ".away", db);
+    t.clock.advance(3);
+    t.app.scheduler().run_due();
+    auto up = c.get("/healthz");
+    EXPECT_EQ(up.status, 200u);
+    EXPECT_NE(up.body.find("\"database\":\"ok\""), std::string::npos);
 }
 
 TEST_F(AppTest, RegionsApiListsKecamatanAndVillages) {

@@ -58,7 +58,7 @@ void set_config_value(Config& c, const std::string& key, const std::string& v, c
         if (!util::starts_with(v, "http://") && !util::starts_with(v, "https://"))
             throw ConfigError{origin + ": public_url must start with http:// or https:// (got '" + v + "')"};
         c.public_url = v;
-    } else if (key == "io_threads") c.io_threads = to_int(key, v, 1, 64, origin);
+    } else if (key == "io_threads") c.io_threads = v == "auto" ? 0 : to_int(key, v, 1, 64, origin);
     else if (key == "workers") c.workers = to_int(key, v, 1, 256, origin);
     else if (key == "max_queue") c.max_queue = to_int(key, v, 1, 100000, origin);
     else if (key == "db_readers") c.db_readers = to_int(key, v, 1, 64, origin);

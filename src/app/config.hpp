@@ -21,7 +21,7 @@ struct Config {
     std::string node_modules_dir = "node_modules";     // served under /static/vendor/ (allow-list)
     std::string var_dir = "var";                       // database, files, secret key, logs
     std::string public_url = "http://127.0.0.1:8080";
-    int io_threads = 2;
+    int io_threads = 0;       // event loops; 0 ("auto") = one per CPU this process may run on
     int workers = 4;          // blocking pool (database, files, password hashing)
     int max_queue = 512;      // requests waiting for the pool before 503
     int db_readers = 4;

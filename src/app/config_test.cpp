@@ -77,6 +77,8 @@ TEST(ConfigText, TrimsWhitespaceAndWindowsLineEndings) {
     Config c;
     apply_config_text(c, "  io_threads\t=\t4  \r\nvar_dir = /srv/gapura/var\r\n", "f");
     EXPECT_EQ(c.io_threads, 4);
+    apply_config_text(c, "io_threads = auto\n", "f");
+    EXPECT_EQ(c.io_threads, 0);
     EXPECT_EQ(c.var_dir, "/srv/gapura/var");
 }
 

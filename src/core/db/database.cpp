@@ -89,8 +89,11 @@ Database::Lease::~Lease() {
 }
 
 bool Database::ping() {
+    // A fresh reader connection, not a pooled one: a pooled connection keeps answering from an
+    // open handle after the database went away (file removed or unmountable, server down).
     try {
-        return read([](Connection& c) { return scalar_int(c, "SELECT 1").value_or(0) == 1; });
+        auto conn = factory_(false);
+        return conn && scalar_int(*conn, "SELECT 1").value_or(0) == 1;
     } catch (const std::exception&) {
         return false;
     }

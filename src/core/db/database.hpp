@@ -176,7 +176,8 @@ public:
         }
     }
 
-    // Cheap liveness check used by /healthz.
+    // Liveness check used by /healthz: opens a new reader connection (never creating the
+    // database), so a database that went away is noticed even while pooled connections stay open.
     bool ping();
     PoolStats stats();
 

@@ -49,4 +49,33 @@ Response redirect(std::string_view location, Status status) {
     return res;
 }
 
+void serialize_head(const Response& res, std::string& out) {
+    out.clear();
+    const unsigned code = res.result_int();
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += static_cast<char>('0' + code / 100 % 10);
+    out += static_cast<char>('0' + code / 10 % 10);
+    out += static_cast<char>('0' + code % 10);
+    out += ' ';
+    const auto reason = res.reason();
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    bool framed = false;
+    for (const auto& f : res) {
+        const auto name = f.name_string();
+        const auto value = f.value();
+        if (f.name() == bhttp::field::content_length || f.name() == bhttp::field::transfer_encoding) framed = true;
+        out.append(name.data(), name.size());
+        out += ": ";
+        out.append(value.data(), value.size());
+        out += "\r\n";
+    }
+    if (!framed && code >= 200 && code != 204 && code != 304) {
+        out += "Content-Length: ";
+        out += std::to_string(res.body().size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+}
+
 }  // namespace gapura::core::http

@@ -1,15 +1,19 @@
 #include "core/http/server.hpp"
 
+#include "core/http/response.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <mutex>
 
@@ -20,10 +24,16 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// One single-threaded io_context per I/O thread (as nginx runs one event loop per worker):
+// a connection lives on one loop for its whole life, so it needs no strand and no locking,
+// and accepted connections are spread over the loops in turn.
 struct Server::Impl {
-    explicit Impl(int io_threads, int workers)
-        : ioc(io_threads), pool(static_cast<std::size_t>(workers)) {}
-    asio::io_context ioc;
+    Impl(int io_threads, int workers) : pool(static_cast<std::size_t>(workers)) {
+        for (int i = 0; i < std::max(1, io_threads); ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+    asio::io_context& next_loop() { return *loops[next++ % loops.size()]; }
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    std::size_t next = 0;
     asio::thread_pool pool;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::vector<std::thread> threads;
@@ -40,6 +50,16 @@ struct Counter {
     std::atomic<int>& c_;
 };
 }  // namespace
+
+// Sends the answer as two buffers (status line + fields, body) in one gathered write; Beast's
+// serializer does the same work through many small buffer views. Chunked answers keep Beast's.
+asio::awaitable<std::tuple<beast::error_code, std::size_t>> write_response(beast::tcp_stream& stream, Response& res,
+                                                                           std::string& head) {
+    if (res.chunked()) co_return co_await bhttp::async_write(stream, res, use_tuple);
+    serialize_head(res, head);
+    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
+    co_return co_await asio::async_write(stream, bufs, use_tuple);
+}
 
 Server::Server(ServerOptions options, web::Pipeline& pipeline, std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_unique<Impl>(options.io_threads, options.workers)),
@@ -61,6 +81,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         client.peer_ip = ec ? std::string("unknown") : ep.address().to_string();
     }
     beast::flat_buffer buffer;
+    std::string out_head;  // the answer's serialised header, reused across the connection's requests
     bool first = true;
     try {
         while (!stopping_) {
@@ -85,7 +106,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                                                    "err_malformed_request", client.peer_ip);
                 if (reply) {
                     stream.expires_after(options_.write_timeout);
-                    co_await bhttp::async_write(stream, *reply, use_tuple);
+                    co_await write_response(stream, *reply, out_head);
                 }
                 break;
             }
@@ -96,7 +117,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             if (head.find(bhttp::field::transfer_encoding) != head.end() && !parser.chunked()) {
                 auto reply = pipeline_.server_error(&head, Status::bad_request, "err_malformed_request", client.peer_ip);
                 stream.expires_after(options_.write_timeout);
-                co_await bhttp::async_write(stream, reply, use_tuple);
+                co_await write_response(stream, reply, out_head);
                 break;
             }
             const RouteOptions* opts = pipeline_.route_options(head);
@@ -105,7 +126,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 auto reply =
                     pipeline_.server_error(&head, Status::payload_too_large, "err_body_too_large", client.peer_ip);
                 stream.expires_after(options_.write_timeout);
-                co_await bhttp::async_write(stream, reply, use_tuple);
+                co_await write_response(stream, reply, out_head);
                 break;
             }
             parser.body_limit(limit);
@@ -113,7 +134,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
                 Response cont{Status::continue_, head.version()};
                 stream.expires_after(options_.write_timeout);
-                auto [wec, wn] = co_await bhttp::async_write(stream, cont, use_tuple);
+                auto [wec, wn] = co_await write_response(stream, cont, out_head);
                 (void)wn;
                 if (wec) break;
             }
@@ -129,7 +150,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                     auto reply = pipeline_.server_error(&head, Status::payload_too_large,
                                                         "err_body_too_large", client.peer_ip);
                     stream.expires_after(options_.write_timeout);
-                    co_await bhttp::async_write(stream, reply, use_tuple);
+                    co_await write_response(stream, reply, out_head);
                 }
                 break;
             }
@@ -147,7 +168,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             const bool keep = res.keep_alive() && !stopping_;
             res.keep_alive(keep);
             stream.expires_after(options_.write_timeout);
-            auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+            auto [wec, wn] = co_await write_response(stream, res, out_head);
             (void)wn;
             if (wec || !keep) break;
         }
@@ -160,14 +181,14 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
 
 asio::awaitable<void> Server::listen_loop() {
     while (!stopping_) {
-        auto [ec, socket] = co_await impl_->acceptor->async_accept(use_tuple);
+        auto [ec, socket] = co_await impl_->acceptor->async_accept(impl_->next_loop(), use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || stopping_) break;
             log_->warn("accept failed: {}", ec.message());
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        asio::co_spawn(asio::make_strand(impl_->ioc), session(std::move(socket)), asio::detached);
+        asio::co_spawn(socket.get_executor(), session(std::move(socket)), asio::detached);
     }
 }
 
@@ -178,22 +199,25 @@ asio::awaitable<Response> Server::on_pool(Request& req, const web::ClientInfo& c
 void Server::start() {
     auto addr = asio::ip::make_address(options_.host);
     tcp::endpoint ep(addr, options_.port);
-    impl_->acceptor = std::make_unique<tcp::acceptor>(impl_->ioc);
+    impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
     impl_->acceptor->open(ep.protocol());
     impl_->acceptor->set_option(asio::socket_base::reuse_address(true));
     impl_->acceptor->bind(ep);
     impl_->acceptor->listen(asio::socket_base::max_listen_connections);
     bound_port_ = impl_->acceptor->local_endpoint().port();
 
-    asio::co_spawn(impl_->ioc, listen_loop(), asio::detached);
-    for (int i = 0; i < options_.io_threads; ++i)
-        impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    asio::co_spawn(*impl_->loops[0], listen_loop(), asio::detached);
+    for (auto& loop : impl_->loops)
+        impl_->threads.emplace_back([&ioc = *loop] {
+            auto work = asio::make_work_guard(ioc);  // a loop with no connections yet stays up
+            ioc.run();
+        });
     impl_->started = true;
 }
 
 void Server::run() {
     if (!impl_->started) start();
-    asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+    asio::signal_set signals(*impl_->loops[0], SIGINT, SIGTERM);
     signals.async_wait([this](const beast::error_code& ec, int sig) {
         if (!ec) {
             log_->info("signal {} received: finishing requests in flight", sig);
@@ -211,7 +235,7 @@ void Server::stop() {
         if (stopping_.exchange(true)) return;
     }
     if (impl_->started) {
-        asio::post(impl_->ioc, [this] {
+        asio::post(*impl_->loops[0], [this] {
             beast::error_code ec;
             if (impl_->acceptor) impl_->acceptor->close(ec);
         });
@@ -220,7 +244,7 @@ void Server::stop() {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (in_flight_.load() > 0)
             log_->warn("{} requests still running after the grace period", in_flight_.load());
-        impl_->ioc.stop();
+        for (auto& loop : impl_->loops) loop->stop();
         for (auto& t : impl_->threads)
             if (t.joinable()) t.join();
     }

@@ -152,10 +152,20 @@ void ShellModule::register_routes(http::Router& r) {
 
 http::Response ShellModule::healthz(http::RequestContext&) {
     const bool ok = healthy_.load();
-    boost::json::object o{{"status", ok ? "ok" : "degraded"},
-                          {"database", ok ? "ok" : "unreachable"},
-                          {"uptime_s", s_.clock.now() - started_at_}};
-    auto res = http::json_response(ok ? http::Status::ok : http::Status::service_unavailable, boost::json::serialize(o));
+    const std::int64_t uptime = s_.clock.now() - started_at_;
+    // Load balancers poll this many times a second: the body changes at most once a second, so
+    // each I/O thread keeps the last one it built.
+    struct Cached {
+        std::int64_t uptime = -1;
+        bool ok = false;
+        std::string body;
+    };
+    thread_local Cached cached;
+    if (cached.uptime != uptime || cached.ok != ok) {
+        boost::json::object o{{"status", ok ? "ok" : "degraded"}, {"database", ok ? "ok" : "unreachable"}, {"uptime_s", uptime}};
+        cached = Cached{uptime, ok, boost::json::serialize(o)};
+    }
+    auto res = http::json_response(ok ? http::Status::ok : http::Status::service_unavailable, cached.body);
     res.set(bhttp::field::cache_control, "no-store");
     return res;
 }

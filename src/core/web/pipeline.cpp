@@ -1,6 +1,7 @@
 #include "core/web/pipeline.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,15 @@ bool unsafe_method(http::Method m) {
 std::string_view header(const http::Request& req, bhttp::field f) {
     auto it = req.find(f);
     return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+}
+
+// True when the answer already declares exactly `size` bytes (the response builders set it).
+bool has_length(const http::Response& res, std::size_t size) {
+    auto it = res.find(bhttp::field::content_length);
+    if (it == res.end()) return false;
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, size);
+    return ec == std::errc() && std::string_view(it->value().data(), it->value().size()) == std::string_view(buf, static_cast<std::size_t>(end - buf));
 }
 
 std::string_view path_of(const http::Request& req) {
@@ -84,7 +94,7 @@ http::Response Pipeline::server_error(const http::Request* req, http::Status sta
     // Refused before routing, but still counted and logged like every other request.
     const unsigned code = static_cast<unsigned>(status);
     metrics_.observe("rejected", code, 0.0);
-    if (access_log_) {
+    if (access_log_ && access_log_->should_log(spdlog::level::info)) {
         boost::json::object line{{"id", request_id},
                                  {"ip", std::string(peer_ip)},
                                  {"method", req ? std::string(req->method_string()) : std::string("-")},
@@ -139,7 +149,7 @@ http::Response Pipeline::handle(http::Request& req, const ClientInfo& client) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const unsigned status = static_cast<unsigned>(res.result_int());
     metrics_.observe(route_name, status, seconds);
-    if (access_log_) {
+    if (access_log_ && access_log_->should_log(spdlog::level::info)) {  // no line built when it is off
         // One JSON line; the path only (query strings may carry reset tokens), no cookies or bodies.
         boost::json::object line{{"id", ctx.request_id},
                                  {"ip", ctx.client_ip},
@@ -273,19 +283,21 @@ http::Response Pipeline::dispatch(http::RequestContext& ctx, std::string& route_
 }
 
 void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("X-Request-Id", ctx.request_id);
-    if (res.find("Referrer-Policy") == res.end()) res.set("Referrer-Policy", "strict-origin-when-cross-origin");
-    res.set("X-Frame-Options", "DENY");
+    // Headers no handler sets are inserted (no search for an earlier value); those a handler may
+    // set itself (CSP, Referrer-Policy, Cache-Control) are added only when missing.
+    if (res.find("X-Content-Type-Options") == res.end()) res.insert("X-Content-Type-Options", "nosniff");
+    res.insert("X-Request-Id", ctx.request_id);
+    if (res.find("Referrer-Policy") == res.end()) res.insert("Referrer-Policy", "strict-origin-when-cross-origin");
+    res.insert("X-Frame-Options", "DENY");
     if (res.find("Content-Security-Policy") == res.end())
-        res.set("Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data: https:; script-src 'self'; style-src 'self'; "
-                "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
-    res.set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
+        res.insert("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data: https:; script-src 'self'; style-src 'self'; "
+                   "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+    res.insert("Permissions-Policy", "geolocation=(self), camera=(), microphone=()");
     if (ctx.secure) res.set("Strict-Transport-Security", "max-age=31536000");
     for (const auto& c : ctx.set_cookies) res.insert(bhttp::field::set_cookie, c);
     if (res.find(bhttp::field::cache_control) == res.end())
-        res.set(bhttp::field::cache_control, (ctx.principal || !ctx.set_cookies.empty()) ? "no-store" : "no-cache");
+        res.insert(bhttp::field::cache_control, (ctx.principal || !ctx.set_cookies.empty()) ? "no-store" : "no-cache");
     if (ctx.principal || !ctx.set_cookies.empty()) res.set(bhttp::field::vary, "Cookie");
     res.version(ctx.req.version());
     res.keep_alive(ctx.req.keep_alive());
@@ -293,7 +305,7 @@ void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
         const auto size = res.body().size();
         res.body().clear();
         res.content_length(size);
-    } else {
+    } else if (!has_length(res, res.body().size())) {
         res.prepare_payload();
     }
 }
