@@ -122,17 +122,14 @@ http::Response UsulanModule::api_get(Ctx& ctx) {
     return http::json_response(http::Status::ok, json::serialize(o));
 }
 
-http::Response UsulanModule::api_create(Ctx& ctx) {
-    if (!ctx.principal) {
-        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
-        res.set(bhttp::field::www_authenticate, "Bearer");
-        return res;
-    }
-    auto ct = util::to_lower_ascii(ctx.header(bhttp::field::content_type));
-    if (!util::starts_with(ct, "application/json")) return s_.views.error(ctx, ErrorCode::unsupported, "err_content_type");
-    auto body = util::parse_json_object(ctx.req.body(), {"title", "problem", "proposal", "bidang", "desa", "lat", "lng", "address",
-                                                         "volume", "satuan", "estimated_cost", "year", "name_display"});
-    if (!body) return s_.views.error(ctx, body.error());
+namespace {
+// The body of POST and PUT /api/v1/proposals: a JSON object with known members only (400 for an
+// unknown member or a wrong JSON type). name_display stays empty when absent (the caller decides).
+Result<ProposalInput> proposal_input(std::string_view text) {
+    auto body =
+        util::parse_json_object(text, {"title", "problem", "proposal", "bidang", "desa", "lat", "lng", "address",
+                                       "volume", "satuan", "estimated_cost", "year", "name_display"});
+    if (!body) return body.error();
     Error wrong{ErrorCode::bad_request, "err_json_fields", {}, {}, 0};
     ProposalInput in;
     auto str = [&](const char* key, std::string& out) {
@@ -155,7 +152,6 @@ http::Response UsulanModule::api_create(Ctx& ctx) {
     str("address", in.address);
     str("satuan", in.satuan);
     str("name_display", in.name_display);
-    if (in.name_display.empty()) in.name_display = "full";
     in.lat = num("lat");
     in.lng = num("lng");
     in.volume = num("volume");
@@ -164,14 +160,52 @@ http::Response UsulanModule::api_create(Ctx& ctx) {
         if (*y != std::floor(*y) || *y < 2000 || *y > 2100) wrong.fields.push_back({"year", "usulan_err_year"});
         else in.year = static_cast<int>(*y);
     }
-    if (!wrong.fields.empty()) return s_.views.error(ctx, wrong);
-    auto r = service_.submit(*ctx.principal, in, {});
+    if (!wrong.fields.empty()) return wrong;
+    return in;
+}
+}  // namespace
+
+http::Response UsulanModule::api_create(Ctx& ctx) {
+    if (!ctx.principal) {
+        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
+        res.set(bhttp::field::www_authenticate, "Bearer");
+        return res;
+    }
+    auto ct = util::to_lower_ascii(ctx.header(bhttp::field::content_type));
+    if (!util::starts_with(ct, "application/json"))
+        return s_.views.error(ctx, ErrorCode::unsupported, "err_content_type");
+    auto in = proposal_input(ctx.req.body());
+    if (!in) return s_.views.error(ctx, in.error());
+    if (in->name_display.empty()) in->name_display = "full";
+    auto r = service_.submit(*ctx.principal, *in, {});
     if (!r) return s_.views.error(ctx, r.error());
     auto p = service_.get(*r);
     auto res = http::json_response(http::Status::created,
                                    json::serialize(proposal_json(*this, *p, s_.regency, service_.bidang(), true)));
     res.set(bhttp::field::location, "/api/v1/proposals/" + std::to_string(*r));
     return res;
+}
+
+// PUT: the proposer's amendment of a proposal sent back for revision. The same members as POST
+// (a full replacement; name_display absent keeps the current choice, year must not change).
+http::Response UsulanModule::api_update(Ctx& ctx) {
+    if (!ctx.principal) {
+        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
+        res.set(bhttp::field::www_authenticate, "Bearer");
+        return res;
+    }
+    auto id = util::parse_int(ctx.param("id"));
+    if (!id || *id <= 0) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+    auto ct = util::to_lower_ascii(ctx.header(bhttp::field::content_type));
+    if (!util::starts_with(ct, "application/json"))
+        return s_.views.error(ctx, ErrorCode::unsupported, "err_content_type");
+    auto in = proposal_input(ctx.req.body());
+    if (!in) return s_.views.error(ctx, in.error());
+    auto st = service_.amend(*ctx.principal, *id, *in, {});
+    if (!st) return s_.views.error(ctx, st.error());
+    auto p = service_.get(*id);
+    return http::json_response(http::Status::ok,
+                               json::serialize(proposal_json(*this, *p, s_.regency, service_.bidang(), true)));
 }
 
 http::Response UsulanModule::api_support(Ctx& ctx, bool withdraw) {

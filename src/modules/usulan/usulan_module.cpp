@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 
 #include "app/config.hpp"
@@ -66,6 +67,37 @@ std::optional<double> number_field(std::string_view text, const char* field, std
     return v;
 }
 
+// The proposal fields of a submitted form (new or amend). name_display stays as sent (may be empty).
+ProposalInput form_input(http::RequestContext& ctx) {
+    ProposalInput in;
+    in.title = std::string(ctx.field("title"));
+    in.problem = std::string(ctx.field("problem"));
+    in.proposal = std::string(ctx.field("proposal"));
+    in.bidang = std::string(ctx.field("bidang"));
+    in.desa_code = std::string(ctx.field("desa"));
+    in.address = std::string(ctx.field("address"));
+    in.satuan = std::string(ctx.field("satuan"));
+    in.name_display = std::string(ctx.field("name_display"));
+    in.lat = number_field(ctx.field("lat"), "lat", in.parse_errors, false);
+    in.lng = number_field(ctx.field("lng"), "lng", in.parse_errors, false);
+    in.volume = number_field(ctx.field("volume"), "volume", in.parse_errors, false);
+    in.cost = number_field(ctx.field("cost"), "cost", in.parse_errors, true);
+    return in;
+}
+
+// A stored number as a form value that reads back to the same number: shortest round-trip
+// digits in fixed notation, no thousands separators; a decimal comma for Indonesian
+// (fmt::parse_decimal takes both).
+std::string form_number(double v, bool comma) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    std::string s(buf, r.ptr);
+    if (comma)
+        for (auto& ch : s)
+            if (ch == '.') ch = ',';
+    return s;
+}
+
 std::string query_string(std::initializer_list<std::pair<const char*, std::string>> kv) {
     std::string out;
     for (const auto& [k, v] : kv) {
@@ -111,6 +143,8 @@ void UsulanModule::register_routes(http::Router& r) {
     r.add(M::post, "/usulan/{id}/sembunyikan", [this](auto& c) { return hide_proposal(c); });
     r.add(M::post, "/usulan/{id}/keputusan", [this](auto& c) { return decide(c); });
     r.add(M::post, "/usulan/{id}/kemajuan", [this](auto& c) { return progress(c); }, upload);
+    r.add(M::get, "/usulan/{id}/perbaiki", [this](auto& c) { return edit_form(c); });
+    r.add(M::post, "/usulan/{id}/perbaiki", [this](auto& c) { return amend(c); }, upload);
     r.add(M::post, "/usulan/komentar/{cid}/tandai", [this](auto& c) { return flag_comment(c); });
     r.add(M::post, "/usulan/komentar/{cid}/sembunyikan", [this](auto& c) { return hide_comment(c); });
     r.add(M::get, "/api/v1/proposals", [this](auto& c) { return api_list(c); }, api);
@@ -118,6 +152,7 @@ void UsulanModule::register_routes(http::Router& r) {
     r.add(M::get, "/api/v1/proposals.geojson", [this](auto& c) { return api_geojson(c); }, api);
     r.add(M::get, "/api/v1/proposals.csv", [this](auto& c) { return api_csv(c); }, api);
     r.add(M::get, "/api/v1/proposals/{id}", [this](auto& c) { return api_get(c); }, api);
+    r.add(M::put, "/api/v1/proposals/{id}", [this](auto& c) { return api_update(c); }, api_upload);
     r.add(M::post, "/api/v1/proposals/{id}/supports", [this](auto& c) { return api_support(c, false); }, api);
     r.add(M::delete_, "/api/v1/proposals/{id}/supports", [this](auto& c) { return api_support(c, true); }, api);
 }
@@ -410,6 +445,7 @@ http::Response UsulanModule::detail_page(Ctx& ctx, const Error* err, int status)
         t.set("actor", e.actor);
         std::string what;
         if (e.kind == "submitted") what = s_.views.t(ctx.lang, "usulan_event_submitted");
+        else if (e.kind == "amended") what = s_.views.t(ctx.lang, "usulan_stage_" + e.stage) + ": " + s_.views.t(ctx.lang, "usulan_event_amended");
         else if (e.kind == "hidden") what = s_.views.t(ctx.lang, "usulan_event_hidden");
         else if (e.kind == "progress") what = s_.views.t(ctx.lang, "usulan_event_progress") + " " + std::to_string(e.progress.value_or(0)) + "%";
         else if (e.kind == "outcome") what = s_.views.t(ctx.lang, e.decision == "forward" ? "usulan_event_accepted" : e.decision == "reject" ? "usulan_event_not_accepted" : "usulan_decision_revise");
@@ -456,6 +492,9 @@ http::Response UsulanModule::detail_page(Ctx& ctx, const Error* err, int status)
     d.set("can_support", ctx.principal.has_value() && !final_);
     if (ctx.principal) d.set("supported", service_.supports(p->id, ctx.principal->user_id));
     d.set("moderator", moderator && !p->hidden);
+    // The proposer, while an operator waits for their revision.
+    if (ctx.principal && !p->hidden && service_.amendable(*ctx.principal, *p).ok())
+        d.set("amend_href", "/usulan/" + std::to_string(p->id) + "/perbaiki");
 
     // The responsible operator's decision form.
     if (ctx.principal && !final_ && !p->hidden && policy::may_decide(*ctx.principal, *p, offices)) {
@@ -499,9 +538,7 @@ http::Response UsulanModule::detail_page(Ctx& ctx, const Error* err, int status)
     return s_.views.page(ctx, "usulan/detail", d, p->title, static_cast<http::Status>(status));
 }
 
-http::Response UsulanModule::new_form(Ctx& ctx, const ProposalInput* in, const Error* err) {
-    if (!ctx.principal) return sign_in_first(ctx, "/usulan/baru");
-    if (!policy::may_submit(*ctx.principal)) return s_.views.error(ctx, ErrorCode::forbidden, "usulan_err_submit_role");
+Data UsulanModule::form_data(Ctx& ctx, const ProposalInput* in, const Error* err) {
     ListFilter f;
     if (in) {
         f.desa = in->desa_code;
@@ -509,9 +546,6 @@ http::Response UsulanModule::new_form(Ctx& ctx, const ProposalInput* in, const E
     }
     Data d = filter_data(ctx, f);
     d.set("csrf", ctx.csrf());
-    auto year = service_.submission_year();
-    d.set("closed", !year.has_value());
-    if (year) d.set("year", std::to_string(year->year));
     if (in) {
         d.set("title", in->title);
         d.set("problem", in->problem);
@@ -533,30 +567,92 @@ http::Response UsulanModule::new_form(Ctx& ctx, const ProposalInput* in, const E
     d.set("center_lng", fmt::number(r.center.lng, "en"));
     d.set("zoom", std::to_string(r.zoom));
     add_errors(d, s_.views, ctx.lang, err);
+    return d;
+}
+
+http::Response UsulanModule::new_form(Ctx& ctx, const ProposalInput* in, const Error* err) {
+    if (!ctx.principal) return sign_in_first(ctx, "/usulan/baru");
+    if (!policy::may_submit(*ctx.principal)) return s_.views.error(ctx, ErrorCode::forbidden, "usulan_err_submit_role");
+    Data d = form_data(ctx, in, err);
+    d.set("action", "/usulan");
+    auto year = service_.submission_year();
+    d.set("closed", !year.has_value());
+    if (year) d.set("year", std::to_string(year->year));
     return with_status(s_.views.page(ctx, "usulan/form", d, s_.views.t(ctx.lang, "usulan_new_title")), err);
 }
 
 http::Response UsulanModule::submit(Ctx& ctx) {
     if (!ctx.principal) return sign_in_first(ctx, "/usulan/baru");
-    ProposalInput in;
-    in.title = std::string(ctx.field("title"));
-    in.problem = std::string(ctx.field("problem"));
-    in.proposal = std::string(ctx.field("proposal"));
-    in.bidang = std::string(ctx.field("bidang"));
-    in.desa_code = std::string(ctx.field("desa"));
-    in.address = std::string(ctx.field("address"));
-    in.satuan = std::string(ctx.field("satuan"));
-    in.name_display = ctx.field("name_display").empty() ? "full" : std::string(ctx.field("name_display"));
-    in.lat = number_field(ctx.field("lat"), "lat", in.parse_errors, false);
-    in.lng = number_field(ctx.field("lng"), "lng", in.parse_errors, false);
-    in.volume = number_field(ctx.field("volume"), "volume", in.parse_errors, false);
-    in.cost = number_field(ctx.field("cost"), "cost", in.parse_errors, true);
+    ProposalInput in = form_input(ctx);
+    if (in.name_display.empty()) in.name_display = "full";
     auto r = service_.submit(*ctx.principal, in, uploads(ctx, "photos"));
     if (!r) {
         if (r.error().code == ErrorCode::forbidden) return s_.views.error(ctx, r.error());
         return new_form(ctx, &in, &r.error());
     }
     return http::redirect("/usulan/" + std::to_string(*r) + "?pesan=terkirim");
+}
+
+// The proposer's form to answer a request for revision: the submit form, filled with the
+// proposal's current fields (or, after a refusal, with what was typed).
+http::Response UsulanModule::edit_form(Ctx& ctx, const ProposalInput* in, const Error* err) {
+    auto id = id_param(ctx);
+    if (!id) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+    const std::string self = "/usulan/" + std::to_string(*id) + "/perbaiki";
+    if (!ctx.principal) return sign_in_first(ctx, self);
+    auto p = service_.get(*id);
+    if (!p || p->hidden) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+    if (auto st = service_.amendable(*ctx.principal, *p); !st) return s_.views.error(ctx, st.error());
+    ProposalInput typed;
+    if (in) {
+        typed = *in;
+        if (typed.name_display.empty()) typed.name_display = p->name_display;
+    } else {
+        typed.title = p->title;
+        typed.problem = p->problem;
+        typed.proposal = p->proposal;
+        typed.bidang = p->bidang;
+        typed.desa_code = p->desa_code;
+        typed.address = p->address;
+        typed.satuan = p->satuan;
+        typed.name_display = p->name_display;
+    }
+    Data d = form_data(ctx, &typed, err);
+    if (!in) {
+        d.set("volume", form_number(p->volume, ctx.lang != "en"));
+        d.set("cost", p->cost ? std::to_string(*p->cost) : std::string());
+        d.set("lat", p->lat ? form_number(*p->lat, false) : std::string());
+        d.set("lng", p->lng ? form_number(*p->lng, false) : std::string());
+    }
+    d.set("edit", true);
+    d.set("action", self);
+    d.set("closed", false);
+    d.set("year", std::to_string(p->year));
+    d.set("back_href", "/usulan/" + std::to_string(p->id));
+    d.set("photo_count", std::to_string(p->photos.size()));
+    // The operator's note that asked for the revision (the latest "revise" decision).
+    auto tl = service_.timeline(p->id);
+    for (auto it = tl.rbegin(); it != tl.rend(); ++it)
+        if (it->decision == "revise") {
+            if (!it->note.empty()) d.set("revise_note", it->note);
+            break;
+        }
+    return with_status(s_.views.page(ctx, "usulan/form", d, s_.views.t(ctx.lang, "usulan_edit_title")), err);
+}
+
+http::Response UsulanModule::amend(Ctx& ctx) {
+    auto id = id_param(ctx);
+    if (!id) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+    if (!ctx.principal) return sign_in_first(ctx, "/usulan/" + std::to_string(*id) + "/perbaiki");
+    ProposalInput in = form_input(ctx);
+    auto st = service_.amend(*ctx.principal, *id, in, uploads(ctx, "photos"));
+    if (!st) {
+        const auto code = st.error().code;
+        if (code == ErrorCode::unprocessable || code == ErrorCode::too_large || code == ErrorCode::unsupported)
+            return edit_form(ctx, &in, &st.error());
+        return s_.views.error(ctx, st.error());
+    }
+    return http::redirect("/usulan/" + std::to_string(*id) + "?pesan=diperbaiki");
 }
 
 http::Response UsulanModule::support(Ctx& ctx, bool withdraw) {

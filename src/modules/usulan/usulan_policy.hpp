@@ -2,6 +2,8 @@
 // for the object at hand (looked up by the service from the database), so a rule is decided per
 // object, never per role alone:
 // - citizens (warga, pelaku_usaha) submit; any signed-in account supports, comments and flags;
+// - the proposer alone amends their proposal, and only while an operator has sent it back for
+//   revision (status 'revise'); not an admin, not an operator;
 // - the kecamatan office (an operator_opd whose OPD has kind 'kecamatan' and region_code = the
 //   proposal's kecamatan) decides at the desa and kecamatan stages and moderates its proposals;
 // - the target OPD's operator decides at the OPD forum stage and reports progress;
@@ -35,6 +37,9 @@ inline bool operator_of(const Principal& p, const std::optional<std::int64_t>& o
 }
 
 inline bool may_submit(const Principal& p) { return p.is(Role::warga) || p.is(Role::pelaku_usaha); }
+
+// The proposer, whatever their role now; the state rule (status 'revise') is the service's.
+inline bool may_amend(const Principal& p, const Proposal& pr) { return p.user_id > 0 && p.user_id == pr.user_id; }
 
 inline bool may_plan(const Principal& p, const Offices& o) { return operator_of(p, o.planning); }
 

@@ -43,6 +43,8 @@ private:
     Response detail_page(Ctx& ctx, const Error* err = nullptr, int status = 200);
     Response new_form(Ctx& ctx, const ProposalInput* in = nullptr, const Error* err = nullptr);
     Response submit(Ctx& ctx);
+    Response edit_form(Ctx& ctx, const ProposalInput* in = nullptr, const Error* err = nullptr);
+    Response amend(Ctx& ctx);
     Response support(Ctx& ctx, bool withdraw);
     Response comment(Ctx& ctx);
     Response flag_comment(Ctx& ctx);
@@ -60,6 +62,7 @@ private:
     Response api_list(Ctx& ctx);
     Response api_get(Ctx& ctx);
     Response api_create(Ctx& ctx);
+    Response api_update(Ctx& ctx);
     Response api_support(Ctx& ctx, bool withdraw);
     Response api_geojson(Ctx& ctx);
     Response api_csv(Ctx& ctx);
@@ -68,6 +71,9 @@ private:
     Result<ListFilter> parse_filter(Ctx& ctx, bool api);
     core::web::Data filter_data(Ctx& ctx, const ListFilter& f);
     core::web::Data proposal_row(Ctx& ctx, const Proposal& p);
+    // The proposal form's view model, shared by "new" and "amend": the lists, the map settings,
+    // the values typed (when `in` is set, numbers as the request had them) and the errors.
+    core::web::Data form_data(Ctx& ctx, const ProposalInput* in, const Error* err);
     std::string bidang_name(const std::string& code, const std::string& lang) const;
     std::string desa_name(const std::string& code) const;
     std::string kecamatan_name(const std::string& code) const;

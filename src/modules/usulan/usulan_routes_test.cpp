@@ -34,6 +34,38 @@ protected:
             if (v.district_code == "35.23.16") return v.code;
         return {};
     }
+    std::int64_t id_of(const gt::Reply& created) {
+        return boost::json::parse(created.body).as_object().at("id").as_int64();
+    }
+    std::string proposal_json(const std::string& title, double lat = -6.9, const std::string& extra = "") {
+        return "{\"title\":" + boost::json::serialize(boost::json::value(title)) +
+               ",\"problem\":\"Sumur kering saat kemarau\",\"proposal\":\"Bor dua titik\",\"bidang\":\"kebencanaan\","
+               "\"desa\":\"" +
+               desa() + "\",\"lat\":" + std::to_string(lat) +
+               ",\"lng\":112.05,\"volume\":2,"
+               "\"satuan\":\"titik\",\"estimated_cost\":250000000" +
+               extra + "}";
+    }
+    // A proposal of warga@demo.gapura.id in desa() (Kecamatan Tuban) that the kecamatan's operator
+    // sent back for revision through the decision form.
+    std::int64_t revised_proposal(const std::string& title) {
+        gt::Client c(app());
+        auto created = c.api(M::post, "/api/v1/proposals", proposal_json(title), token("warga@demo.gapura.id"));
+        EXPECT_EQ(created.status, 201u) << created.body;
+        const auto id = id_of(created);
+        gt::Client op(app());
+        EXPECT_EQ(t_->sign_in(op, "operator.kec-tuban@demo.gapura.id").status, 303u);
+        const std::string page = "/usulan/" + std::to_string(id);
+        auto r = op.post_form(page, page + "/keputusan", "decision=revise&note=Mohon+lengkapi+foto+lokasi");
+        EXPECT_EQ(r.status, 303u) << r.body.substr(0, 1000);
+        EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND status = 'revise'", {id}), 1);
+        return id;
+    }
+    std::string csrf_of(const std::string& body) {
+        std::smatch m;
+        static const std::regex re("name=\"_csrf\" value=\"([^\"]+)\"");
+        return std::regex_search(body, m, re) ? std::string(m[1]) : std::string();
+    }
     std::string token(const std::string& email) {
         gt::Client c(app());
         auto r = c.api(M::post, "/api/v1/auth/token",
@@ -254,6 +286,226 @@ TEST_F(UsulanRoutesTest, ApiCreateAndSupportWithBearerToken) {
     EXPECT_EQ(twice.status, 409u);
     EXPECT_EQ(c.api(M::delete_, path, "", other).status, 200u);
     EXPECT_EQ(count("SELECT supports FROM usulan_proposals WHERE id = ?", {id}), 0);
+}
+
+// ---- The proposer's revision (form and API) ----
+
+TEST_F(UsulanRoutesTest, ProposerRevisesThroughTheFormAndTheOperatorDecidesAgain) {
+    const auto id = revised_proposal("Sumur bor untuk dusun");
+    const std::string page = "/usulan/" + std::to_string(id), edit = page + "/perbaiki";
+    // Only the proposer sees the link.
+    gt::Client anon(app());
+    EXPECT_EQ(anon.get(page).body.find(edit), std::string::npos);
+    EXPECT_EQ(anon.get(edit).status, 303u);  // sign in first
+    gt::Client other(app());
+    t_->sign_in(other, "usaha@demo.gapura.id");
+    EXPECT_EQ(other.get(page).body.find(edit), std::string::npos);
+    gt::Client w(app());
+    t_->sign_in(w, "warga@demo.gapura.id");
+    auto detail = w.get(page);
+    ASSERT_EQ(detail.status, 200u);
+    EXPECT_NE(detail.body.find("href=\"" + edit + "\""), std::string::npos);
+    EXPECT_NE(detail.body.find("Perbaiki usulan"), std::string::npos);
+    // The form: the submit form, filled with the current fields and the operator's note.
+    auto form = w.get(edit);
+    ASSERT_EQ(form.status, 200u);
+    EXPECT_NE(form.body.find("action=\"" + edit + "\""), std::string::npos);
+    EXPECT_NE(form.body.find("value=\"Sumur bor untuk dusun\""), std::string::npos);
+    EXPECT_NE(form.body.find(">Sumur kering saat kemarau</textarea>"), std::string::npos);
+    EXPECT_NE(form.body.find("<option value=\"kebencanaan\" selected>"), std::string::npos);
+    EXPECT_NE(form.body.find("<option value=\"" + desa() + "\" selected>"), std::string::npos);
+    EXPECT_NE(form.body.find("name=\"volume\" inputmode=\"decimal\" maxlength=\"20\" required value=\"2\""),
+              std::string::npos);
+    EXPECT_NE(form.body.find("name=\"cost\" inputmode=\"numeric\" maxlength=\"40\" value=\"250000000\""),
+              std::string::npos);
+    EXPECT_NE(form.body.find("value=\"-6.9\""), std::string::npos);
+    EXPECT_NE(form.body.find("value=\"112.05\""), std::string::npos);
+    EXPECT_NE(form.body.find("Mohon lengkapi foto lokasi"), std::string::npos);
+    EXPECT_FALSE(csrf_of(form.body).empty());
+    // Bad fields: the submission's messages, nothing written.
+    const std::string written = "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'usulan.%'";
+    const auto audits = count(written);
+    auto bad = w.post_form(edit, edit,
+                           "title=&problem=x&proposal=y&bidang=kebencanaan&desa=35.23.16.9999&volume=abc&satuan=m&lat=-"
+                           "7.3&lng=112.7&cost=-5");
+    EXPECT_EQ(bad.status, 422u);
+    EXPECT_NE(bad.body.find("Judul wajib diisi"), std::string::npos);
+    EXPECT_NE(bad.body.find("Desa/kelurahan tidak dikenal"), std::string::npos);
+    EXPECT_NE(bad.body.find("action=\"" + edit + "\""), std::string::npos);  // the edit form again
+    EXPECT_EQ(count(written), audits);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND status = 'revise' AND title = 'Sumur bor "
+                    "untuk dusun'",
+                    {id}),
+              1);
+    // Without the CSRF token nothing happens.
+    EXPECT_EQ(w.post_raw(edit, "title=x").status, 403u);
+    // Someone else cannot save it.
+    auto stranger = other.post_form(
+        page, edit,
+        "title=Diambil&problem=x&proposal=y&bidang=kebencanaan&desa=" + desa() + "&address=a&volume=1&satuan=m");
+    EXPECT_EQ(stranger.status, 403u);
+    EXPECT_NE(stranger.body.find("Hanya pengusul"), std::string::npos);
+    EXPECT_EQ(other.get(edit).status, 403u);
+    EXPECT_EQ(count(written), audits);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_events WHERE proposal_id = ?", {id}), 2);
+    // The proposer saves; hostile text stays text.
+    auto ok = w.post_form(
+        edit, edit,
+        "title=%3Cscript%3Ealert(1)%3C%2Fscript%3E+sumur&problem=Kering&proposal=Bor+tiga+titik&bidang=kebencanaan&"
+        "desa=" +
+            desa() +
+            "&address=Dusun+Krajan&lat=-6.9&lng=112.05&volume=3&satuan=titik&cost=Rp+300.000.000&name_display=full");
+    ASSERT_EQ(ok.status, 303u) << ok.body.substr(0, 2000);
+    EXPECT_EQ(ok.header(core::http::bhttp::field::location), page + "?pesan=diperbaiki");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND status = 'submitted' AND stage = 'desa'"
+                    " AND volume = 3 AND cost = 300000000",
+                    {id}),
+              1);
+    auto after = w.get(page + "?pesan=diperbaiki");
+    ASSERT_EQ(after.status, 200u);
+    EXPECT_EQ(after.body.find("<script>alert(1)"), std::string::npos);
+    EXPECT_NE(after.body.find("&lt;script&gt;alert(1)"), std::string::npos);
+    EXPECT_NE(after.body.find("Perbaikan tersimpan"), std::string::npos);
+    EXPECT_NE(after.body.find("Diperbaiki oleh pengusul"), std::string::npos);  // the public timeline
+    EXPECT_EQ(after.body.find("href=\"" + edit + "\""), std::string::npos);     // no revision pending
+    EXPECT_NE(anon.get(page).body.find("Diperbaiki oleh pengusul"), std::string::npos);
+    // The audit entry, on the public audit page of the proposal.
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.amend' AND object_type = 'proposal' AND "
+                    "object_id = ?",
+                    {std::to_string(id)}),
+              1);
+    auto trail = anon.get("/jejak-audit?jenis=proposal&id=" + std::to_string(id));
+    ASSERT_EQ(trail.status, 200u);
+    EXPECT_NE(trail.body.find("usulan.amend"), std::string::npos);
+    // Once saved, a second revision is a conflict until an operator asks again.
+    EXPECT_EQ(w.get(edit).status, 409u);
+    auto twice = w.post_form(
+        page, edit, "title=x&problem=x&proposal=y&bidang=kebencanaan&desa=" + desa() + "&address=a&volume=1&satuan=m");
+    EXPECT_EQ(twice.status, 409u);
+    EXPECT_NE(twice.body.find("tidak sedang menunggu perbaikan"), std::string::npos);
+    // The same stage's operator decides again.
+    gt::Client op(app());
+    t_->sign_in(op, "operator.kec-tuban@demo.gapura.id");
+    auto op_page = op.get(page);
+    EXPECT_NE(op_page.body.find("/keputusan"), std::string::npos);
+    EXPECT_EQ(op.post_form(page, page + "/keputusan", "decision=forward&score=80").status, 303u);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND stage = 'kecamatan' AND status = 'submitted'",
+              {id}),
+        1);
+}
+
+TEST_F(UsulanRoutesTest, ProposerRevisesThroughTheApi) {
+    const auto id = revised_proposal("Sumur bor lewat API");
+    const std::string path = "/api/v1/proposals/" + std::to_string(id);
+    const auto tok = token("warga@demo.gapura.id");
+    gt::Client c(app());
+    // (Issuing a token writes its own audit entry.)
+    const std::string written = "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'usulan.%'";
+    const auto audits = count(written);
+    auto unchanged = [&] {
+        return count(
+                   "SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND status = 'revise' AND title = 'Sumur bor "
+                   "lewat API'",
+                   {id}) == 1 &&
+               count(written) == audits && count("SELECT COUNT(*) FROM usulan_events WHERE proposal_id = ?", {id}) == 2;
+    };
+    const auto good = proposal_json("Sumur bor dalam <b>dua</b> titik");
+    // Refusals, nothing written.
+    auto anon = c.api(M::put, path, good);
+    EXPECT_EQ(anon.status, 401u);
+    EXPECT_EQ(anon.header(core::http::bhttp::field::www_authenticate), "Bearer");
+    auto other = c.api(M::put, path, good, token("usaha@demo.gapura.id"));
+    EXPECT_EQ(other.status, 403u);
+    EXPECT_NE(other.body.find("Hanya pengusul"), std::string::npos);
+    EXPECT_EQ(c.api(M::put, "/api/v1/proposals/999999", good, tok).status, 404u);
+    EXPECT_EQ(c.api(M::put, "/api/v1/proposals/abc", good, tok).status, 404u);
+    EXPECT_EQ(c.request(M::put, path, good, "text/plain", {{"Authorization", "Bearer " + tok}}).status, 415u);
+    EXPECT_EQ(c.api(M::put, path, "{\"title\":\"x\",\"admin\":true}", tok).status, 400u);
+    EXPECT_EQ(c.api(M::put, path, "{\"title\":5}", tok).status, 400u);
+    EXPECT_EQ(c.api(M::put, path, "[1,2", tok).status, 400u);
+    auto outside = c.api(M::put, path, proposal_json("Sumur", -7.25), tok);
+    EXPECT_EQ(outside.status, 422u);
+    EXPECT_NE(outside.body.find("di luar wilayah kabupaten"), std::string::npos);
+    auto empty = c.api(M::put, path, proposal_json(""), tok);
+    EXPECT_EQ(empty.status, 422u);
+    EXPECT_NE(empty.body.find("Judul wajib diisi"), std::string::npos);
+    auto year = c.api(M::put, path, proposal_json("Sumur", -6.9, ",\"year\":2000"), tok);
+    EXPECT_EQ(year.status, 422u);
+    EXPECT_TRUE(unchanged());
+    // The proposer's amendment.
+    auto r = c.api(M::put, path, good, tok);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto o = boost::json::parse(r.body).as_object();
+    EXPECT_EQ(o.at("id").as_int64(), id);
+    EXPECT_EQ(o.at("title").as_string(), "Sumur bor dalam <b>dua</b> titik");  // stored as text
+    EXPECT_EQ(o.at("status").as_string(), "submitted");
+    EXPECT_EQ(o.at("stage").as_string(), "desa");
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.amend' AND object_id = ?", {std::to_string(id)}),
+        1);
+    auto got = boost::json::parse(c.get(path).body).as_object();
+    const auto& tl = got.at("timeline").as_array();
+    ASSERT_FALSE(tl.empty());
+    EXPECT_EQ(tl.back().as_object().at("kind").as_string(), "amended");
+    auto html = c.get("/usulan/" + std::to_string(id));
+    EXPECT_NE(html.body.find("Sumur bor dalam &lt;b&gt;dua&lt;/b&gt; titik"), std::string::npos);
+    // Not in 'revise' any more: a conflict.
+    auto again = c.api(M::put, path, good, tok);
+    EXPECT_EQ(again.status, 409u);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.amend' AND object_id = ?", {std::to_string(id)}),
+        1);
+}
+
+TEST_F(UsulanRoutesTest, DemoSeedGivesEveryKecamatanItsOperatorIdempotently) {
+    const auto& kec = app().regency().kecamatan;
+    ASSERT_EQ(kec.size(), 20u);
+    const std::string per_office =
+        "SELECT COUNT(*) FROM opds o WHERE o.kind = 'kecamatan' AND (SELECT COUNT(*) FROM users u WHERE u.opd_id = o.id"
+        " AND u.role = 'operator_opd' AND u.email = 'operator.' || o.slug || '@demo.gapura.id') = 1";
+    EXPECT_EQ(count(per_office), 20);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users WHERE email LIKE 'operator.kec-%@demo.gapura.id'"), 20);
+    const auto users = count("SELECT COUNT(*) FROM users");
+    const auto proposals = count("SELECT COUNT(*) FROM usulan_proposals");
+    // (The reference data loader records its own entry on every run.)
+    const std::string written = "SELECT COUNT(*) FROM audit_log WHERE action = 'user.create' OR action LIKE 'usulan.%'";
+    const auto audits = count(written);
+    app().seed(true);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users"), users);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals"), proposals);
+    EXPECT_EQ(count(written), audits);
+    EXPECT_EQ(count(per_office), 20);
+    // Each operator signs in with the demo password and may decide at its own kecamatan's stages.
+    int walked = 0;
+    for (const auto& o : app().regency().opds) {
+        if (o.kind != "kecamatan") continue;
+        gt::Client c(app());
+        ASSERT_EQ(t_->sign_in(c, "operator." + o.slug + "@demo.gapura.id").status, 303u) << o.slug;
+        auto id = count(
+            "SELECT COALESCE(MIN(id), 0) FROM usulan_proposals WHERE kecamatan_code = ? AND stage IN "
+            "('desa','kecamatan')"
+            " AND status IN ('submitted','revise') AND hidden_at IS NULL",
+            {o.region_code});
+        if (id <= 0) continue;
+        auto page = c.get("/usulan/" + std::to_string(id));
+        EXPECT_NE(page.body.find("action=\"/usulan/" + std::to_string(id) + "/keputusan\""), std::string::npos)
+            << o.slug;
+        ++walked;
+    }
+    EXPECT_GE(walked, 10);  // the demo has open proposals at the desa/kecamatan stages in most kecamatan
+    // An operator of another kecamatan may not.
+    auto tuban = count(
+        "SELECT COALESCE(MIN(id), 0) FROM usulan_proposals WHERE kecamatan_code = '35.23.16'"
+        " AND stage IN ('desa','kecamatan') AND status IN ('submitted','revise')");
+    EXPECT_GT(tuban, 0);
+    {
+        gt::Client jenu(app());
+        t_->sign_in(jenu, "operator.kec-jenu@demo.gapura.id");
+        const std::string page = "/usulan/" + std::to_string(tuban);
+        EXPECT_EQ(jenu.get(page).body.find("/keputusan\""), std::string::npos);
+        EXPECT_EQ(jenu.post_form(page, page + "/keputusan", "decision=forward&score=80").status, 403u);
+    }
 }
 
 }  // namespace

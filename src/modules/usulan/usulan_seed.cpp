@@ -1,9 +1,16 @@
-// The demo seed of the usulan module: two planning years (last year's, closed, with accepted and
-// finished works; this cycle's, open), about fifty proposals spread over every kecamatan at
-// different stages, with supports, comments and outcomes. Runs through UsulanService with a clock
-// set back in time, so every record is what the real use cases would have written. Idempotent: it
-// does nothing when any proposal exists.
+// The demo seed of the usulan module: its demo accounts (citizens, the Bapperida operator and one
+// operator for every kecamatan office, so each stage can be walked by signing in), two planning
+// years (last year's, closed, with accepted and finished works; this cycle's, open), about fifty
+// proposals spread over every kecamatan at different stages, with supports, comments and
+// outcomes. Runs through UsulanService with a clock set back in time, so every record is what the
+// real use cases would have written. Idempotent: accounts that exist are left alone (an older
+// demo database gains the ones added since), and no record is added when any proposal exists.
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "app/demo.hpp"
 #include "core/auth/auth_service.hpp"
@@ -132,26 +139,73 @@ std::optional<core::auth::Principal> principal_for(db::Database& d, const std::s
         return p;
     });
 }
+
+struct Account {
+    std::string email, name, role, opd;
+};
+
+// Adds the accounts that do not exist yet (password kDemoPassword). Password hashing (Argon2id,
+// interactive cost) is nearly all of the time, so a few threads add them at once; AuthService and
+// Database are thread-safe, and every account is written with its audit entry as add_user does.
+void ensure_accounts(core::auth::AuthService& auth, db::Database& d, const std::vector<Account>& want) {
+    std::vector<const Account*> missing;
+    for (const auto& a : want)
+        if (!principal_for(d, a.email)) missing.push_back(&a);
+    if (missing.empty()) return;
+    const auto system = core::audit::Actor::system("seed");
+    std::atomic<std::size_t> next{0};
+    std::mutex mu;
+    std::exception_ptr failure;
+    auto work = [&] {
+        try {
+            for (std::size_t i; (i = next++) < missing.size();) {
+                const auto& a = *missing[i];
+                (void)auth.add_user(a.email, a.name, a.role, a.opd, kDemoPassword, system);
+            }
+        } catch (...) {
+            std::lock_guard lock(mu);
+            if (!failure) failure = std::current_exception();
+        }
+    };
+    const std::size_t threads =
+        std::min<std::size_t>(missing.size(), std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    {
+        std::vector<std::jthread> pool;
+        for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+        work();
+    }  // joined
+    if (failure) std::rethrow_exception(failure);
+}
+
+// The operator account of a kecamatan office: operator.<slug>@demo.gapura.id, e.g.
+// operator.kec-tuban@demo.gapura.id. It decides at the desa/kelurahan and kecamatan stages.
+std::string kecamatan_operator_email(const core::region::OpdDef& office) {
+    return "operator." + office.slug + "@demo.gapura.id";
+}
 }  // namespace
 
 void UsulanModule::seed_demo() {
+    // Accounts first, on every run.
+    std::vector<Account> accounts;
+    for (std::size_t i = 0; i < std::size(kNames); ++i)
+        accounts.push_back({"warga" + std::to_string(i + 2) + "@demo.gapura.id", kNames[i], "warga", ""});
+    accounts.push_back(
+        {"operator.bapperida@demo.gapura.id", "Operator Bapperida", "operator_opd", s_.regency.planning_opd});
+    for (const auto& o : s_.regency.opds)
+        if (o.kind == "kecamatan")
+            accounts.push_back({kecamatan_operator_email(o), "Operator " + o.name, "operator_opd", o.slug});
+    ensure_accounts(s_.auth, s_.db, accounts);
     if (service_.count() > 0) return;
-    const auto system = core::audit::Actor::system("seed");
-    auto ensure = [&](const std::string& email, const std::string& name, const std::string& role, const std::string& opd) {
-        if (!principal_for(s_.db, email)) (void)s_.auth.add_user(email, name, role, opd, kDemoPassword, system);
-        return principal_for(s_.db, email);
-    };
+
     std::vector<core::auth::Principal> citizens;
     if (auto w = principal_for(s_.db, "warga@demo.gapura.id")) citizens.push_back(*w);
     for (std::size_t i = 0; i < std::size(kNames); ++i)
-        if (auto p = ensure("warga" + std::to_string(i + 2) + "@demo.gapura.id", kNames[i], "warga", "")) citizens.push_back(*p);
-    auto bapperida = ensure("operator.bapperida@demo.gapura.id", "Operator Bapperida", "operator_opd", s_.regency.planning_opd);
+        if (auto p = principal_for(s_.db, accounts[i].email)) citizens.push_back(*p);
+    auto bapperida = principal_for(s_.db, "operator.bapperida@demo.gapura.id");
     std::map<std::string, core::auth::Principal> kec_ops;
-    for (const auto& o : s_.regency.opds) {
-        if (o.kind != "kecamatan" || (o.slug != "kec-tuban" && o.slug != "kec-semanding" && o.slug != "kec-jenu")) continue;
-        if (auto p = ensure("operator." + o.slug + "@demo.gapura.id", "Operator " + o.name, "operator_opd", o.slug))
-            kec_ops[o.region_code] = *p;
-    }
+    for (const auto& o : s_.regency.opds)
+        if (o.kind == "kecamatan")
+            if (auto p = principal_for(s_.db, kecamatan_operator_email(o))) kec_ops[o.region_code] = *p;
     auto admin = principal_for(s_.db, "admin@demo.gapura.id");
     auto pupr = principal_for(s_.db, "operator.pupr@demo.gapura.id");
     if (!admin || !bapperida || citizens.size() < 4) return;

@@ -108,18 +108,22 @@ std::string UsulanService::actor_label(db::Connection& c, const Principal& who) 
     return i18n_.t(core::web::I18n::kDefault, "role_" + std::string(core::auth::role_name(who.role)));
 }
 
-void UsulanService::notify_moved(db::Connection& c, const Proposal& p, const std::string& what) {
+void UsulanService::notify_moved(db::Connection& c, const Proposal& p, const std::string& what, bool to_proposer) {
     const std::string title = i18n_.t(core::web::I18n::kDefault, "usulan_notify_title") + ": " + p.title;
     const std::string link = "/usulan/" + std::to_string(p.id);
     std::vector<std::int64_t> to = store::supporters(c, p.id);
-    to.push_back(p.user_id);
+    if (to_proposer)
+        to.push_back(p.user_id);
+    else
+        std::erase(to, p.user_id);
     std::sort(to.begin(), to.end());
     to.erase(std::unique(to.begin(), to.end()), to.end());
     for (auto uid : to) notifier_.notify(c, uid, "usulan.moved", title, what, link);
 }
 
-Status UsulanService::check_photos(const std::vector<PhotoUpload>& photos, std::vector<FieldError>& errs) const {
-    std::size_t n = 0;
+Status UsulanService::check_photos(const std::vector<PhotoUpload>& photos, std::vector<FieldError>& errs,
+                                   std::size_t existing) const {
+    std::size_t n = existing;
     for (const auto& ph : photos) {
         if (ph.data.empty() && ph.filename.empty()) continue;  // an empty file input
         ++n;
@@ -153,22 +157,23 @@ Result<std::vector<std::string>> UsulanService::store_photos(const std::vector<P
     return out;
 }
 
-Result<std::int64_t> UsulanService::submit(const Principal& who, const ProposalInput& in,
-                                           const std::vector<PhotoUpload>& photos) {
-    if (!policy::may_submit(who)) return make_error(ErrorCode::forbidden, "usulan_err_submit_role");
-    std::vector<FieldError> errs = in.parse_errors;
+UsulanService::CheckedFields UsulanService::check_fields(const ProposalInput& in, std::vector<FieldError>& errs) const {
     auto has = [&](const char* f) {
         return std::any_of(errs.begin(), errs.end(), [&](const FieldError& e) { return e.field == f; });
     };
-    const std::string title = trimmed(in.title), problem = trimmed(in.problem), text = trimmed(in.proposal);
-    const std::string address = trimmed(in.address), satuan = trimmed(in.satuan);
-    if (!good_text(title, kTitleMax, false, true)) errs.push_back({"title", "usulan_err_title"});
-    if (!good_text(problem, kLongTextMax, true, true)) errs.push_back({"problem", "usulan_err_problem"});
-    if (!good_text(text, kLongTextMax, true, true)) errs.push_back({"proposal", "usulan_err_proposal"});
+    CheckedFields out;
+    out.title = trimmed(in.title);
+    out.problem = trimmed(in.problem);
+    out.proposal = trimmed(in.proposal);
+    out.address = trimmed(in.address);
+    out.satuan = trimmed(in.satuan);
+    if (!good_text(out.title, kTitleMax, false, true)) errs.push_back({"title", "usulan_err_title"});
+    if (!good_text(out.problem, kLongTextMax, true, true)) errs.push_back({"problem", "usulan_err_problem"});
+    if (!good_text(out.proposal, kLongTextMax, true, true)) errs.push_back({"proposal", "usulan_err_proposal"});
     if (!find_bidang(in.bidang)) errs.push_back({"bidang", "usulan_err_bidang"});
-    const auto* village = in.desa_code.size() <= 20 ? regency_.find_village(in.desa_code) : nullptr;
-    if (!village) errs.push_back({"desa", "usulan_err_desa"});
-    if (!good_text(address, kAddressMax, false, false)) errs.push_back({"address", "usulan_err_address"});
+    out.village = in.desa_code.size() <= 20 ? regency_.find_village(in.desa_code) : nullptr;
+    if (!out.village) errs.push_back({"desa", "usulan_err_desa"});
+    if (!good_text(out.address, kAddressMax, false, false)) errs.push_back({"address", "usulan_err_address"});
     const bool has_point = in.lat.has_value() || in.lng.has_value();
     if (!has("lat") && !has("lng")) {
         if (in.lat.has_value() != in.lng.has_value()) {
@@ -177,19 +182,31 @@ Result<std::int64_t> UsulanService::submit(const Principal& who, const ProposalI
             if (!std::isfinite(*in.lat) || !std::isfinite(*in.lng) || !regency_.bounds.contains(*in.lat, *in.lng))
                 errs.push_back({"lat", "usulan_err_point_outside"});
         }
-        if (!has_point && address.empty() && !has("address")) errs.push_back({"address", "usulan_err_location_required"});
+        if (!has_point && out.address.empty() && !has("address"))
+            errs.push_back({"address", "usulan_err_location_required"});
     }
     if (!has("volume") && (!in.volume || !finite_in(*in.volume, 0, kVolumeMax) || *in.volume <= 0))
         errs.push_back({"volume", "usulan_err_volume"});
-    if (!good_text(satuan, kSatuanMax, false, true)) errs.push_back({"satuan", "usulan_err_satuan"});
+    if (!good_text(out.satuan, kSatuanMax, false, true)) errs.push_back({"satuan", "usulan_err_satuan"});
     if (in.cost && !has("cost")) {
         if (!std::isfinite(*in.cost) || *in.cost < 0) errs.push_back({"cost", "usulan_err_cost_negative"});
         else if (*in.cost > kCostMax) errs.push_back({"cost", "usulan_err_cost_absurd"});
     }
     if (in.name_display != "full" && in.name_display != "initials")
         errs.push_back({"name_display", "usulan_err_name_display"});
+    return out;
+}
+
+Result<std::int64_t> UsulanService::submit(const Principal& who, const ProposalInput& in,
+                                           const std::vector<PhotoUpload>& photos) {
+    if (!policy::may_submit(who)) return make_error(ErrorCode::forbidden, "usulan_err_submit_role");
+    std::vector<FieldError> errs = in.parse_errors;
+    const auto f = check_fields(in, errs);
     if (auto st = check_photos(photos, errs); !st) return st.error();
     if (!errs.empty()) return invalid(std::move(errs));
+    const std::string &title = f.title, &problem = f.problem, &text = f.proposal, &address = f.address,
+                      &satuan = f.satuan;
+    const auto* village = f.village;
 
     std::optional<PlanningYear> year;
     if (in.year) {
@@ -242,6 +259,114 @@ Result<std::int64_t> UsulanService::submit(const Principal& who, const ProposalI
                             {"photos", static_cast<std::int64_t>(shas->size())}}),
                       now);
         return id;
+    });
+}
+
+Status UsulanService::amendable(const Principal& who, const Proposal& p) const {
+    if (!policy::may_amend(who, p)) return make_error(ErrorCode::forbidden, "usulan_err_not_proposer");
+    if (p.status != "revise" || is_final(p)) return make_error(ErrorCode::conflict, "usulan_err_not_revise");
+    return ok_status();
+}
+
+Status UsulanService::amend(const Principal& who, std::int64_t id, const ProposalInput& in_raw,
+                            const std::vector<PhotoUpload>& photos) {
+    // Who and which state first, then the fields, then the photos (nothing is stored for a refusal).
+    auto p = get(id);
+    if (!p || p->hidden) return make_error(ErrorCode::not_found, "err_not_found");
+    if (auto st = amendable(who, *p); !st) return st;
+    ProposalInput in = in_raw;
+    if (in.name_display.empty()) in.name_display = p->name_display;
+    std::vector<FieldError> errs = in.parse_errors;
+    const auto f = check_fields(in, errs);
+    // The same forum decides again: a desa of another kecamatan would hand it to another office.
+    if (f.village && f.village->district_code != p->kecamatan_code)
+        errs.push_back({"desa", "usulan_err_desa_kecamatan"});
+    if (in.year && *in.year != p->year) errs.push_back({"year", "usulan_err_year_fixed"});
+    if (auto st = check_photos(photos, errs, p->photos.size()); !st) return st;
+    if (!errs.empty()) return invalid(std::move(errs));
+    auto shas = store_photos(photos, who.user_id);
+    if (!shas) return shas.error();
+
+    const auto now = clock_.now();
+    store::NewProposal np;
+    np.title = f.title;
+    np.problem = f.problem;
+    np.proposal = f.proposal;
+    np.bidang = in.bidang;
+    np.desa_code = f.village->code;
+    np.lat = in.lat;
+    np.lng = in.lng;
+    np.address = f.address;
+    np.volume = *in.volume;
+    np.satuan = f.satuan;
+    if (in.cost) np.cost = static_cast<std::int64_t>(std::llround(*in.cost));
+    np.name_display = in.name_display;
+    np.now = now;
+    return db_.write([&](db::Connection& c) -> Status {
+        // Read again inside the transaction: an operator may have decided in the meantime.
+        auto cur = store::find_proposal(c, id);
+        if (!cur || cur->hidden) return make_error(ErrorCode::not_found, "err_not_found");
+        if (auto st = amendable(who, *cur); !st) return st;
+        if (!store::amend_proposal(c, id, np)) return make_error(ErrorCode::conflict, "usulan_err_not_revise");
+        int pos = static_cast<int>(cur->photos.size());
+        for (const auto& sha : *shas) store::insert_photo(c, id, sha, "proposal", pos++, now);
+
+        // Before/after of what changed. The public entry holds the structured fields and names the
+        // changed texts; the texts themselves go to a moderation entry (not public), as for hiding,
+        // so a proposal hidden later does not keep its words on the public audit page.
+        boost::json::object before, after, text_before, text_after;
+        boost::json::array changed;
+        auto diff = [&](const char* key, boost::json::value a, boost::json::value b, bool text) {
+            if (a == b) return;
+            changed.push_back(boost::json::value(key));
+            (text ? text_before : before)[key] = std::move(a);
+            (text ? text_after : after)[key] = std::move(b);
+        };
+        auto num = [](const std::optional<double>& v) {
+            return v ? boost::json::value(*v) : boost::json::value(nullptr);
+        };
+        diff("title", boost::json::value(cur->title), boost::json::value(np.title), true);
+        diff("problem", boost::json::value(cur->problem), boost::json::value(np.problem), true);
+        diff("proposal", boost::json::value(cur->proposal), boost::json::value(np.proposal), true);
+        diff("address", boost::json::value(cur->address), boost::json::value(np.address), true);
+        diff("bidang", boost::json::value(cur->bidang), boost::json::value(np.bidang), false);
+        diff("desa", boost::json::value(cur->desa_code), boost::json::value(np.desa_code), false);
+        diff("lat", num(cur->lat), num(np.lat), false);
+        diff("lng", num(cur->lng), num(np.lng), false);
+        diff("volume", boost::json::value(cur->volume), boost::json::value(np.volume), false);
+        diff("satuan", boost::json::value(cur->satuan), boost::json::value(np.satuan), false);
+        diff("estimated_cost", opt_json(cur->cost), opt_json(np.cost), false);
+        diff("name_display", boost::json::value(cur->name_display), boost::json::value(np.name_display), false);
+        before["status"] = cur->status;
+        after["status"] = "submitted";
+
+        std::string shown = store::display_name(c, who.user_id);
+        if (np.name_display == "initials") shown = store::initials_of(shown);
+        Event e;
+        e.proposal_id = id;
+        e.at = now;
+        e.kind = "amended";
+        e.stage = cur->stage;
+        e.actor = shown;
+        store::insert_event(c, e);
+        const auto actor = AuthService::actor_of(who);
+        audit_.record(c, actor, "usulan.amend", "proposal", std::to_string(id),
+                      json({{"stage", cur->stage},
+                            {"changed", std::move(changed)},
+                            {"before", std::move(before)},
+                            {"after", std::move(after)},
+                            {"photos_added", static_cast<std::int64_t>(shas->size())}}),
+                      now);
+        if (!text_before.empty())
+            audit_.record(c, actor, "usulan.amend_text", "usulan_moderation", std::to_string(id),
+                          json({{"before", std::move(text_before)}, {"after", std::move(text_after)}}), now);
+        Proposal moved = *cur;
+        moved.title = np.title;
+        notify_moved(c, moved,
+                     i18n_.t(core::web::I18n::kDefault, "usulan_notify_amended") + " (" +
+                         i18n_.t(core::web::I18n::kDefault, "usulan_stage_" + cur->stage) + ").",
+                     false);
+        return ok_status();
     });
 }
 

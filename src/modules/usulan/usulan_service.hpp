@@ -78,6 +78,17 @@ public:
                   const core::web::I18n& i18n, std::vector<Bidang> bidang);
 
     Result<std::int64_t> submit(const Principal& who, const ProposalInput& in, const std::vector<PhotoUpload>& photos);
+    // The proposer answers a request for revision: the fields are checked exactly as on submission
+    // (same messages), the desa must stay in the proposal's kecamatan (the same forum decides again)
+    // and the year cannot change; an empty name_display keeps the current choice. Photos are added
+    // to the existing ones (at most kMaxPhotos in all). The proposal goes back to 'submitted' at the
+    // same stage, with a public "amended" event, an audit entry (before/after of what changed) and a
+    // notification to the supporters. Refused: not found/hidden (404), not the proposer (403), not
+    // in 'revise' (409), bad fields (422); nothing is written then.
+    Status amend(const Principal& who, std::int64_t id, const ProposalInput& in,
+                 const std::vector<PhotoUpload>& photos);
+    // Whether `who` may amend `p` now: ok, or the error amend() would answer (403 / 409).
+    Status amendable(const Principal& who, const Proposal& p) const;
     Status support(const Principal& who, std::int64_t id);
     Status withdraw_support(const Principal& who, std::int64_t id);
     Result<std::int64_t> comment(const Principal& who, std::int64_t id, std::optional<std::int64_t> parent,
@@ -114,11 +125,20 @@ public:
     const core::region::Regency& regency() const { return regency_; }
 
 private:
-    Status check_photos(const std::vector<PhotoUpload>& photos, std::vector<FieldError>& errs) const;
+    // The citizen's fields after the submission rules: trimmed texts and the desa (null when the
+    // desa is unknown). Each broken rule is appended to `errs`.
+    struct CheckedFields {
+        std::string title, problem, proposal, address, satuan;
+        const core::region::Village* village = nullptr;
+    };
+    CheckedFields check_fields(const ProposalInput& in, std::vector<FieldError>& errs) const;
+    // `existing`: photos the proposal already has (they count against kMaxPhotos).
+    Status check_photos(const std::vector<PhotoUpload>& photos, std::vector<FieldError>& errs,
+                        std::size_t existing = 0) const;
     Result<std::vector<std::string>> store_photos(const std::vector<PhotoUpload>& photos, std::int64_t user_id);
     policy::Offices offices(core::db::Connection& c, const Proposal& p);
     std::string actor_label(core::db::Connection& c, const Principal& who);
-    void notify_moved(core::db::Connection& c, const Proposal& p, const std::string& what);
+    void notify_moved(core::db::Connection& c, const Proposal& p, const std::string& what, bool to_proposer = true);
 
     core::db::Database& db_;
     core::audit::AuditLog& audit_;

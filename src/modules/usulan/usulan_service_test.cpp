@@ -1,6 +1,10 @@
 // Unit tests of UsulanService and its store, on a migrated app database with Tuban's reference
 // data (no demo records), a fake clock and real policy checks.
+#include "modules/usulan/usulan_service.hpp"
+
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include "app/testing.hpp"
 #include "core/audit/audit_log.hpp"
@@ -8,7 +12,6 @@
 #include "core/jobs/notifier.hpp"
 #include "core/region/regency.hpp"
 #include "modules/usulan/usulan_format.hpp"
-#include "modules/usulan/usulan_service.hpp"
 
 using namespace gapura;
 namespace gt = gapura::testing;
@@ -522,6 +525,258 @@ TEST_F(UsulanServiceTest, RankingPaguAndParticipation) {
     EXPECT_EQ(part[0].supports, 1);
     EXPECT_EQ(part[0].reached[1], 3);
     EXPECT_EQ(part[0].reached[2], 0);
+}
+
+// ---- The proposer's revision after an operator asked for it ----
+
+class UsulanAmendTest : public UsulanServiceTest {
+protected:
+    // A proposal of warga_ (supported by warga2_) that the kecamatan office sent back for revision.
+    std::int64_t revised(const std::string& note = "Lengkapi volume dan foto lokasi") {
+        open_year();
+        auto id = submit_ok(valid());
+        EXPECT_TRUE(svc_->support(warga2_, id).ok());
+        DecisionInput rev;
+        rev.decision = "revise";
+        rev.note = note;
+        auto st = svc_->decide(kec_tuban_, id, rev);
+        EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message_key);
+        return id;
+    }
+    ProposalInput changed() {
+        auto in = valid();
+        in.title = "Perbaikan jalan desa dan saluran";
+        in.volume = 650;
+        in.cost = 520000000;
+        in.lat = -6.9;
+        in.lng = 112.05;
+        in.name_display = "";  // keep
+        return in;
+    }
+    std::int64_t audits() { return count("SELECT COUNT(*) FROM audit_log"); }
+    std::int64_t events() { return count("SELECT COUNT(*) FROM usulan_events"); }
+    std::string summary(const std::string& action) {
+        return app().db().read([&](db::Connection& c) {
+            return db::scalar_text(c, "SELECT summary FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
+                                   {action})
+                .value_or("");
+        });
+    }
+};
+
+TEST_F(UsulanAmendTest, ProposerRevisesAndTheSameStageDecidesAgain) {
+    const auto id = revised();
+    const auto before = *svc_->get(id);
+    ASSERT_EQ(before.status, "revise");
+    const auto told_proposer = app().notifier().for_user(warga_.user_id, 50).size();
+    const auto told_supporter = app().notifier().for_user(warga2_.user_id, 50).size();
+    t_->clock.advance(3600);
+    ASSERT_TRUE(svc_->amend(warga_, id, changed(), {{"a.png", kPng}}).ok());
+    auto p = svc_->get(id);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->status, "submitted");
+    EXPECT_EQ(p->stage, "desa");  // the same stage
+    EXPECT_EQ(p->title, "Perbaikan jalan desa dan saluran");
+    EXPECT_EQ(p->volume, 650);
+    EXPECT_EQ(*p->cost, 520000000);
+    ASSERT_TRUE(p->lat && p->lng);
+    EXPECT_EQ(*p->lat, -6.9);
+    EXPECT_EQ(p->name_display, "full");  // empty keeps the current choice
+    EXPECT_EQ(p->photos.size(), 1u);
+    EXPECT_EQ(p->supports, 1);
+    EXPECT_EQ(p->updated_at, t_->clock.now());
+    // The public timeline.
+    auto tl = svc_->timeline(id);
+    ASSERT_EQ(tl.size(), 3u);  // submitted, revise, amended
+    EXPECT_EQ(tl[2].kind, "amended");
+    EXPECT_EQ(tl[2].stage, "desa");
+    EXPECT_EQ(tl[2].actor, "Siti Aminah");
+    // The audit entries: public before/after of the structured fields, texts in a moderation entry.
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.amend' AND object_type = 'proposal'"), 1);
+    auto pub = boost::json::parse(summary("usulan.amend")).as_object();
+    EXPECT_EQ(pub.at("before").as_object().at("status").as_string(), "revise");
+    EXPECT_EQ(pub.at("after").as_object().at("status").as_string(), "submitted");
+    EXPECT_EQ(pub.at("before").as_object().at("volume").as_double(), 500);
+    EXPECT_EQ(pub.at("after").as_object().at("volume").as_double(), 650);
+    EXPECT_EQ(pub.at("before").as_object().at("estimated_cost").as_int64(), 450000000);
+    EXPECT_TRUE(pub.at("before").as_object().at("lat").is_null());
+    EXPECT_FALSE(pub.at("before").as_object().contains("bidang"));  // unchanged
+    EXPECT_FALSE(pub.at("after").as_object().contains("title"));    // texts are not public
+    EXPECT_EQ(pub.at("photos_added").as_int64(), 1);
+    const auto& ch = pub.at("changed").as_array();
+    EXPECT_NE(std::find(ch.begin(), ch.end(), boost::json::value("title")), ch.end());
+    auto text = boost::json::parse(summary("usulan.amend_text")).as_object();
+    EXPECT_EQ(text.at("before").as_object().at("title").as_string(), "Perbaikan jalan desa");
+    EXPECT_EQ(text.at("after").as_object().at("title").as_string(), "Perbaikan jalan desa dan saluran");
+    EXPECT_EQ(
+        count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.amend_text' AND object_type = 'usulan_moderation'"),
+        1);
+    // Supporters are told; the proposer did it and is not.
+    EXPECT_EQ(app().notifier().for_user(warga2_.user_id, 50).size(), told_supporter + 1);
+    EXPECT_EQ(app().notifier().for_user(warga_.user_id, 50).size(), told_proposer);
+    EXPECT_EQ(app().notifier().for_user(warga2_.user_id, 50).front().link, "/usulan/" + std::to_string(id));
+    // A second revision without an operator's request is refused.
+    auto again = svc_->amend(warga_, id, changed(), {});
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    // The same stage's operator decides again.
+    DecisionInput fwd;
+    fwd.decision = "forward";
+    fwd.score = 75;
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+    EXPECT_EQ(svc_->get(id)->status, "submitted");
+}
+
+TEST_F(UsulanAmendTest, RevisionAtALaterStageStaysAtThatStage) {
+    open_year();
+    auto id = submit_ok(valid());
+    DecisionInput fwd;
+    fwd.decision = "forward";
+    fwd.score = 70;
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+    DecisionInput rev;
+    rev.decision = "revise";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, rev).ok());
+    ASSERT_EQ(svc_->get(id)->stage, "kecamatan");
+    auto in = changed();
+    in.name_display = "initials";
+    ASSERT_TRUE(svc_->amend(warga_, id, in, {}).ok());
+    auto p = svc_->get(id);
+    EXPECT_EQ(p->stage, "kecamatan");
+    EXPECT_EQ(p->status, "submitted");
+    EXPECT_EQ(p->proposer, "S. A.");
+    EXPECT_EQ(svc_->timeline(id).back().actor, "S. A.");
+    fwd.target_opd_slug = "dpupr-prkp";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "opd");
+}
+
+TEST_F(UsulanAmendTest, RefusalsWriteNothing) {
+    const auto id = revised();
+    auto admin = user("admin@test.id", "Admin", "admin", "diskominfo-sp");
+    const auto snapshot = [&] {
+        auto p = *svc_->get(id);
+        return p.title + "|" + p.status + "|" + p.stage + "|" + std::to_string(p.volume) + "|" + p.desa_code;
+    };
+    const auto was = snapshot();
+    const auto a0 = audits(), e0 = events();
+    const auto files0 = count("SELECT COUNT(*) FROM files");
+    auto expect_refused = [&](const Status& st, ErrorCode code, const std::string& key, const char* what) {
+        ASSERT_FALSE(st.ok()) << what;
+        EXPECT_EQ(st.error().code, code) << what;
+        if (code == ErrorCode::unprocessable) {
+            bool found = false;
+            for (const auto& f : st.error().fields) found = found || f.message_key == key;
+            EXPECT_TRUE(found) << what << ": no field error " << key;
+        } else {
+            EXPECT_EQ(st.error().message_key, key) << what;
+        }
+        EXPECT_EQ(snapshot(), was) << what;
+        EXPECT_EQ(audits(), a0) << what;
+        EXPECT_EQ(events(), e0) << what;
+        EXPECT_EQ(count("SELECT COUNT(*) FROM files"), files0) << what;
+    };
+    // Not the proposer: another citizen, the deciding operator, an admin.
+    expect_refused(svc_->amend(warga2_, id, changed(), {}), ErrorCode::forbidden, "usulan_err_not_proposer",
+                   "other citizen");
+    expect_refused(svc_->amend(kec_tuban_, id, changed(), {}), ErrorCode::forbidden, "usulan_err_not_proposer",
+                   "operator");
+    expect_refused(svc_->amend(admin, id, changed(), {}), ErrorCode::forbidden, "usulan_err_not_proposer", "admin");
+    expect_refused(svc_->amend(warga_, 999999, changed(), {}), ErrorCode::not_found, "err_not_found", "no such id");
+    // Bad fields: the submission's rules and messages.
+    struct Case {
+        const char* name;
+        std::function<void(ProposalInput&)> edit;
+        const char* key;
+    };
+    const std::vector<Case> cases = {
+        {"empty title", [](auto& in) { in.title = " "; }, "usulan_err_title"},
+        {"huge title", [](auto& in) { in.title = std::string(10000, 'a'); }, "usulan_err_title"},
+        {"unknown desa", [](auto& in) { in.desa_code = "35.23.16.9999"; }, "usulan_err_desa"},
+        {"point outside",
+         [](auto& in) {
+             in.lat = -7.25;
+             in.lng = 112.75;
+         },
+         "usulan_err_point_outside"},
+        {"lat only", [](auto& in) { in.lng.reset(); }, "usulan_err_point_pair"},
+        {"no location",
+         [](auto& in) {
+             in.lat.reset();
+             in.lng.reset();
+             in.address = "";
+         },
+         "usulan_err_location_required"},
+        {"negative cost", [](auto& in) { in.cost = -1; }, "usulan_err_cost_negative"},
+        {"absurd cost", [](auto& in) { in.cost = 5e15; }, "usulan_err_cost_absurd"},
+        {"zero volume", [](auto& in) { in.volume = 0; }, "usulan_err_volume"},
+        {"no satuan", [](auto& in) { in.satuan = ""; }, "usulan_err_satuan"},
+        {"bidang", [](auto& in) { in.bidang = "<b>"; }, "usulan_err_bidang"},
+        {"control chars", [](auto& in) { in.problem = "a\x01"; }, "usulan_err_problem"},
+        {"name display", [](auto& in) { in.name_display = "anonymous"; }, "usulan_err_name_display"},
+        {"parse error",
+         [](auto& in) {
+             in.parse_errors.push_back({"volume", "usulan_err_number"});
+         },
+         "usulan_err_number"},
+        {"other kecamatan",
+         [&](auto& in) {
+             for (const auto& v : app().regency().villages)
+                 if (v.district_code == "35.23.12") {
+                     in.desa_code = v.code;
+                     break;
+                 }
+         },
+         "usulan_err_desa_kecamatan"},
+        {"other year", [](auto& in) { in.year = 2028; }, "usulan_err_year_fixed"},
+    };
+    for (const auto& c : cases) {
+        auto in = changed();
+        c.edit(in);
+        expect_refused(svc_->amend(warga_, id, in, {}), ErrorCode::unprocessable, c.key, c.name);
+    }
+    // Photos: checked before anything is stored, counted with the existing ones.
+    expect_refused(svc_->amend(warga_, id, changed(), {{"x.jpg", "MZ\x90\0 windows exe"s}}), ErrorCode::unsupported,
+                   "usulan_err_photo_type", "executable");
+    expect_refused(svc_->amend(warga_, id, changed(), std::vector<PhotoUpload>(6, PhotoUpload{"a.png", kPng})),
+                   ErrorCode::unprocessable, "usulan_err_photo_count", "six photos");
+    // Not waiting for a revision: submitted, then rejected.
+    auto other = submit_ok(valid());
+    const auto a1 = audits();
+    auto st = svc_->amend(warga_, other, changed(), {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message_key, "usulan_err_not_revise");
+    DecisionInput rej;
+    rej.decision = "reject";
+    rej.reason = "Sudah dibiayai Dana Desa";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, rej).ok());
+    const auto a2 = audits();
+    EXPECT_EQ(a2, a1 + 1);
+    st = svc_->amend(warga_, id, changed(), {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(svc_->get(id)->status, "rejected");
+    EXPECT_EQ(audits(), a2);
+}
+
+TEST_F(UsulanAmendTest, HiddenProposalsAndHostileTextAreHandled) {
+    const auto id = revised();
+    auto in = changed();
+    in.title = "<script>alert(1)</script> jalan";
+    in.problem = "'; DROP TABLE usulan_proposals; --";
+    ASSERT_TRUE(svc_->amend(warga_, id, in, {}).ok());
+    EXPECT_EQ(svc_->get(id)->title, "<script>alert(1)</script> jalan");
+    EXPECT_EQ(svc_->get(id)->problem, "'; DROP TABLE usulan_proposals; --");
+    // A hidden proposal is not found, even for its proposer.
+    const auto id2 = submit_ok(valid());
+    DecisionInput rev;
+    rev.decision = "revise";
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id2, rev).ok());
+    ASSERT_TRUE(svc_->hide_proposal(bapperida_, id2, "Iklan").ok());
+    EXPECT_EQ(svc_->amend(warga_, id2, changed(), {}).error().code, ErrorCode::not_found);
 }
 
 TEST(UsulanFormat, ParsesAndFormats) {

@@ -74,6 +74,10 @@ constexpr const char* kInsertProposal =
     "INSERT INTO usulan_proposals (year, user_id, title, problem, proposal, bidang, desa_code, kecamatan_code, lat, lng,"
     " address, volume, satuan, cost, name_display, stage, status, reached, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'desa', 'submitted', 0, ?, ?) RETURNING id";
+constexpr const char* kAmendProposal =
+    "UPDATE usulan_proposals SET title = ?, problem = ?, proposal = ?, bidang = ?, desa_code = ?, lat = ?, lng = ?,"
+    " address = ?, volume = ?, satuan = ?, cost = ?, name_display = ?, status = 'submitted', updated_at = ?"
+    " WHERE id = ? AND status = 'revise' AND hidden_at IS NULL";
 constexpr const char* kInsertPhoto =
     "INSERT INTO usulan_photos (proposal_id, sha256, kind, position, created_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (proposal_id, kind, sha256) DO NOTHING";
@@ -255,6 +259,12 @@ std::int64_t insert_proposal(db::Connection& c, const NewProposal& p) {
     return *db::scalar_int(c, kInsertProposal,
                            {p.year, p.user_id, p.title, p.problem, p.proposal, p.bidang, p.desa_code, p.kecamatan_code,
                             p.lat, p.lng, p.address, p.volume, p.satuan, p.cost, p.name_display, p.now, p.now});
+}
+
+bool amend_proposal(db::Connection& c, std::int64_t id, const NewProposal& p) {
+    return db::exec(c, kAmendProposal,
+                    {p.title, p.problem, p.proposal, p.bidang, p.desa_code, p.lat, p.lng, p.address, p.volume, p.satuan,
+                     p.cost, p.name_display, p.now, id}) > 0;
 }
 
 void insert_photo(db::Connection& c, std::int64_t proposal_id, const std::string& sha, const std::string& kind,

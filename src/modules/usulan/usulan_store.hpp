@@ -36,6 +36,10 @@ struct NewProposal {
 };
 
 std::int64_t insert_proposal(core::db::Connection& c, const NewProposal& p);
+// The proposer's amendment: replaces the citizen's fields of a proposal in 'revise' (year, user_id
+// and kecamatan_code of `p` are ignored) and sets it back to 'submitted' at the same stage.
+// Returns false, writing nothing, when the proposal is not (or no longer) visible and in 'revise'.
+bool amend_proposal(core::db::Connection& c, std::int64_t id, const NewProposal& p);
 void insert_photo(core::db::Connection& c, std::int64_t proposal_id, const std::string& sha, const std::string& kind,
                   int position, std::int64_t now);
 std::optional<Proposal> find_proposal(core::db::Connection& c, std::int64_t id);
