@@ -60,6 +60,32 @@ TEST_F(AppTest, SecurityHeadersAppearExactlyOnceOnEveryKindOfAnswer) {
     }
 }
 
+TEST_F(AppTest, LargeAnswersAreGzippedOnlyForClientsThatAskForIt) {
+    Client c(app());
+    auto plain = c.get("/api/v1/regions");
+    ASSERT_EQ(plain.status, 200u);
+    ASSERT_GT(plain.body.size(), 1024u);
+    EXPECT_EQ(plain.header("Content-Encoding"), "");
+    EXPECT_EQ(plain.header("Vary"), "Accept-Encoding");
+    auto gz = c.request(core::http::Method::get, "/api/v1/regions", "", "", {{"Accept-Encoding", "gzip, deflate, br"}});
+    ASSERT_EQ(gz.status, 200u);
+    EXPECT_EQ(gz.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(gz.header("Vary"), "Accept-Encoding");
+    EXPECT_LT(gz.body.size(), plain.body.size() / 3);
+    EXPECT_EQ(gz.header("Content-Length"), std::to_string(gz.body.size()));
+    auto refused = c.request(core::http::Method::get, "/api/v1/regions", "", "", {{"Accept-Encoding", "gzip;q=0"}});
+    EXPECT_EQ(refused.header("Content-Encoding"), "");
+    EXPECT_EQ(refused.body, plain.body);
+    // HEAD announces the length of what GET would send in the same encoding.
+    auto head = c.request(core::http::Method::head, "/api/v1/regions", "", "", {{"Accept-Encoding", "gzip"}});
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.header("Content-Length"), std::to_string(gz.body.size()));
+    // Small answers are never compressed (not worth it) and carry no Vary.
+    auto small = c.request(core::http::Method::get, "/healthz", "", "", {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(small.header("Content-Encoding"), "");
+    EXPECT_EQ(small.header("Vary"), "");
+}
+
 TEST_F(AppTest, LanguageSwitchSetsCookieAndRedirectsOnlyLocally) {
     Client c(app());
     auto r = c.get("/bahasa/en?ke=%2Ftentang-data");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <regex>
@@ -52,6 +53,7 @@ inline Config test_config(const std::string& var_dir, const std::string& regency
 
 struct Reply {
     unsigned status = 0;
+    bool fast = false;  // answered by the route's fast handler (a cache hit)
     std::string body;
     core::http::Response raw;
     std::string header(core::http::bhttp::field f) const {
@@ -81,7 +83,14 @@ public:
         req.body() = body;
         req.prepare_payload();
         Reply r;
-        r.raw = app_.pipeline().handle(req, core::web::ClientInfo{ip_});
+        // As the server does: a blocking route's fast handler first (on the I/O thread there).
+        auto& pipeline = app_.pipeline();
+        const core::web::ClientInfo client{ip_};
+        const auto* opts = pipeline.route_options(req);
+        std::optional<core::http::Response> fast;
+        if (!pipeline.can_run_inline(req, opts)) fast = pipeline.try_fast(req, client, opts);
+        r.fast = fast.has_value();
+        r.raw = fast ? std::move(*fast) : pipeline.handle(req, client);
         r.status = r.raw.result_int();
         r.body = r.raw.body();
         for (auto it = r.raw.find(core::http::bhttp::field::set_cookie); it != r.raw.end() && it->name() == core::http::bhttp::field::set_cookie; ++it) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +19,9 @@ namespace gapura::core::http {
 
 struct RequestContext;
 using Handler = std::function<Response(RequestContext&)>;
+// A non-blocking first try for a blocking route (e.g. a cache lookup): an answer, or nullopt to
+// run the route's handler on the worker pool as usual.
+using FastHandler = std::function<std::optional<Response>(RequestContext&)>;
 
 struct RouteOptions {
     // Runs on the blocking worker pool (database, files). Only cheap, memory-only handlers
@@ -27,6 +31,8 @@ struct RouteOptions {
     bool api = false;
     // Largest request body accepted (413 above it).
     std::size_t body_limit = 64 * 1024;
+    // Tried on the I/O thread first for anonymous requests (no session cookie, no token).
+    FastHandler fast;
 };
 
 struct Route {

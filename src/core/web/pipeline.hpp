@@ -36,6 +36,10 @@ public:
              PipelineOptions options);
 
     http::Response handle(http::Request& req, const ClientInfo& client);
+    // On the I/O thread, for a blocking route with a fast handler and an anonymous request: the
+    // whole answer when the fast handler (or the pipeline, e.g. a 400) gives one; nullopt means
+    // "run handle() on the worker pool", with nothing recorded yet.
+    std::optional<http::Response> try_fast(http::Request& req, const ClientInfo& client, const http::RouteOptions* opts);
     // Route options for a request whose headers are read but not its body (nullptr: no route).
     const http::RouteOptions* route_options(const http::Request& req) const;
     // True when the request can be answered on the I/O thread (non-blocking route, and no
@@ -50,7 +54,9 @@ public:
     static constexpr const char* kLangCookie = "gapura_lang";
 
 private:
-    http::Response dispatch(http::RequestContext& ctx, std::string& route_name);
+    // nullopt only when `fast` and the route's fast handler declined.
+    std::optional<http::Response> dispatch(http::RequestContext& ctx, std::string& route_name, bool fast);
+    std::optional<http::Response> run(http::Request& req, const ClientInfo& client, bool fast);
     void finish(http::RequestContext& ctx, http::Response& res) const;
     std::string pick_lang(const http::Request& req) const;
 
