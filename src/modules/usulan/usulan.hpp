@@ -130,6 +130,21 @@ struct ListFilter {
     bool with_point_only = false;
 };
 
+// What the map needs of a proposal (the GeoJSON can hold 10,000 of them).
+struct MapPoint {
+    std::int64_t id = 0;
+    std::string title, stage, status, bidang;
+    std::int64_t supports = 0;
+    std::optional<int> progress;
+    bool finished = false;
+    double lng = 0, lat = 0;
+};
+
+struct MapPage {
+    std::vector<MapPoint> items;
+    bool truncated = false;
+};
+
 struct ListPage {
     std::vector<Proposal> items;
     std::optional<std::int64_t> next_before;  // set when more rows follow

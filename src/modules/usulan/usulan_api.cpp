@@ -1,4 +1,5 @@
 // The JSON, GeoJSON and CSV API of proposals (see UsulanModule).
+#include <charconv>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -244,30 +245,54 @@ http::Response UsulanModule::api_geojson(Ctx& ctx) {
     }
     f->with_point_only = true;
     f->limit = ctx.query.has("limit") ? f->limit : kGeoJsonMax;
-    auto page = service_.list(*f);
-    // Serialised by hand: this answer can hold 10,000 features.
-    std::string out = "{\"type\":\"FeatureCollection\",\"features\":[";
+    const auto page = service_.points(*f);
+    // Written by hand from the few columns the map needs: this answer can hold 10,000 features.
+    std::string out;
+    out.reserve(64 + page.items.size() * 260);
+    out += "{\"type\":\"FeatureCollection\",\"features\":[";
+    char num[32];
+    auto add_int = [&](std::int64_t v) {
+        auto [end, ec] = std::to_chars(num, num + sizeof num, v);
+        out.append(num, end);
+    };
+    auto add_coord = [&](double v) {  // 5 decimals: about a metre
+        auto [end, ec] = std::to_chars(num, num + sizeof num, v, std::chars_format::fixed, 5);
+        out.append(num, end);
+    };
+    auto add_str = [&](std::string_view key, std::string_view v) {
+        out += ",\"";
+        out += key;
+        out += "\":\"";
+        out += util::json_escape(v);
+        out += '"';
+    };
     bool first = true;
     for (const auto& p : page.items) {
-        if (!first) out += ',';
+        out += first ? "{\"type\":\"Feature\",\"id\":" : ",{\"type\":\"Feature\",\"id\":";
         first = false;
-        json::object props{{"id", p.id},
-                           {"title", p.title},
-                           {"stage", p.stage},
-                           {"status", p.status},
-                           {"bidang", p.bidang},
-                           {"supports", p.supports},
-                           {"progress", opt(p.progress)},
-                           {"finished", p.finished_at.has_value()},
-                           {"url", "/usulan/" + std::to_string(p.id)}};
-        json::object feature{{"type", "Feature"},
-                             {"id", p.id},
-                             {"geometry", json::object{{"type", "Point"}, {"coordinates", json::array{*p.lng, *p.lat}}}},
-                             {"properties", std::move(props)}};
-        out += json::serialize(feature);
+        add_int(p.id);
+        out += ",\"geometry\":{\"type\":\"Point\",\"coordinates\":[";
+        add_coord(p.lng);
+        out += ',';
+        add_coord(p.lat);
+        out += "]},\"properties\":{\"id\":";
+        add_int(p.id);
+        add_str("title", p.title);
+        add_str("stage", p.stage);
+        add_str("status", p.status);
+        add_str("bidang", p.bidang);
+        out += ",\"supports\":";
+        add_int(p.supports);
+        out += ",\"progress\":";
+        if (p.progress) add_int(*p.progress);
+        else out += "null";
+        out += p.finished ? ",\"finished\":true" : ",\"finished\":false";
+        out += ",\"url\":\"/usulan/";
+        add_int(p.id);
+        out += "\"}}";
     }
     out += "],\"truncated\":";
-    out += page.next_before ? "true" : "false";
+    out += page.truncated ? "true" : "false";
     out += "}";
     return http::make_response(http::Status::ok, std::move(out), "application/geo+json");
 }

@@ -126,35 +126,67 @@ void UsulanModule::register_routes(http::Router& r) {
     api.api = true;
     http::RouteOptions api_upload = api;
     api_upload.body_limit = 256 * 1024;
-    r.add(M::get, "/usulan", [this](auto& c) { return list_page(c); });
-    r.add(M::post, "/usulan", [this](auto& c) { return submit(c); }, upload);
+    // Every write through this module clears the list cache, so a change shows at once.
+    auto writes = [this](auto handler) {
+        return [this, handler](Ctx& c) {
+            auto res = handler(c);
+            cache_.clear();
+            return res;
+        };
+    };
+    // The list, its JSON and the map's GeoJSON for anonymous visitors: the same URL gives the
+    // same bytes to everyone, so they are kept for a few seconds (PageCache). A hit is answered on
+    // the I/O thread (RouteOptions::fast); a miss runs the handler on the pool and fills the cache.
+    auto cache_key = [](const char* tag, const Ctx& c) { return std::string(tag) + '|' + c.lang + '|' + c.target_query; };
+    auto cached = [this, cache_key](const char* tag, auto handler) {
+        return [this, cache_key, tag, handler](Ctx& c) -> Response {
+            if (c.principal) return handler(c);
+            auto res = handler(c);
+            if (res.result() == http::Status::ok && c.set_cookies.empty()) cache_.put(cache_key(tag, c), res.body(), s_.clock.now());
+            return res;
+        };
+    };
+    auto from_cache = [this, cache_key](http::RouteOptions o, const char* tag, const char* content_type) {
+        o.fast = [this, cache_key, tag, content_type](Ctx& c) -> std::optional<Response> {
+            if (c.principal) return std::nullopt;
+            if (auto body = cache_.get(cache_key(tag, c), s_.clock.now()))
+                return http::make_response(http::Status::ok, *body, content_type);
+            return std::nullopt;
+        };
+        return o;
+    };
+    r.add(M::get, "/usulan", cached("html", [this](auto& c) { return list_page(c); }),
+          from_cache({}, "html", "text/html; charset=utf-8"));
+    r.add(M::post, "/usulan", writes([this](auto& c) { return submit(c); }), upload);
     r.add(M::get, "/usulan/baru", [this](auto& c) { return new_form(c); });
     r.add(M::get, "/usulan/peta", [this](auto& c) { return map_page(c); });
     r.add(M::get, "/usulan/tahun", [this](auto& c) { return years_page(c); });
-    r.add(M::post, "/usulan/tahun", [this](auto& c) { return open_year(c); });
+    r.add(M::post, "/usulan/tahun", writes([this](auto& c) { return open_year(c); }));
     r.add(M::get, "/usulan/peringkat", [this](auto& c) { return ranking_page(c); });
     r.add(M::get, "/usulan/peringkat.csv", [this](auto& c) { return ranking_csv(c); });
-    r.add(M::post, "/usulan/pagu", [this](auto& c) { return set_pagu(c); });
+    r.add(M::post, "/usulan/pagu", writes([this](auto& c) { return set_pagu(c); }));
     r.add(M::get, "/usulan/partisipasi", [this](auto& c) { return participation_page(c); });
     r.add(M::get, "/usulan/{id}", [this](auto& c) { return detail_page(c); });
-    r.add(M::post, "/usulan/{id}/dukung", [this](auto& c) { return support(c, false); });
-    r.add(M::post, "/usulan/{id}/tarik-dukungan", [this](auto& c) { return support(c, true); });
-    r.add(M::post, "/usulan/{id}/komentar", [this](auto& c) { return comment(c); });
-    r.add(M::post, "/usulan/{id}/sembunyikan", [this](auto& c) { return hide_proposal(c); });
-    r.add(M::post, "/usulan/{id}/keputusan", [this](auto& c) { return decide(c); });
-    r.add(M::post, "/usulan/{id}/kemajuan", [this](auto& c) { return progress(c); }, upload);
+    r.add(M::post, "/usulan/{id}/dukung", writes([this](auto& c) { return support(c, false); }));
+    r.add(M::post, "/usulan/{id}/tarik-dukungan", writes([this](auto& c) { return support(c, true); }));
+    r.add(M::post, "/usulan/{id}/komentar", writes([this](auto& c) { return comment(c); }));
+    r.add(M::post, "/usulan/{id}/sembunyikan", writes([this](auto& c) { return hide_proposal(c); }));
+    r.add(M::post, "/usulan/{id}/keputusan", writes([this](auto& c) { return decide(c); }));
+    r.add(M::post, "/usulan/{id}/kemajuan", writes([this](auto& c) { return progress(c); }), upload);
     r.add(M::get, "/usulan/{id}/perbaiki", [this](auto& c) { return edit_form(c); });
-    r.add(M::post, "/usulan/{id}/perbaiki", [this](auto& c) { return amend(c); }, upload);
-    r.add(M::post, "/usulan/komentar/{cid}/tandai", [this](auto& c) { return flag_comment(c); });
-    r.add(M::post, "/usulan/komentar/{cid}/sembunyikan", [this](auto& c) { return hide_comment(c); });
-    r.add(M::get, "/api/v1/proposals", [this](auto& c) { return api_list(c); }, api);
-    r.add(M::post, "/api/v1/proposals", [this](auto& c) { return api_create(c); }, api_upload);
-    r.add(M::get, "/api/v1/proposals.geojson", [this](auto& c) { return api_geojson(c); }, api);
+    r.add(M::post, "/usulan/{id}/perbaiki", writes([this](auto& c) { return amend(c); }), upload);
+    r.add(M::post, "/usulan/komentar/{cid}/tandai", writes([this](auto& c) { return flag_comment(c); }));
+    r.add(M::post, "/usulan/komentar/{cid}/sembunyikan", writes([this](auto& c) { return hide_comment(c); }));
+    r.add(M::get, "/api/v1/proposals", cached("json", [this](auto& c) { return api_list(c); }),
+          from_cache(api, "json", "application/json; charset=utf-8"));
+    r.add(M::post, "/api/v1/proposals", writes([this](auto& c) { return api_create(c); }), api_upload);
+    r.add(M::get, "/api/v1/proposals.geojson", cached("geo", [this](auto& c) { return api_geojson(c); }),
+          from_cache(api, "geo", "application/geo+json"));
     r.add(M::get, "/api/v1/proposals.csv", [this](auto& c) { return api_csv(c); }, api);
     r.add(M::get, "/api/v1/proposals/{id}", [this](auto& c) { return api_get(c); }, api);
-    r.add(M::put, "/api/v1/proposals/{id}", [this](auto& c) { return api_update(c); }, api_upload);
-    r.add(M::post, "/api/v1/proposals/{id}/supports", [this](auto& c) { return api_support(c, false); }, api);
-    r.add(M::delete_, "/api/v1/proposals/{id}/supports", [this](auto& c) { return api_support(c, true); }, api);
+    r.add(M::put, "/api/v1/proposals/{id}", writes([this](auto& c) { return api_update(c); }), api_upload);
+    r.add(M::post, "/api/v1/proposals/{id}/supports", writes([this](auto& c) { return api_support(c, false); }), api);
+    r.add(M::delete_, "/api/v1/proposals/{id}/supports", writes([this](auto& c) { return api_support(c, true); }), api);
 }
 
 void UsulanModule::seed(bool demo) {

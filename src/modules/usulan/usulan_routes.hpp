@@ -6,6 +6,7 @@
 // after construction.
 #pragma once
 
+#include "core/web/page_cache.hpp"
 #include <string>
 #include <vector>
 
@@ -83,6 +84,7 @@ private:
     core::CoreServices s_;
     UsulanService service_;
     MapSettings map_;
+    core::web::PageCache cache_{32u << 20, 5};  // 32 MB, 5 s (see register_routes)
 };
 
 }  // namespace gapura::modules::usulan

@@ -188,6 +188,53 @@ TEST_F(UsulanRoutesTest, SupportTwiceIsAConflictAndWithdrawWorks) {
     EXPECT_EQ(c.post_raw(page + "/tarik-dukungan", "").status, 403u);
 }
 
+TEST_F(UsulanRoutesTest, CachedListsShowAWriteAtOnceAndExpireOtherwise) {
+    gt::Client anon(app());
+    auto id = count("SELECT MAX(id) FROM usulan_proposals WHERE status IN ('submitted','revise') AND hidden_at IS NULL");
+    const std::string page = "/usulan/" + std::to_string(id);
+    auto supports_in_list = [&]() -> std::int64_t {
+        auto r = anon.get("/api/v1/proposals?limit=100");
+        EXPECT_EQ(r.status, 200u);
+        const auto doc = boost::json::parse(r.body);
+        for (const auto& item : doc.at("items").as_array())
+            if (item.at("id").as_int64() == id) return item.at("supports").as_int64();
+        ADD_FAILURE() << "proposal " << id << " not in the list";
+        return -1;
+    };
+    gt::Client c(app());
+    t_->sign_in(c, "usaha@demo.gapura.id");
+    c.post_form(page, page + "/tarik-dukungan", "");
+    const auto before = supports_in_list();
+    const auto html_before = anon.get("/usulan");
+    EXPECT_FALSE(html_before.fast);
+    const auto html_again = anon.get("/usulan");
+    EXPECT_TRUE(html_again.fast) << "the second request is answered from the cache, on the I/O thread";
+    EXPECT_EQ(html_again.body, html_before.body);
+    EXPECT_EQ(html_again.header("Content-Type"), html_before.header("Content-Type"));
+    EXPECT_EQ(html_again.header("Content-Security-Policy"), html_before.header("Content-Security-Policy"));
+    ASSERT_EQ(c.post_form(page, page + "/dukung", "").status, 303u);
+    EXPECT_EQ(supports_in_list(), before + 1) << "a write through the module must clear the cache";
+    // A change made outside the module's routes shows once the entry expires (5 s).
+    app().db().write([&](core::db::Connection& conn) {
+        core::db::exec(conn, "UPDATE usulan_proposals SET supports = supports + 100 WHERE id = ?", {id});
+    });
+    EXPECT_EQ(supports_in_list(), before + 1);
+    t_->clock.advance(5);
+    EXPECT_EQ(supports_in_list(), before + 101);
+    app().db().write([&](core::db::Connection& conn) {
+        core::db::exec(conn, "UPDATE usulan_proposals SET supports = supports - 100 WHERE id = ?", {id});
+    });
+    t_->clock.advance(5);
+    // Signed-in visitors never get the anonymous copy (their page names them).
+    const auto anon_page = anon.get("/usulan").body;
+    EXPECT_EQ(anon.get("/usulan").body, anon_page);
+    const auto signed_in = c.get("/usulan");
+    EXPECT_FALSE(signed_in.fast);
+    EXPECT_NE(signed_in.body, anon_page);
+    // A bearer token is never answered from the anonymous cache either.
+    EXPECT_FALSE(anon.request(M::get, "/api/v1/proposals?limit=100", "", "", {{"Authorization", "Bearer nonsense"}}).fast);
+}
+
 TEST_F(UsulanRoutesTest, DecisionByAnotherOpdIsForbidden) {
     gt::Client c(app());
     t_->sign_in(c, "operator.pupr@demo.gapura.id");

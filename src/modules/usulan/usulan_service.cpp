@@ -676,6 +676,11 @@ ListPage UsulanService::list(ListFilter f) {
     return db_.read([&](db::Connection& c) { return store::list_proposals(c, f); });
 }
 
+MapPage UsulanService::points(ListFilter f) {
+    f.limit = std::clamp(f.limit, 1, 10000);
+    return db_.read([&](db::Connection& c) { return store::list_points(c, f); });
+}
+
 std::vector<Comment> UsulanService::comments(std::int64_t id) {
     return db_.read([&](db::Connection& c) { return store::comments_of(c, id); });
 }

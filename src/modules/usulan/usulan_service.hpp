@@ -105,6 +105,7 @@ public:
     // Reads.
     std::optional<Proposal> get(std::int64_t id);
     ListPage list(ListFilter f);
+    MapPage points(ListFilter f);
     std::vector<Comment> comments(std::int64_t id);
     std::vector<Event> timeline(std::int64_t id);
     std::vector<PlanningYear> years();

@@ -44,6 +44,8 @@ void insert_photo(core::db::Connection& c, std::int64_t proposal_id, const std::
                   int position, std::int64_t now);
 std::optional<Proposal> find_proposal(core::db::Connection& c, std::int64_t id);
 ListPage list_proposals(core::db::Connection& c, const ListFilter& f);
+// The same filter, only the columns the map shows; newest first, f.limit at most.
+MapPage list_points(core::db::Connection& c, const ListFilter& f);
 // Every visible proposal of a year and kecamatan (ranking, T-D.4), any order.
 std::vector<Proposal> proposals_of(core::db::Connection& c, int year, const std::string& kecamatan_code);
 
