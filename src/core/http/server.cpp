@@ -156,8 +156,11 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             }
             Request req = parser.release();
             Response res;
+            std::optional<Response> fast;
             if (pipeline_.can_run_inline(req, opts)) {
                 res = pipeline_.handle(req, client);
+            } else if (fast = pipeline_.try_fast(req, client, opts); fast) {
+                res = std::move(*fast);
             } else if (queued_.load() >= options_.max_queue) {
                 res = pipeline_.server_error(&req, Status::service_unavailable, "err_unavailable", client.peer_ip);
             } else {
