@@ -391,11 +391,16 @@ http::Response SatuDataModule::download(Ctx& ctx, bool json) {
                     if (util::iequals(c.name, header[i])) type = c.type;
                 std::string_view val = util::trim(f[i]);
                 if (val.empty()) o[header[i]] = nullptr;
-                else if (type == ColumnType::integer) o[header[i]] = *util::parse_int(val[0] == '+' ? val.substr(1) : val);
-                else if (type == ColumnType::decimal) {
+                // A version is validated against the columns of its day; columns retyped later
+                // may not fit it: such a value stays text (never a crash, never an invented 0).
+                else if (type == ColumnType::integer) {
+                    if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) o[header[i]] = *n;
+                    else o[header[i]] = std::string(val);
+                } else if (type == ColumnType::decimal) {
                     std::string d(val);
                     std::replace(d.begin(), d.end(), ',', '.');
-                    o[header[i]] = util::parse_double(d[0] == '+' ? d.substr(1) : d).value_or(0.0);
+                    if (auto x = util::parse_double(d[0] == '+' ? d.substr(1) : d)) o[header[i]] = *x;
+                    else o[header[i]] = std::string(val);
                 } else if (type == ColumnType::boolean) {
                     auto l = util::to_lower_ascii(val);
                     o[header[i]] = l == "ya" || l == "true" || l == "1";

@@ -435,6 +435,17 @@ TEST(SatuDataRoutes, FormulaCellsEscapedOnExportAndHostileTitlesEscaped) {
     EXPECT_NE(r.body.find("&lt;script&gt;"), std::string::npos);
     r = c.get("/data/catatan-rumus");
     EXPECT_EQ(r.body.find("<script>alert(1)"), std::string::npos);
+    // Columns retyped after publication: the old version's values that do not fit the new types
+    // stay text in the JSON rendering (this used to dereference an empty optional).
+    ASSERT_TRUE(svc.set_columns(pupr, id, {{"catatan", ColumnType::integer, false, {}}, {"nilai", ColumnType::decimal, false, {}}}).ok());
+    r = c.get("/data/catatan-rumus/unduh/1.json");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const auto doc = json::parse(r.body);
+    const auto& rows = doc.at("rows").as_array();
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].at("catatan").as_string(), "=CMD()");
+    EXPECT_EQ(rows[0].at("nilai").to_number<double>(), -5.0);
+    EXPECT_EQ(rows[2].at("catatan").as_string(), "a,b");
 }
 
 TEST(SatuDataRoutes, WalidataDeskAndSchedulePages) {
