@@ -2,11 +2,19 @@
 
 namespace gapura::core::web {
 
-std::shared_ptr<const std::string> PageCache::get(const std::string& key, std::int64_t now) const {
+std::shared_ptr<const std::string> PageCache::get(const std::string& key, std::int64_t now) {
     std::lock_guard lock(mu_);
     auto it = map_.find(key);
-    if (it == map_.end() || now - it->second.stored_at >= ttl_s_ || now < it->second.stored_at) return nullptr;
-    return it->second.body;
+    if (it == map_.end()) return nullptr;
+    auto& e = it->second;
+    const std::int64_t age = now - e.stored_at;
+    if (age < 0 || age >= 2 * ttl_s_) return nullptr;  // a clock that went back, or too old
+    if (age < ttl_s_) return e.body;
+    if (!e.refreshing) {
+        e.refreshing = true;  // this caller recomputes
+        return nullptr;
+    }
+    return e.body;  // stale while the first caller recomputes
 }
 
 void PageCache::put(const std::string& key, std::string body, std::int64_t now) {
@@ -21,7 +29,7 @@ void PageCache::put(const std::string& key, std::string body, std::int64_t now) 
     if (bytes_ + size > max_bytes_) {
         // Expired entries first; if that is not enough, start over (simple, and rare at this size).
         for (auto it = map_.begin(); it != map_.end();) {
-            if (now - it->second.stored_at >= ttl_s_) {
+            if (now - it->second.stored_at >= 2 * ttl_s_) {
                 bytes_ -= it->first.size() + it->second.body->size();
                 it = map_.erase(it);
             } else {

@@ -16,8 +16,10 @@ class PageCache {
 public:
     PageCache(std::size_t max_bytes, std::int64_t ttl_s) : max_bytes_(max_bytes), ttl_s_(ttl_s) {}
 
-    // The cached body for `key` if it is younger than the TTL at `now` (seconds).
-    std::shared_ptr<const std::string> get(const std::string& key, std::int64_t now) const;
+    // The cached body for `key` if it is younger than the TTL at `now` (seconds). Between one and
+    // two TTLs old, the first caller gets nullptr (it recomputes and put()s) and the others keep
+    // getting the old body meanwhile: no stampede of identical queries when a popular entry expires.
+    std::shared_ptr<const std::string> get(const std::string& key, std::int64_t now);
     // Keeps `body` under `key` from `now`. A body larger than a quarter of the budget is not kept;
     // when the budget would be exceeded, everything older is dropped first.
     void put(const std::string& key, std::string body, std::int64_t now);
@@ -30,6 +32,7 @@ private:
     struct Entry {
         std::shared_ptr<const std::string> body;
         std::int64_t stored_at = 0;
+        bool refreshing = false;
     };
     mutable std::mutex mu_;
     std::unordered_map<std::string, Entry> map_;
