@@ -6,7 +6,7 @@
 #   every desa/kelurahan, loaded with bench/data/usulan_bulk.sql (sqlite3 CLI).
 # - wrk on the filtered JSON list of 20 (kecamatan + bidang) and on the HTML list page with the same
 #   filter; nginx serves the two answers, fetched from Gapura just before, as files.
-# - GeoJSON of 10,000 proposals in one answer: time to the last byte and size, plain and gzip,
+# - GeoJSON of 10,000 proposals in one answer: time to the last byte (uncached, and from the cache)
 #   median of 9 sequential requests (curl on loopback, so transfer adds well under a millisecond).
 # Targets: JSON list >= 0.5x nginx, HTML list >= 0.3x nginx, p99 < 20 ms at 64 connections;
 # GeoJSON < 100 ms and < 1 MB gzip. Results: bench/results/usulan-<date>.txt (git-ignored).
@@ -54,19 +54,27 @@ run_wrk "nginx /list.html" "http://127.0.0.1:$NPORT/list.html" "${NG_ALL[@]}"
 run_wrk "gapura HTML list" "http://127.0.0.1:$GPORT$HTML_URL" "$GPID"
 
 # GeoJSON: 10,000 features in one answer (the endpoint's maximum).
-geo() {  # extra curl args...; prints "seconds bytes" of one request
-    curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "$@" "http://127.0.0.1:$GPORT/api/v1/proposals.geojson"
+geo() {  # query extra-curl-args...; prints "seconds bytes" of one request
+    local q=$1
+    shift
+    curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "$@" "http://127.0.0.1:$GPORT/api/v1/proposals.geojson$q"
 }
 FEATURES=$(curl -fsS "http://127.0.0.1:$GPORT/api/v1/proposals.geojson" | grep -o '"type":"Feature"' | wc -l)
-PLAIN_T=() GZ_T=()
-for _ in 1 2 3 4 5 6 7 8 9; do
-    read -r t PLAIN_B <<<"$(geo)"
-    PLAIN_T+=("$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')")
-    read -r t GZ_B <<<"$(geo -H 'Accept-Encoding: gzip')"
-    GZ_T+=("$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')")
+PLAIN_T=() GZ_T=() MISS_T=()
+ms() { awk -v t="$1" 'BEGIN {printf "%.1f", t * 1000}'; }
+for i in 1 2 3 4 5 6 7 8 9; do
+    read -r t PLAIN_B <<<"$(geo "")"
+    PLAIN_T+=("$(ms "$t")")
+    read -r t GZ_B <<<"$(geo "" -H 'Accept-Encoding: gzip')"
+    GZ_T+=("$(ms "$t")")
+    # A query string no one asked for before (an ignored parameter): a cache miss, so this is the
+    # time to query, write and gzip the 10,000 features.
+    read -r t _ <<<"$(geo "?bench=$i" -H 'Accept-Encoding: gzip')"
+    MISS_T+=("$(ms "$t")")
 done
 PLAIN_MS=$(median "${PLAIN_T[@]}")
 GZ_MS=$(median "${GZ_T[@]}")
+MISS_MS=$(median "${MISS_T[@]}")
 RSS=$(rss_kb "$GPID")
 stop_gapura
 
@@ -93,10 +101,11 @@ OUT="$ROOT/bench/results/usulan-$(date +%Y-%m-%d-%H%M%S).txt"
     printf '%-44s %10s %10s %s\n' "JSON list of 20 req/s gapura/nginx" "${jr}x" ">= 0.5x" "$(verdict "$jr" ">=" 0.5)"
     printf '%-44s %10s %10s %s\n' "HTML list page req/s gapura/nginx" "${hr}x" ">= 0.3x" "$(verdict "$hr" ">=" 0.3)"
     printf '%-44s %10s %10s %s\n' "gapura p99 at $CONNS connections (worst)" "$worst ms" "< 20 ms" "$(verdict "$worst" "<" 20)"
-    printf '%-44s %10s %10s %s\n' "GeoJSON $FEATURES features, time (median of 9)" "$PLAIN_MS ms" "< 100 ms" "$(verdict "$PLAIN_MS" "<" 100)"
-    printf '%-44s %10s %10s %s\n' "  the same with gzip" "$GZ_MS ms" "< 100 ms" "$(verdict "$GZ_MS" "<" 100)"
+    printf '%-44s %10s %10s %s\n' "GeoJSON $FEATURES features, uncached + gzip" "$MISS_MS ms" "< 100 ms" "$(verdict "$MISS_MS" "<" 100)"
+    printf '%-44s %10s %10s %s\n' "  from the cache, plain" "$PLAIN_MS ms" "< 100 ms" "$(verdict "$PLAIN_MS" "<" 100)"
+    printf '%-44s %10s %10s %s\n' "  from the cache, gzip" "$GZ_MS ms" "< 100 ms" "$(verdict "$GZ_MS" "<" 100)"
     printf '%-44s %10s %10s %s\n' "GeoJSON size gzip (plain $((PLAIN_B / 1024)) KiB)" "$((GZ_B / 1024)) KiB" "< 1 MB" "$(verdict "$GZ_B" "<" 1000000)"
     printf '%-44s %10s\n' "RSS after the load" "$(mb "$RSS") MB"
-    echo "GeoJSON times (ms) plain: ${PLAIN_T[*]}; gzip: ${GZ_T[*]}"
+    echo "GeoJSON times (ms) uncached+gzip: ${MISS_T[*]}; cached plain: ${PLAIN_T[*]}; cached gzip: ${GZ_T[*]}"
 } | tee "$OUT"
 echo "written to ${OUT#"$ROOT"/}" >&2
