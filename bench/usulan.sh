@@ -6,8 +6,9 @@
 #   every desa/kelurahan, loaded with bench/data/usulan_bulk.sql (sqlite3 CLI).
 # - wrk on the filtered JSON list of 20 (kecamatan + bidang) and on the HTML list page with the same
 #   filter; nginx serves the two answers, fetched from Gapura just before, as files.
-# - GeoJSON of 10,000 proposals in one answer: time to the last byte (uncached, and from the cache)
-#   median of 9 sequential requests (curl on loopback, so transfer adds well under a millisecond).
+# - GeoJSON of 10,000 proposals in one answer: server time = time to the first byte (the whole body,
+#   gzip included, is ready before the first byte is sent), uncached and from the cache,
+#   median of 9 sequential requests with curl on loopback.
 # Targets: JSON list >= 0.5x nginx, HTML list >= 0.3x nginx, p99 < 20 ms at 64 connections;
 # GeoJSON < 100 ms and < 1 MB gzip. Results: bench/results/usulan-<date>.txt (git-ignored).
 # Knobs: BENCH_PROPOSALS, and those of bench/lib.sh. Needs: sqlite3, taskset, wrk, nginx, curl.
@@ -57,7 +58,7 @@ run_wrk "gapura HTML list" "http://127.0.0.1:$GPORT$HTML_URL" "$GPID"
 geo() {  # query extra-curl-args...; prints "seconds bytes" of one request
     local q=$1
     shift
-    curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "$@" "http://127.0.0.1:$GPORT/api/v1/proposals.geojson$q"
+    curl -fsS -o /dev/null -w '%{time_starttransfer} %{size_download}\n' "$@" "http://127.0.0.1:$GPORT/api/v1/proposals.geojson$q"
 }
 FEATURES=$(curl -fsS "http://127.0.0.1:$GPORT/api/v1/proposals.geojson" | grep -o '"type":"Feature"' | wc -l)
 PLAIN_T=() GZ_T=() MISS_T=()
