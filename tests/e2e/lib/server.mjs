@@ -4,6 +4,7 @@
 //
 //   const srv = await startServer({ env: { GAPURA_HEADER_TIMEOUT_S: '2' } });
 //   srv.url('/masuk'); srv.port; srv.coldStartMs; srv.accessLogPath; srv.output()
+//   await startServer({ beforeServe: async ({ varDir, dbPath, env }) => { /* load extra rows */ } });
 //   await srv.stop();               // SIGTERM, waits for exit, throws unless the exit code is 0
 //
 // The binary is GAPURA_BIN (absolute path); default <repo>/build/gapura.
@@ -85,9 +86,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * @param {Record<string,string>} [opts.env]  extra GAPURA_* settings (override the defaults below)
  * @param {boolean} [opts.accessLog=true]     write the access log to <var>/access.log (else "off")
  * @param {boolean} [opts.demo=true]          seed --demo (else plain seed)
+ * @param {(s: {varDir: string, dbPath: string, env: object}) => Promise<void>} [opts.beforeServe]
+ *        runs once after the seed and before `serve` starts (e.g. bulk rows with the sqlite3 CLI)
  */
 export async function startServer(opts = {}) {
-  const { env: extra = {}, accessLog = true, demo = true } = opts;
+  const { env: extra = {}, accessLog = true, demo = true, beforeServe } = opts;
   if (!existsSync(BIN)) throw new Error(`GAPURA_BIN not found: ${BIN} (set GAPURA_BIN to an absolute path)`);
   const varDir = mkdtempSync(join(tmpdir(), 'gapura-e2e-'));
   const accessLogPath = join(varDir, 'access.log');
@@ -115,6 +118,14 @@ export async function startServer(opts = {}) {
       if (seed.code !== 0) {
         rmSync(varDir, { recursive: true, force: true });
         throw new Error(`gapura seed failed (exit ${seed.code}):\n${seed.stdout}\n${seed.stderr}`);
+      }
+      if (beforeServe) {
+        try {
+          await beforeServe({ varDir, dbPath: env.GAPURA_DATABASE.replace(/^sqlite:\/\//, ''), env });
+        } catch (e) {
+          rmSync(varDir, { recursive: true, force: true });
+          throw e;
+        }
       }
     }
     let out = '';
