@@ -110,11 +110,7 @@ OUT="$ROOT/bench/results/http-$(date +%Y-%m-%d-%H%M%S).txt"
     fi
     echo "bytes per response (headers + body): /healthz gapura $H_HDR_G + $H_BODY, nginx $H_HDR_N + $H_BODY; / gapura $P_HDR_G + $P_BODY, nginx $P_HDR_N + $P_BODY"
     echo
-    printf '%-26s %12s %9s %9s %7s %11s %8s\n' "target" "requests/s" "p50 ms" "p99 ms" "errors" "CPU us/req" "wrk CPU"
-    for r in "${ROWS[@]}"; do
-        IFS='|' read -r t rps p50 p99 errs us wpct <<<"$r"
-        printf '%-26s %12s %9s %9s %7s %11s %7s%%\n' "$t" "$rps" "$p50" "$p99" "$errs" "$us" "$wpct"
-    done
+    print_rows
     echo "(CPU us/req: CPU time of the server's processes during the run / requests. wrk CPU: share of"
     echo " its core wrk used; near 100% would mean the client, not the server, set the pace.)"
     echo

@@ -178,6 +178,16 @@ idle_pct() {
         printf "%.0f", (d > 0) ? 100 * (y[1] - x[1]) / d : 100}'
 }
 
+# The wrk results collected by run_wrk, one line a target.
+print_rows() {
+    local r t rps p50 p99 errs us wpct
+    printf '%-26s %12s %9s %9s %7s %11s %8s\n' "target" "requests/s" "p50 ms" "p99 ms" "errors" "CPU us/req" "wrk CPU"
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r t rps p50 p99 errs us wpct <<<"$r"
+        printf '%-26s %12s %9s %9s %7s %11s %7s%%\n' "$t" "$rps" "$p50" "$p99" "$errs" "$us" "$wpct"
+    done
+}
+
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
 verdict() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "PASS" : "MISS"}'; }

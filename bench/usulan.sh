@@ -89,11 +89,7 @@ OUT="$ROOT/bench/results/usulan-$(date +%Y-%m-%d-%H%M%S).txt"
     echo "servers pinned to core $SCPU, wrk to core $CCPU: wrk -t1 -c$CONNS -d$DURATION --latency; io_threads auto, workers $WORKERS"
     echo "bytes: JSON list $(wc -c <"$TMP/nginx/www/list.json"), HTML list $(wc -c <"$TMP/nginx/www/list.html")"
     echo
-    printf '%-26s %12s %9s %9s %7s %11s %8s\n' "target" "requests/s" "p50 ms" "p99 ms" "errors" "CPU us/req" "wrk CPU"
-    for r in "${ROWS[@]}"; do
-        IFS='|' read -r t rps p50 p99 errs us wpct <<<"$r"
-        printf '%-26s %12s %9s %9s %7s %11s %7s%%\n' "$t" "$rps" "$p50" "$p99" "$errs" "$us" "$wpct"
-    done
+    print_rows
     echo
     jr=$(ratio "${RPS["gapura JSON list@auto"]}" "${RPS["nginx /list.json@auto"]}")
     hr=$(ratio "${RPS["gapura HTML list@auto"]}" "${RPS["nginx /list.html@auto"]}")

@@ -4,12 +4,12 @@
 // Screenshots: /tmp/gapura-home.png (home on a phone) and /tmp/gapura-signup-errors.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
 import { startServer, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ID = JSON.parse(readFileSync(join(ROOT, 'web', 'i18n', 'id.json'), 'utf8'));
 const EN = JSON.parse(readFileSync(join(ROOT, 'web', 'i18n', 'en.json'), 'utf8'));
 const PHONE = { width: 360, height: 740 };
@@ -18,53 +18,23 @@ const HOME_BUDGET_BYTES = 50 * 1000;  // "under 50 KB" for HTML + CSS + images, 
 describe('Gapura in a browser', { skip: SKIP ? 'GAPURA_E2E_SKIP_BROWSER=1' : false }, () => {
   let srv;
   let browser;
-  let chromium;
   let AxeBuilder;
   const email = `e2e-browser-${process.pid}-${Date.now()}@contoh.id`;
   const password = 'kata sandi panjang 2026';
   const name = 'Sri Rahayu';
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM, or GAPURA_E2E_SKIP_BROWSER=1 to skip)`);
-    }
-    ({ chromium } = await import('playwright-core'));
-    ({ default: AxeBuilder } = await import('@axe-core/playwright'));
     srv = await startServer({ accessLog: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    ({ browser, AxeBuilder } = await launchBrowser());
   });
   after(async () => {
     if (browser) await browser.close().catch(() => {});
     if (srv) await srv.stop();
   });
 
-  async function newPage(opts = {}) {
-    // An Indonesian browser: the server negotiates the language from Accept-Language.
-    const context = await browser.newContext({ baseURL: srv.base, locale: 'id-ID', ...opts });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    // Documents answered 401/422 on purpose log "Failed to load resource"; sub-resources are checked below.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console error: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      if (r.request().resourceType() !== 'document' && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
-    });
-    return { context, page, problems };
-  }
+  // A fresh context each time: an empty cache, as on a first visit.
+  const newPage = (opts = {}) => openPage(browser, srv.base, { timeout: 10000, ...opts });
 
-  async function signInWith(page, who, pw) {
-    await page.goto('/masuk');
-    await page.fill('#email', who);
-    await page.fill('#password', pw);
-    await Promise.all([page.waitForURL(/\/akun/), page.click('main button[type=submit]')]);
-  }
 
   it('sign up through the form, see the account page, sign out, sign in again', async () => {
     const { context, page, problems } = await newPage();

@@ -13,12 +13,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { readFileSync, accessSync, constants } from 'node:fs';
 import { join, delimiter, isAbsolute } from 'node:path';
+import { launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
 import { startServer, freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const UID = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'usulan', 'i18n', 'id.json'), 'utf8'));
 const BULK_SQL = join(ROOT, 'bench', 'data', 'usulan_bulk.sql');
 const BULK = 10000;            // synthetic proposals added to the demo ones
@@ -60,16 +60,10 @@ async function loadBulk({ dbPath }) {
 describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip: SKIP ? 'GAPURA_E2E_SKIP_BROWSER=1' : false }, () => {
   let srv;
   let browser;
-  let chromium;
   let AxeBuilder;
   let tileOrigin;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM, or GAPURA_E2E_SKIP_BROWSER=1 to skip)`);
-    }
-    ({ chromium } = await import('playwright-core'));
-    ({ default: AxeBuilder } = await import('@axe-core/playwright'));
     // Tiles from a local port nobody listens on: each tile fails at once (connection refused),
     // as on a machine without internet, and no request leaves the machine.
     const deadPort = await freePort();
@@ -79,11 +73,7 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
       env: { GAPURA_MAP_TILE_URL: `${tileOrigin}/{z}/{x}/{y}.png` },
       beforeServe: SQLITE3 ? loadBulk : undefined,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    ({ browser, AxeBuilder } = await launchBrowser());
   });
   after(async () => {
     if (browser) await browser.close().catch(() => {});
@@ -91,27 +81,8 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
   });
 
   // A fresh context each time: an empty cache, as on a first visit.
-  async function newPage(opts = {}) {
-    const context = await browser.newContext({ baseURL: srv.base, locale: 'id-ID', ...opts });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15000);
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console error: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      if (r.request().resourceType() !== 'document' && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
-    });
-    return { context, page, problems };
-  }
+  const newPage = (opts = {}) => openPage(browser, srv.base, { timeout: 15000, ...opts });
 
-  async function signInWith(page, who, pw) {
-    await page.goto('/masuk');
-    await page.fill('#email', who);
-    await page.fill('#password', pw);
-    await Promise.all([page.waitForURL(/\/akun/), page.click('main button[type=submit]')]);
-  }
 
   // Zooms into the smallest cluster until single pins show, opens the popup of a pin that no
   // other pin covers and returns the popup's link.
