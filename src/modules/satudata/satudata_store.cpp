@@ -351,8 +351,10 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
     }
     std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
     if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
-    else if (sq.sort == "title_string asc" || sq.sort == "title asc" || sq.sort == "name asc") order = " ORDER BY d.title ASC, d.id";
-    else if (sq.sort == "title_string desc" || sq.sort == "title desc" || sq.sort == "name desc") order = " ORDER BY d.title DESC, d.id";
+    else if (sq.sort == "title_string asc" || sq.sort == "title asc") order = " ORDER BY d.title ASC, d.id";
+    else if (sq.sort == "title_string desc" || sq.sort == "title desc") order = " ORDER BY d.title DESC, d.id";
+    else if (sq.sort == "name asc") order = " ORDER BY d.slug ASC";  // CKAN's name is the slug
+    else if (sq.sort == "name desc") order = " ORDER BY d.slug DESC";
     else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
     auto page = p;
     page.emplace_back(sq.rows);

@@ -71,6 +71,33 @@ struct Fixture {
     }
 };
 
+TEST(SatuDataService, NameSortIsBySlugNotTitle) {
+    Fixture f;
+    auto pupr = f.who("operator.pupr@demo.gapura.id");
+    // Names and titles in opposite orders, so the two sorts cannot agree by chance.
+    for (auto [slug, title] : {std::pair{"aa-uji-urut", "Zz data uji urut"}, std::pair{"zz-uji-urut", "Aa data uji urut"}}) {
+        DatasetInput in;
+        in.title = title;
+        in.slug = slug;
+        in.tags = "urut";
+        auto id = f.svc.create_dataset(pupr, in);
+        ASSERT_TRUE(id.ok());
+        ASSERT_TRUE(f.svc.set_columns(pupr, *id, {{"kode", ColumnType::region, true, {}}, {"jumlah", ColumnType::integer, true, {}}}).ok());
+        f.publish(pupr, *id);
+    }
+    auto names = [&](const std::string& sort) {
+        SearchQuery q;
+        q.tags = {"urut"};
+        q.sort = sort;
+        std::vector<std::string> out;
+        for (const auto& d : f.svc.search(std::nullopt, q, false).results) out.push_back(d.slug);
+        return out;
+    };
+    EXPECT_EQ(names("name asc"), (std::vector<std::string>{"aa-uji-urut", "zz-uji-urut"}));
+    EXPECT_EQ(names("name desc"), (std::vector<std::string>{"zz-uji-urut", "aa-uji-urut"}));
+    EXPECT_EQ(names("title_string asc"), (std::vector<std::string>{"zz-uji-urut", "aa-uji-urut"}));
+}
+
 TEST(SatuDataService, SlugCollisionIs409AndNothingHalfWritten) {
     Fixture f;
     auto op = f.who("operator.pupr@demo.gapura.id");
