@@ -21,9 +21,11 @@ bool unsafe_method(http::Method m) {
     return m == http::Method::post || m == http::Method::put || m == http::Method::patch || m == http::Method::delete_;
 }
 
-std::string_view header(const http::Request& req, bhttp::field f) {
-    auto it = req.find(f);
-    return it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+// A field's value in a request or a response; empty when absent.
+template <class Message>
+std::string_view header(const Message& m, bhttp::field f) {
+    auto it = m.find(f);
+    return it == m.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
 }
 
 // True when the answer already declares exactly `size` bytes (the response builders set it).
@@ -33,11 +35,6 @@ bool has_length(const http::Response& res, std::size_t size) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, size);
     return ec == std::errc() && std::string_view(it->value().data(), it->value().size()) == std::string_view(buf, static_cast<std::size_t>(end - buf));
-}
-
-std::string_view header_of(const http::Response& res, bhttp::field f) {
-    auto it = res.find(f);
-    return it == res.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
 }
 
 std::string_view path_of(const http::Request& req) {
@@ -322,7 +319,7 @@ void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
     const bool gzippable = res.body().size() >= http::kMinGzipBytes &&
                            res.find(bhttp::field::content_encoding) == res.end() &&
                            res.find(bhttp::field::etag) == res.end() &&  // an ETag names one encoding's bytes
-                           http::compressible_type(header_of(res, bhttp::field::content_type));
+                           http::compressible_type(header(res, bhttp::field::content_type));
     if (per_user || gzippable)
         res.set(bhttp::field::vary, per_user && gzippable ? "Cookie, Accept-Encoding" : per_user ? "Cookie" : "Accept-Encoding");
     if (gzippable && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding))) {

@@ -92,6 +92,15 @@ static json::object proposal_json(const UsulanModule& m, const Proposal& p, cons
     return o;
 }
 
+namespace {
+// 401 for an API write without a principal, with the challenge RFC 6750 asks for.
+http::Response bearer_required(const core::web::Views& views, http::RequestContext& ctx) {
+    auto res = views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
+    res.set(bhttp::field::www_authenticate, "Bearer");
+    return res;
+}
+}  // namespace
+
 http::Response UsulanModule::api_list(Ctx& ctx) {
     auto f = parse_filter(ctx, true);
     if (!f) return s_.views.error(ctx, f.error());
@@ -167,11 +176,7 @@ Result<ProposalInput> proposal_input(std::string_view text) {
 }  // namespace
 
 http::Response UsulanModule::api_create(Ctx& ctx) {
-    if (!ctx.principal) {
-        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
-        res.set(bhttp::field::www_authenticate, "Bearer");
-        return res;
-    }
+    if (!ctx.principal) return bearer_required(s_.views, ctx);
     auto ct = util::to_lower_ascii(ctx.header(bhttp::field::content_type));
     if (!util::starts_with(ct, "application/json"))
         return s_.views.error(ctx, ErrorCode::unsupported, "err_content_type");
@@ -190,11 +195,7 @@ http::Response UsulanModule::api_create(Ctx& ctx) {
 // PUT: the proposer's amendment of a proposal sent back for revision. The same members as POST
 // (a full replacement; name_display absent keeps the current choice, year must not change).
 http::Response UsulanModule::api_update(Ctx& ctx) {
-    if (!ctx.principal) {
-        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
-        res.set(bhttp::field::www_authenticate, "Bearer");
-        return res;
-    }
+    if (!ctx.principal) return bearer_required(s_.views, ctx);
     auto id = util::parse_int(ctx.param("id"));
     if (!id || *id <= 0) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
     auto ct = util::to_lower_ascii(ctx.header(bhttp::field::content_type));
@@ -210,11 +211,7 @@ http::Response UsulanModule::api_update(Ctx& ctx) {
 }
 
 http::Response UsulanModule::api_support(Ctx& ctx, bool withdraw) {
-    if (!ctx.principal) {
-        auto res = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
-        res.set(bhttp::field::www_authenticate, "Bearer");
-        return res;
-    }
+    if (!ctx.principal) return bearer_required(s_.views, ctx);
     auto id = util::parse_int(ctx.param("id"));
     if (!id || *id <= 0) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
     auto st = withdraw ? service_.withdraw_support(*ctx.principal, *id) : service_.support(*ctx.principal, *id);

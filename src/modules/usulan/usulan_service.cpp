@@ -242,8 +242,7 @@ Result<std::int64_t> UsulanService::submit(const Principal& who, const ProposalI
         const auto id = store::insert_proposal(c, np);
         int pos = 0;
         for (const auto& sha : *shas) store::insert_photo(c, id, sha, "proposal", pos++, now);
-        std::string shown = store::display_name(c, who.user_id);
-        if (in.name_display == "initials") shown = store::initials_of(shown);
+        const std::string shown = store::shown_name(c, who.user_id, in.name_display);
         Event e;
         e.proposal_id = id;
         e.at = now;
@@ -340,8 +339,7 @@ Status UsulanService::amend(const Principal& who, std::int64_t id, const Proposa
         before["status"] = cur->status;
         after["status"] = "submitted";
 
-        std::string shown = store::display_name(c, who.user_id);
-        if (np.name_display == "initials") shown = store::initials_of(shown);
+        const std::string shown = store::shown_name(c, who.user_id, np.name_display);
         Event e;
         e.proposal_id = id;
         e.at = now;

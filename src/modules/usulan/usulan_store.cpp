@@ -259,6 +259,11 @@ std::string initials_of(std::string_view name) {
     return out.empty() ? std::string("—") : out;
 }
 
+std::string shown_name(db::Connection& c, std::int64_t user_id, const std::string& name_display) {
+    std::string name = display_name(c, user_id);
+    return name_display == "initials" ? initials_of(name) : name;
+}
+
 std::int64_t insert_proposal(db::Connection& c, const NewProposal& p) {
     return *db::scalar_int(c, kInsertProposal,
                            {p.year, p.user_id, p.title, p.problem, p.proposal, p.bidang, p.desa_code, p.kecamatan_code,

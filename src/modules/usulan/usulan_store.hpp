@@ -21,6 +21,8 @@ std::vector<core::db::Migration> migrations();
 
 // "Siti Warga" -> "S. W." (first code point of each word); "—" for an empty name.
 std::string initials_of(std::string_view name);
+// The proposer's name as the public sees it: the full display name, or its initials.
+std::string shown_name(core::db::Connection& c, std::int64_t user_id, const std::string& name_display);
 
 struct NewProposal {
     int year = 0;
