@@ -88,6 +88,7 @@ test: deps-test node
 bench: build deps-test
 	bash bench/http.sh
 	bash bench/usulan.sh
+	bash bench/layanan.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')

@@ -143,11 +143,12 @@ TICK_HZ=$(getconf CLK_TCK)
 ROWS=()   # "target|req/s|p50|p99|errors|CPU us per request|wrk CPU %"
 declare -A RPS P99 CPU   # keyed "label@round": each io_threads setting is compared with its own nginx runs
 ROUND=""
+WRK_SCRIPT=""   # a wrk Lua script for the next run_wrk calls (e.g. a POST), empty for GET
 run_wrk() {  # label url server-pids...
     local label=$1 url=$2 out rps p50 p99 errs non2xx sock reqs c0 c1 us t0 t1 w0 w1 wpct
     shift 2
     c0=$(cpu_ns "$@") t0=$(now_us) w0=$(child_ticks)
-    wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$url" >"$TMP/wrk.out" 2>&1 ||
+    wrk -t1 -c"$CONNS" -d"$DURATION" --latency ${WRK_SCRIPT:+-s "$WRK_SCRIPT"} "$url" >"$TMP/wrk.out" 2>&1 ||
         { cat "$TMP/wrk.out" >&2; die "wrk failed on $url"; }
     c1=$(cpu_ns "$@") t1=$(now_us) w1=$(child_ticks)
     out=$(<"$TMP/wrk.out")
@@ -162,6 +163,7 @@ run_wrk() {  # label url server-pids...
     us=$(awk -v c="$((c1 - c0))" -v n="$reqs" 'BEGIN {printf "%.1f", (n > 0) ? c / 1000 / n : 0}')
     wpct=$(awk -v w="$((w1 - w0))" -v hz="$TICK_HZ" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", w / hz * 1e8 / t}')
     RPS[$label@$ROUND]=$rps P99[$label@$ROUND]=$p99 CPU[$label@$ROUND]=$us
+    LAST_REQS=$reqs LAST_ERRS=$errs
     ROWS+=("$label|$rps|$p50|$p99|$errs|$us|$wpct")
     printf '  %-26s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s  server CPU %s us/req  wrk CPU %s%%\n' \
         "$label" "$rps" "$p50" "$p99" "$errs" "$us" "$wpct" >&2

@@ -171,6 +171,8 @@ App::App(Config config, const Clock* clock) : config_(std::move(config)), clock_
                           [this] { return static_cast<double>(p_->db->stats().readers_total); });
     p_->metrics.add_gauge("gapura_db_write_transactions_total", "Write transactions since start.",
                           [this] { return static_cast<double>(p_->db->stats().write_transactions); });
+    p_->metrics.add_gauge("gapura_db_writes_total", "Writes committed since start (several share one transaction under load).",
+                          [this] { return static_cast<double>(p_->db->stats().write_jobs); });
 
     web::PipelineOptions popts;
     popts.trust_proxy = config_.trust_proxy;

@@ -22,7 +22,10 @@ struct Config {
     std::string var_dir = "var";                       // database, files, secret key, logs
     std::string public_url = "http://127.0.0.1:8080";
     int io_threads = 0;       // event loops; 0 ("auto") = one per CPU this process may run on
-    int workers = 4;          // blocking pool (database, files, password hashing)
+    // Blocking pool (database, files, password hashing). Its threads mostly wait (on a read
+    // connection, on the disk, on the commit of a group of writes: a write waiting for its group
+    // holds a worker), so it is sized for concurrency, not for cores; argon2 is bounded apart.
+    int workers = 32;
     int max_queue = 512;      // requests waiting for the pool before 503
     int db_readers = 4;
     std::size_t max_header_bytes = 8 * 1024;

@@ -1,5 +1,7 @@
 #include "core/db/database.hpp"
 
+#include <algorithm>
+
 #include "core/db/sqlite/sqlite_connection.hpp"
 
 namespace gapura::core::db {
@@ -88,6 +90,118 @@ Database::Lease::~Lease() {
     db.pool_cv_.notify_one();
 }
 
+void Database::submit(WriteJob& job) {
+    std::unique_lock lock(queue_mu_);
+    queue_.push_back(&job);
+    // Invariant: a non-empty queue has a committing caller, so a caller finding none is alone.
+    if (committing_) job.cv.wait(lock, [&] { return job.done || job.lead; });
+    while (!job.done) {
+        // This caller commits the group: the writes queued now (at most kMaxBatch, oldest first;
+        // its own is among them: it was alone, or the oldest when handed the lead).
+        job.lead = false;
+        committing_ = true;
+        std::vector<WriteJob*> batch;
+        if (queue_.size() <= kMaxBatch) {
+            batch.swap(queue_);
+        } else {
+            batch.assign(queue_.begin(), queue_.begin() + kMaxBatch);
+            queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
+        }
+        lock.unlock();
+        std::vector<WriteJob*> rest;
+        run_batch(batch, rest);
+        lock.lock();
+        queue_.insert(queue_.begin(), rest.begin(), rest.end());
+        ++write_transactions_;
+        write_jobs_ += batch.size();
+        largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
+        // Wake each finished writer (under the lock, so it cannot return and free its job before
+        // the notify), then hand the lead to the oldest waiting writer, if any.
+        for (auto* j : batch) {
+            j->done = true;
+            if (j != &job) j->cv.notify_one();
+        }
+        if (queue_.empty()) {
+            committing_ = false;
+        } else if (queue_.front() != &job) {
+            queue_.front()->lead = true;
+            queue_.front()->cv.notify_one();
+            // Our own write went back to the queue when a storage error broke the group first.
+            if (!job.done) job.cv.wait(lock, [&] { return job.done || job.lead; });
+        }
+    }
+    lock.unlock();
+    if (job.error) std::rethrow_exception(job.error);
+}
+
+void Database::run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest) {
+    Connection& c = *writer_;
+    auto rollback_all = [&] {
+        try {
+            c.rollback();
+        } catch (...) {
+        }
+    };
+    try {
+        c.begin(true);
+    } catch (...) {
+        for (auto* j : batch) j->error = std::current_exception();
+        return;
+    }
+    if (batch.size() == 1) {
+        // Alone: the transaction is the job's; no savepoint needed.
+        WriteJob& j = *batch.front();
+        try {
+            j.call(j.target, c);
+            c.commit();
+        } catch (...) {
+            j.error = std::current_exception();
+            rollback_all();
+        }
+        return;
+    }
+    std::size_t ran = 0;
+    bool broken = false;
+    for (; ran < batch.size() && !broken; ++ran) {
+        WriteJob& j = *batch[ran];
+        try {
+            exec(c, "SAVEPOINT gapura_write");
+            j.call(j.target, c);
+            exec(c, "RELEASE SAVEPOINT gapura_write");
+        } catch (...) {
+            j.error = std::current_exception();
+            try {
+                exec(c, "ROLLBACK TO SAVEPOINT gapura_write");
+                exec(c, "RELEASE SAVEPOINT gapura_write");
+            } catch (...) {
+                // The backend gave up the whole transaction (disk full, I/O error): the writes
+                // before this one are lost with it.
+                broken = true;
+            }
+        }
+    }
+    if (!broken) {
+        try {
+            c.commit();
+            return;
+        } catch (...) {
+            const auto e = std::current_exception();
+            for (std::size_t i = 0; i < ran; ++i)
+                if (!batch[i]->error) batch[i]->error = e;
+            rollback_all();
+            return;
+        }
+    }
+    rollback_all();
+    const auto lost = std::make_exception_ptr(
+        DbError(DbError::Kind::unavailable, "the write was rolled back with its group after a storage error"));
+    for (std::size_t i = 0; i + 1 < ran; ++i)
+        if (!batch[i]->error) batch[i]->error = lost;
+    // Those that never ran go back to the queue.
+    rest.assign(batch.begin() + static_cast<std::ptrdiff_t>(ran), batch.end());
+    batch.resize(ran);
+}
+
 bool Database::ping() {
     // A fresh reader connection, not a pooled one: a pooled connection keeps answering from an
     // open handle after the database went away (file removed or unmountable, server down).
@@ -104,8 +218,12 @@ PoolStats Database::stats() {
     PoolStats s;
     s.readers_total = static_cast<int>(readers_.size());
     s.readers_in_use = static_cast<int>(readers_.size() - idle_.size());
-    s.write_transactions = write_transactions_;
     s.read_leases = read_leases_;
+    std::lock_guard wlock(queue_mu_);
+    s.write_transactions = write_transactions_;
+    s.write_jobs = write_jobs_;
+    s.largest_batch = largest_batch_;
+    s.writes_waiting = queue_.size();
     return s;
 }
 

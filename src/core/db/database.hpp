@@ -4,13 +4,20 @@
 // PostgreSQL backend rewrites them to $n) and `RETURNING` for generated ids.
 //
 // Threads: a Database is shared by all threads. read() leases one of N reader connections
-// (blocking while all are busy); write() serialises writers on one connection inside a
-// transaction. A Connection or Statement is used by one thread at a time. Never call these
-// from an I/O thread: handlers marked blocking run on the worker pool.
+// (blocking while all are busy); write() runs writers one after another on one connection.
+// A Connection or Statement is used by one thread at a time. Never call these from an I/O
+// thread: handlers marked blocking run on the worker pool.
+//
+// Group commit: writes that arrive while another is being committed are run together in one
+// transaction, each inside its own savepoint, and committed with one sync to disk. A write whose
+// function throws is rolled back to its savepoint alone; the others commit. write() returns only
+// after the commit that holds its changes (synchronous=FULL: on disk), so an acknowledged write
+// survives a crash. A write function must not call write() (it would wait for itself).
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -129,7 +136,10 @@ std::optional<std::string> scalar_text(Connection& c, std::string_view sql, std:
 struct PoolStats {
     int readers_total = 0;
     int readers_in_use = 0;
-    std::uint64_t write_transactions = 0;
+    std::uint64_t write_transactions = 0;  // commits
+    std::uint64_t write_jobs = 0;          // write() calls run (>= commits: group commit)
+    std::uint64_t largest_batch = 0;       // most write() calls committed together
+    std::size_t writes_waiting = 0;        // write() calls queued behind the running group
     std::uint64_t read_leases = 0;
 };
 
@@ -151,28 +161,28 @@ public:
         return fn(*lease.conn);
     }
 
-    // Runs fn inside one write transaction: committed when fn returns, rolled back when it
-    // throws (the exception is rethrown).
+    // Runs fn inside a write transaction: its changes are committed (and on disk) when write()
+    // returns; when fn throws, its changes are rolled back and the exception is rethrown here.
+    // fn may run on another caller's thread (the one committing the group), never concurrently
+    // with another write.
     template <class F>
-    decltype(auto) write(F&& fn) {
-        std::lock_guard lock(write_mu_);
-        ++write_transactions_;
-        writer_->begin(true);
-        try {
-            if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
-                fn(*writer_);
-                writer_->commit();
-            } else {
-                decltype(auto) r = fn(*writer_);
-                writer_->commit();
-                return r;
-            }
-        } catch (...) {
-            try {
-                writer_->rollback();
-            } catch (...) {
-            }
-            throw;
+    std::invoke_result_t<F&, Connection&> write(F&& fn) {
+        using R = std::invoke_result_t<F&, Connection&>;
+        static_assert(!std::is_reference_v<R>, "a write function returns a value, not a reference");
+        if constexpr (std::is_void_v<R>) {
+            WriteJob job(fn, [](void* f, Connection& c) { (*static_cast<std::remove_reference_t<F>*>(f))(c); });
+            submit(job);
+        } else {
+            struct Call {
+                std::remove_reference_t<F>* fn;
+                std::optional<R> out;
+            } call{&fn, std::nullopt};
+            WriteJob job(call, [](void* p, Connection& c) {
+                auto* k = static_cast<Call*>(p);
+                k->out.emplace((*k->fn)(c));
+            });
+            submit(job);
+            return std::move(*call.out);
         }
     }
 
@@ -182,6 +192,25 @@ public:
     PoolStats stats();
 
 private:
+    // One write() call waiting in the queue: a type-erased reference to the caller's function.
+    struct WriteJob {
+        template <class T>
+        WriteJob(T& target, void (*call)(void*, Connection&)) : target(const_cast<void*>(static_cast<const void*>(&target))), call(call) {}
+        void* target;
+        void (*call)(void*, Connection&);
+        std::exception_ptr error;
+        // Under queue_mu_: set (and cv notified) by the committing caller; the waiter wakes alone.
+        bool done = false;
+        bool lead = false;  // the waiter is to commit the next group
+        std::condition_variable cv;
+    };
+    // Queues the job and returns once it is committed or rolled back (rethrowing its error).
+    void submit(WriteJob& job);
+    // Runs a group of jobs in one transaction on writer_. Jobs it could not run (the transaction
+    // broke before their turn) are left in `rest` for the next group.
+    void run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest);
+    static constexpr std::size_t kMaxBatch = 256;
+
     struct Lease {
         explicit Lease(Database& db);
         ~Lease();
@@ -191,8 +220,12 @@ private:
 
     Factory factory_;
     Dialect dialect_;
-    std::mutex write_mu_;
     std::unique_ptr<Connection> writer_;
+    std::mutex queue_mu_;
+    std::vector<WriteJob*> queue_;
+    bool committing_ = false;  // a caller is running a batch on writer_
+    std::uint64_t write_jobs_ = 0;
+    std::uint64_t largest_batch_ = 0;
     std::mutex pool_mu_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<Connection>> readers_;

@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "core/db/migrator.hpp"
+#include "core/db/sqlite/sqlite_connection.hpp"
 
 namespace gapura::core::db {
 namespace {
@@ -440,6 +445,227 @@ TEST_F(DatabaseTest, ConcurrentWritersAreSerialised) {
     EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(DISTINCT k) FROM t"); }).value_or(0),
               100);
     EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT MAX(k) FROM t"); }).value_or(0), 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group commit
+
+// Holds the writer inside a first write until `waiting` more writes are queued behind it, so
+// those are committed together as one group (deterministic, no sleeps).
+class Gate {
+public:
+    void hold(Database& db) {
+        holder_ = std::thread([&] {
+            db.write([&](Connection& c) {
+                exec(c, "INSERT INTO t (v, k) VALUES ('gate', 0)");
+                std::unique_lock lock(mu_);
+                entered_ = true;
+                cv_.notify_all();
+                cv_.wait(lock, [&] { return open_; });
+            });
+        });
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return entered_; });
+    }
+    void release() {
+        {
+            std::lock_guard lock(mu_);
+            open_ = true;
+        }
+        cv_.notify_all();
+        holder_.join();
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool entered_ = false;
+    bool open_ = false;
+    std::thread holder_;
+};
+
+// Waits (up to 10 s) until n write() calls are queued behind the running group.
+void wait_queued(Database& db, std::size_t n) {
+    for (int i = 0; i < 100000 && db.stats().writes_waiting < n; ++i)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    ASSERT_EQ(db.stats().writes_waiting, n);
+}
+
+TEST_F(DatabaseTest, ConcurrentWritesAreCommittedTogetherAndEachSeesItsOwnResult) {
+    const auto before = db_->stats();
+    Gate gate;
+    gate.hold(*db_);
+    constexpr int kWriters = 16;
+    std::vector<std::thread> writers;
+    std::vector<std::int64_t> ids(kWriters, 0);
+    std::vector<std::int64_t> visible(kWriters, 0);
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            ids[w] = db_->write([&](Connection& c) {
+                exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"w", w});
+                return scalar_int(c, "SELECT last_insert_rowid()").value_or(-1);
+            });
+            // Acknowledged means committed: a reader sees the row the moment write() returns.
+            visible[w] = db_->read([&](Connection& c) {
+                return scalar_int(c, "SELECT COUNT(*) FROM t WHERE id = ? AND k = ?", {ids[w], w}).value_or(0);
+            });
+        });
+    }
+    wait_queued(*db_, kWriters);
+    gate.release();
+    for (auto& t : writers) t.join();
+    const auto after = db_->stats();
+    EXPECT_EQ(after.write_jobs - before.write_jobs, kWriters + 1u);
+    // The gate's write, then the 16 queued behind it in one group.
+    EXPECT_EQ(after.write_transactions - before.write_transactions, 2u);
+    EXPECT_EQ(after.largest_batch, static_cast<std::uint64_t>(kWriters));
+    std::set<std::int64_t> distinct(ids.begin(), ids.end());
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kWriters));
+    for (int w = 0; w < kWriters; ++w) EXPECT_EQ(visible[w], 1) << "writer " << w;
+    EXPECT_EQ(count(*db_, "t"), kWriters + 1);
+}
+
+TEST_F(DatabaseTest, AFailingWriteInAGroupRollsBackAloneAndTheOthersCommit) {
+    Gate gate;
+    gate.hold(*db_);
+    constexpr int kWriters = 9;  // writer 4 fails after one insert; writer 6 violates a constraint
+    std::vector<std::thread> writers;
+    std::vector<std::string> outcome(kWriters);
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            try {
+                db_->write([&](Connection& c) {
+                    exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"w", w});
+                    if (w == 4) throw std::runtime_error("writer 4 gives up");
+                    if (w == 6) exec(c, "INSERT INTO child (parent_id, note) VALUES (424242, 'orphan')");
+                    exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"w2", w});
+                });
+                outcome[w] = "ok";
+            } catch (const DbError& e) {
+                outcome[w] = e.kind() == DbError::Kind::foreign_key_violation ? "fk" : "dberror";
+            } catch (const std::runtime_error& e) {
+                outcome[w] = e.what();
+            }
+        });
+    }
+    wait_queued(*db_, kWriters);
+    gate.release();
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(db_->stats().largest_batch, static_cast<std::uint64_t>(kWriters));
+    for (int w = 0; w < kWriters; ++w) {
+        const auto rows = db_->read([&](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = ?", {w}).value_or(-1); });
+        if (w == 4) {
+            EXPECT_EQ(outcome[w], "writer 4 gives up");
+            EXPECT_EQ(rows, 0) << "the failed write's first insert must be rolled back";
+        } else if (w == 6) {
+            EXPECT_EQ(outcome[w], "fk");
+            EXPECT_EQ(rows, 0);
+        } else {
+            EXPECT_EQ(outcome[w], "ok") << "writer " << w;
+            EXPECT_EQ(rows, w == 0 ? 3 : 2) << "writer " << w;  // k = 0 also counts the gate's row
+        }
+    }
+    EXPECT_EQ(count(*db_, "child"), 0);
+}
+
+// A connection that behaves like SQLite after a storage error (disk full, I/O error): the
+// backend has already rolled the whole transaction back, so ROLLBACK TO SAVEPOINT fails.
+class BreakingConnection : public Connection {
+public:
+    BreakingConnection(std::unique_ptr<Connection> inner, std::atomic<bool>& armed) : inner_(std::move(inner)), armed_(armed) {}
+    Statement& prepare(std::string_view sql) override {
+        if (sql.rfind("ROLLBACK TO", 0) == 0 && armed_.exchange(false)) {
+            inner_->rollback();
+            throw DbError(DbError::Kind::other, "cannot rollback - no transaction is active");
+        }
+        return inner_->prepare(sql);
+    }
+    void exec_script(std::string_view sql) override { inner_->exec_script(sql); }
+    void begin(bool write) override { inner_->begin(write); }
+    void commit() override { inner_->commit(); }
+    void rollback() override { inner_->rollback(); }
+    Dialect dialect() const override { return inner_->dialect(); }
+    std::int64_t changes() const override { return inner_->changes(); }
+
+private:
+    std::unique_ptr<Connection> inner_;
+    std::atomic<bool>& armed_;
+};
+
+TEST_F(DatabaseTest, AStorageErrorInAGroupFailsTheWritesBeforeItAndRunsTheRestAgain) {
+    std::atomic<bool> armed{false};
+    const std::string path = path_;
+    Database db([&, path](bool writer) -> std::unique_ptr<Connection> {
+        auto c = open_sqlite(path, writer);
+        if (!writer) return c;
+        return std::make_unique<BreakingConnection>(std::move(c), armed);
+    }, 1, Dialect::sqlite);
+    Gate gate;
+    gate.hold(db);
+    constexpr int kWriters = 6;  // writer 2 hits the "storage error"
+    std::vector<std::thread> writers;
+    std::vector<std::string> outcome(kWriters);
+    for (int w = 0; w < kWriters; ++w) {
+        // One at a time into the queue, so the group's order is 0..5.
+        writers.emplace_back([&, w] {
+            try {
+                db.write([&](Connection& c) {
+                    exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"s", 100 + w});
+                    if (w == 2) {
+                        armed = true;
+                        throw DbError(DbError::Kind::unavailable, "database or disk is full");
+                    }
+                });
+                outcome[w] = "ok";
+            } catch (const DbError& e) {
+                outcome[w] = e.what();
+            }
+        });
+        wait_queued(db, static_cast<std::size_t>(w + 1));
+    }
+    gate.release();
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(outcome[2], "database or disk is full");
+    for (int w : {0, 1}) {
+        EXPECT_NE(outcome[w].find("rolled back with its group"), std::string::npos) << w << ": " << outcome[w];
+    }
+    for (int w : {3, 4, 5}) EXPECT_EQ(outcome[w], "ok") << "writer " << w << " ran again in a new group";
+    for (int w = 0; w < kWriters; ++w) {
+        const auto rows = db.read([&](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = ?", {100 + w}).value_or(-1); });
+        EXPECT_EQ(rows, w >= 3 ? 1 : 0) << "writer " << w;
+    }
+}
+
+TEST_F(DatabaseTest, WriteReturnsMoveOnlyValues) {
+    auto p = db_->write([](Connection& c) {
+        exec(c, "INSERT INTO t (v) VALUES ('m')");
+        return std::make_unique<std::string>("moved");
+    });
+    ASSERT_TRUE(p);
+    EXPECT_EQ(*p, "moved");
+}
+
+TEST_F(DatabaseTest, ManyConcurrentWritersAllCommitAndAreCounted) {
+    const auto before = db_->stats();
+    constexpr int kThreads = 8, kEach = 50;
+    std::vector<std::thread> writers;
+    std::atomic<int> errors{0};
+    for (int w = 0; w < kThreads; ++w)
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < kEach; ++i) {
+                try {
+                    db_->write([&](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES (?, ?)", {"m", w * 1000 + i}); });
+                } catch (...) {
+                    ++errors;
+                }
+            }
+        });
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(count(*db_, "t"), kThreads * kEach);
+    const auto after = db_->stats();
+    EXPECT_EQ(after.write_jobs - before.write_jobs, static_cast<std::uint64_t>(kThreads * kEach));
+    EXPECT_LE(after.write_transactions - before.write_transactions, static_cast<std::uint64_t>(kThreads * kEach));
 }
 
 // ---------------------------------------------------------------------------------------------

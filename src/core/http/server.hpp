@@ -29,7 +29,7 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0 = pick a free port (tests)
     int io_threads = 2;
-    int workers = 4;
+    int workers = 32;
     int max_queue = 512;
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::seconds header_timeout{10};

@@ -6,6 +6,8 @@
 //   srv.url('/masuk'); srv.port; srv.coldStartMs; srv.accessLogPath; srv.output()
 //   await startServer({ beforeServe: async ({ varDir, dbPath, env }) => { /* load extra rows */ } });
 //   await srv.stop();               // SIGTERM, waits for exit, throws unless the exit code is 0
+//   await startServer({ varDir });  // serve an existing var dir again (no seed), e.g. after a crash
+//   await runCli(['audit', 'verify'], srv.env);   // { code, stdout, stderr }
 //
 // The binary is GAPURA_BIN (absolute path); default <repo>/build/gapura.
 import { spawn, execFile } from 'node:child_process';
@@ -59,6 +61,10 @@ function childEnv(extra) {
   return { ...env, ...extra };
 }
 
+export function runCli(args, env, timeoutMs = SLOW ? 180000 : 60000) {
+  return run(args, env, timeoutMs);
+}
+
 function run(args, env, timeoutMs) {
   return new Promise((res) => {
     execFile(BIN, args, { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
@@ -86,13 +92,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * @param {Record<string,string>} [opts.env]  extra GAPURA_* settings (override the defaults below)
  * @param {boolean} [opts.accessLog=true]     write the access log to <var>/access.log (else "off")
  * @param {boolean} [opts.demo=true]          seed --demo (else plain seed)
+ * @param {string} [opts.varDir]              an existing var dir to serve again: no seed, no beforeServe
  * @param {(s: {varDir: string, dbPath: string, env: object}) => Promise<void>} [opts.beforeServe]
  *        runs once after the seed and before `serve` starts (e.g. bulk rows with the sqlite3 CLI)
  */
 export async function startServer(opts = {}) {
   const { env: extra = {}, accessLog = true, demo = true, beforeServe } = opts;
   if (!existsSync(BIN)) throw new Error(`GAPURA_BIN not found: ${BIN} (set GAPURA_BIN to an absolute path)`);
-  const varDir = mkdtempSync(join(tmpdir(), 'gapura-e2e-'));
+  const reuse = !!opts.varDir;
+  const varDir = opts.varDir || mkdtempSync(join(tmpdir(), 'gapura-e2e-'));
   const accessLogPath = join(varDir, 'access.log');
   const stopTimeoutMs = (SLOW ? 30000 : 15000);
   let lastError;
@@ -113,7 +121,7 @@ export async function startServer(opts = {}) {
       GAPURA_NODE_MODULES_DIR: join(ROOT, 'node_modules'),
       ...extra,
     });
-    if (attempt === 0) {
+    if (attempt === 0 && !reuse) {
       const seed = await run(demo ? ['seed', '--demo'] : ['seed'], env, SLOW ? 180000 : 60000);
       if (seed.code !== 0) {
         rmSync(varDir, { recursive: true, force: true });
