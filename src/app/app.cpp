@@ -162,6 +162,7 @@ App::App(Config config, const Clock* clock) : config_(std::move(config)), clock_
         m->register_routes(p_->router);
         m->register_jobs(*p_->scheduler);
         for (auto& n : m->nav()) p_->views->add_nav(n);
+        for (auto& f : m->error_formats()) p_->views->add_error_format(std::move(f));
         const std::string tdir = config_.modules_dir + "/" + m->name() + "/templates";
         if (fs::is_directory(tdir)) p_->views->load_dir(tdir, m->name() + "/");
     }

@@ -1,8 +1,9 @@
 // Module: how a feature registers itself with the core. The core hands each module the
 // services it may use (CoreServices) when it is constructed in main; the module answers with
-// its migrations, its routes (one table), its periodic jobs, its seed data and its navigation
-// entries. A module never reaches into another module's store; it receives the other module's
-// service in its constructor.
+// its migrations, its routes (one table), its periodic jobs, its seed data, its navigation
+// entries and the error formats of the paths it answers in a format of its own. A module never
+// reaches into another module's store; it receives the other module's service in its
+// constructor.
 #pragma once
 
 #include <string>
@@ -57,6 +58,10 @@ public:
     // Reference data always; demo records when demo is true. Must be idempotent.
     virtual void seed(bool demo) { (void)demo; }
     virtual std::vector<web::NavItem> nav() const { return {}; }
+    // Error formats for path prefixes the module serves in a format of its own (e.g. Open311's
+    // error lists under "/open311/"): every error on those paths, the core's refusals included,
+    // is rendered by them. Prefixes must not overlap another module's.
+    virtual std::vector<web::ErrorFormat> error_formats() const { return {}; }
     // Object types whose audit trail anyone may read on the public audit page.
     virtual std::vector<std::string> public_audit_types() const { return {}; }
 };

@@ -302,6 +302,54 @@ describe('Gapura over HTTP (black box)', () => {
     await stillServing(srv);
   });
 
+  it('Open311: the server\'s own refusals (413, 404, 405) are Open311 error lists', async (t) => {
+    if ((await request(srv.base, '/open311/discovery.json')).status !== 200) {
+      t.skip('module layanan not compiled in');
+      return;
+    }
+    const LAYANAN_EN = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'layanan', 'i18n', 'en.json'), 'utf8'));
+    const xmlList = (code, d) => '<?xml version="1.0" encoding="utf-8"?><errors><error><code>' + code +
+      '</code><description>' + d + '</description></error></errors>';
+    // Refused after the header, before the body (Content-Length over the route's 6 MiB).
+    for (const ext of ['json', 'xml']) {
+      const c = await RawConn.open(srv.port);
+      await c.write(`POST /open311/v2/requests.${ext} HTTP/1.1\r\nHost: a\r\nAccept-Language: en\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${7 << 20}\r\n\r\n`);
+      const r = await c.readResponse({ timeout: 5000 });
+      c.destroy();
+      assert.equal(r.status, 413, `.${ext}`);
+      if (ext === 'json') {
+        assert.match(r.headers['content-type'], /^application\/json/);
+        assert.deepEqual(JSON.parse(r.body), [{ code: 413, description: EN.err_body_too_large }]);
+      } else {
+        assert.match(r.headers['content-type'], /^text\/xml/);
+        assert.equal(r.body, xmlList(413, EN.err_body_too_large));
+      }
+    }
+    // Refused while reading a chunked body that grows over the limit.
+    const c = await RawConn.open(srv.port);
+    await c.write('POST /open311/v2/requests.xml HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=b\r\n' +
+      'Transfer-Encoding: chunked\r\n\r\n');
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 110 && !c.buf.length && !c.closed; i++) {  // 6.9 MiB, stop once answered
+      await c.write(`${(chunk.length).toString(16)}\r\n${chunk}\r\n`);
+      if (i % 8 === 0) await sleep(2);
+    }
+    const big = await c.readResponse({ timeout: 5000 });
+    c.destroy();
+    assert.equal(big.status, 413);
+    assert.equal(big.body, xmlList(413, ID.err_body_too_large));
+    // Unknown path and wrong method through the pipeline of the real server.
+    const nf = await request(srv.base, '/open311/v2/nope.json', { headers: { 'Accept-Language': 'en' } });
+    assert.equal(nf.status, 404);
+    assert.deepEqual(JSON.parse(nf.body), [{ code: 404, description: LAYANAN_EN.layanan_o311_not_found }]);
+    const m = await request(srv.base, '/open311/v2/services.xml?locale=en', { method: 'DELETE' });
+    assert.equal(m.status, 405);
+    assert.equal(m.headers.allow, 'GET, HEAD');
+    assert.equal(m.body, xmlList(405, EN.err_method));
+    await stillServing(srv);
+  });
+
   it('a body just under the limit is accepted (not 413)', async () => {
     const jar = new CookieJar();
     const token = await formToken(srv, jar, '/masuk');

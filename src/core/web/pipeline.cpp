@@ -77,12 +77,14 @@ http::Response Pipeline::server_error(const http::Request* req, http::Status sta
     const std::string request_id = id_prefix_ + "-" + std::to_string(++counter_);
     std::string lang = req ? pick_lang(*req) : options_.default_lang;
     bool api = req && util::starts_with(path_of(*req), "/api/");
+    const ErrorFormatter* format = req ? views_.error_format_for(path_of(*req)) : nullptr;
     http::Response res;
-    if (api) {
+    if (api || format) {
         Error e{ErrorCode::bad_request, std::string(key), {}, {}, 0};
         if (status == http::Status::payload_too_large) e.code = ErrorCode::too_large;
         if (status == http::Status::service_unavailable) e.code = ErrorCode::unavailable;
-        res = http::json_response(status, views_.error_json(lang, e, request_id));
+        res = format ? (*format)(ErrorReport{req, path_of(*req), status, e, lang, request_id})
+                     : http::json_response(status, views_.error_json(lang, e, request_id));
     } else {
         res = http::html_response(status, views_.plain_error_page(lang, static_cast<unsigned>(status), key));
     }
@@ -203,8 +205,7 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
     auto match = router_.match(req.method(), ctx.path);
     if (!match.route) {
         if (!match.allowed.empty()) {
-            auto res = views_.error(ctx, ErrorCode::bad_request, "err_method");
-            res.result(http::Status::method_not_allowed);
+            auto res = views_.error(ctx, make_error(ErrorCode::bad_request, "err_method"), http::Status::method_not_allowed);
             res.set(bhttp::field::allow, http::allow_header(match.allowed));
             return res;
         }

@@ -45,7 +45,8 @@ public:
     // True when the request can be answered on the I/O thread (non-blocking route, and no
     // session to look up in the database).
     bool can_run_inline(const http::Request& req, const http::RouteOptions* opts) const;
-    // A complete error answer for when no handler runs (413, 431, 503, 400 from the server).
+    // A complete error answer for when no handler runs (413, 431, 503, 400 from the server), in
+    // the format registered for the request's path (Views::add_error_format) when there is one.
     http::Response server_error(const http::Request* req, http::Status status, std::string_view message_key,
                                 std::string_view peer_ip = "-") const;
 

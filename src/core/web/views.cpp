@@ -76,6 +76,22 @@ void Views::add_template(const std::string& name, std::string source) {
     instance_ = g_instances++;
 }
 
+void Views::add_error_format(ErrorFormat format) {
+    if (format.prefix.empty() || format.prefix[0] != '/' || !format.render)
+        throw std::invalid_argument("error format needs a prefix starting with '/' and a formatter");
+    for (const auto& f : error_formats_)
+        if (f.prefix == format.prefix) throw std::invalid_argument("error format registered twice for " + format.prefix);
+    error_formats_.push_back(std::move(format));
+    std::stable_sort(error_formats_.begin(), error_formats_.end(),
+                     [](const auto& a, const auto& b) { return a.prefix.size() > b.prefix.size(); });
+}
+
+const ErrorFormatter* Views::error_format_for(std::string_view path) const {
+    for (const auto& f : error_formats_)
+        if (util::starts_with(path, f.prefix)) return &f.render;
+    return nullptr;
+}
+
 void Views::add_nav(NavItem item) {
     nav_.push_back(std::move(item));
     std::stable_sort(nav_.begin(), nav_.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
@@ -148,9 +164,16 @@ std::string Views::error_json(std::string_view lang, const Error& err, std::stri
 }
 
 http::Response Views::error(http::RequestContext& ctx, const Error& err) const {
-    const auto status = http::status_for(err.code);
+    return error(ctx, err, http::status_for(err.code));
+}
+
+http::Response Views::error(http::RequestContext& ctx, const Error& err, http::Status status) const {
     http::Response res;
-    if (ctx.api) {
+    std::string_view target(ctx.req.target().data(), ctx.req.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (const ErrorFormatter* format = error_formats_.empty() ? nullptr : error_format_for(path)) {
+        res = (*format)(ErrorReport{&ctx.req, path, status, err, ctx.lang, ctx.request_id});
+    } else if (ctx.api) {
         res = http::json_response(status, error_json(ctx.lang, err, ctx.request_id));
     } else {
         Data page = object();

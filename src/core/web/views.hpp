@@ -1,12 +1,16 @@
 // Views: Mustache templates (escaping on by default) rendered inside the site layout, with the
 // message catalog of the request's language available as {{t.key}}. Raw HTML output happens
 // only where the layout inserts the rendered page body ({{{body}}}). Also renders errors: JSON
-// for API routes, a friendly page in the user's language otherwise.
+// for API routes, a friendly page in the user's language otherwise, or, for paths under a
+// prefix a module registered an ErrorFormat for, that module's own error format (Open311's
+// error lists); the prefixes are only looked at when an error is rendered.
 //
-// Threads: templates are loaded at start and then read-only; parsed templates are cached per
-// thread, so render() may run on any number of threads at once.
+// Threads: templates, navigation and error formats are added at start and then read-only;
+// parsed templates are cached per thread, so render() and error() may run on any number of
+// threads at once.
 #pragma once
 
+#include <functional>
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <string>
@@ -35,6 +39,25 @@ struct SiteInfo {
     std::string domain;      // "tubankab.go.id"
 };
 
+// An error to render in a module's own format: the core's refusals (unknown path, wrong method,
+// body too large, malformed query or form, rejected token, busy database, a bug) and the
+// errors handlers render through Views::error.
+struct ErrorReport {
+    const http::Request* req = nullptr;  // never null when a formatter is called
+    std::string_view path;               // the request target's path as sent (no query)
+    http::Status status = http::Status::bad_request;
+    const Error& error;     // untranslated: message key and field errors
+    std::string_view lang;  // the language the core picked for the request
+    std::string_view request_id;
+};
+// Returns the complete answer (status, content type, body); the caller adds Retry-After, Allow
+// and WWW-Authenticate where they apply, and the security headers. Must not throw.
+using ErrorFormatter = std::function<http::Response(const ErrorReport&)>;
+struct ErrorFormat {
+    std::string prefix;  // e.g. "/open311/": every path starting with it
+    ErrorFormatter render;
+};
+
 class Views {
 public:
     Views(const I18n& i18n, SiteInfo site);
@@ -45,6 +68,11 @@ public:
     void add_template(const std::string& name, std::string source);
     bool has(const std::string& name) const { return sources_.count(name) > 0; }
     void add_nav(NavItem item);
+    // At start-up only. Throws std::invalid_argument on an empty prefix, one not starting with
+    // '/', or one registered already. The longest matching prefix wins.
+    void add_error_format(ErrorFormat format);
+    // The formatter for `path`, or nullptr for the core's own format. Only called on errors.
+    const ErrorFormatter* error_format_for(std::string_view path) const;
 
     std::string render(std::string_view name, const Data& page, std::string_view lang) const;
     // Renders a page inside the layout. `title` is already translated.
@@ -52,6 +80,8 @@ public:
                         http::Status status = http::Status::ok) const;
     http::Response error(http::RequestContext& ctx, const Error& err) const;
     http::Response error(http::RequestContext& ctx, ErrorCode code, std::string_view message_key) const;
+    // With a status other than the code's own (405 for a bad_request "err_method").
+    http::Response error(http::RequestContext& ctx, const Error& err, http::Status status) const;
     // JSON error body: {"error":{"code","message","fields":[{"field","message"}],"request_id"}}.
     std::string error_json(std::string_view lang, const Error& err, std::string_view request_id) const;
     // A bare error page when no route or context exists (413, 431, 503 from the server).
@@ -68,6 +98,7 @@ private:
     SiteInfo site_;
     std::map<std::string, std::string> sources_;
     std::vector<NavItem> nav_;
+    std::vector<ErrorFormat> error_formats_;  // longest prefix first
     std::uint64_t instance_;
 };
 

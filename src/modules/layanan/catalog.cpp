@@ -91,7 +91,9 @@ Catalog Catalog::parse(const std::string& text, const std::string& origin) {
             s.name = str(o, "name");
             s.name_en = str(o, "name_en", s.name);
             s.description = str(o, "description");
+            s.description_en = str(o, "description_en", s.description);
             s.group = str(o, "group");
+            s.group_en = str(o, "group_en", s.group);
             s.keywords = str(o, "keywords");
             s.opd_slug = str(o, "opd");
             s.type = str(o, "type", "realtime");
@@ -109,6 +111,8 @@ Catalog Catalog::parse(const std::string& text, const std::string& origin) {
                     a.datatype = str(ao, "datatype");
                     a.description = str(ao, "description");
                     a.datatype_description = str(ao, "datatype_description");
+                    a.description_en = str(ao, "description_en", a.description);
+                    a.datatype_description_en = str(ao, "datatype_description_en", a.datatype_description);
                     a.required = boolean(ao, "required", false);
                     a.variable = boolean(ao, "variable", true);
                     a.order = ao.at("order").to_number<int>();
@@ -120,8 +124,12 @@ Catalog Catalog::parse(const std::string& text, const std::string& origin) {
                     if (a.order < 1 || !orders.insert(a.order).second || !acodes.insert(a.code).second)
                         throw std::runtime_error("attribute " + a.code + ": order must be a unique positive number");
                     if (auto vt = ao.find("values"); vt != ao.end())
-                        for (const auto& vv : vt->value().as_array())
-                            a.values.push_back({str(vv.as_object(), "key"), str(vv.as_object(), "name")});
+                        for (const auto& vv : vt->value().as_array()) {
+                            const auto& vo = vv.as_object();
+                            AttributeValue value{str(vo, "key"), str(vo, "name"), ""};
+                            value.name_en = str(vo, "name_en", value.name);
+                            a.values.push_back(std::move(value));
+                        }
                     const bool list = a.datatype == "singlevaluelist" || a.datatype == "multivaluelist";
                     if (list != !a.values.empty()) throw std::runtime_error("attribute " + a.code + ": values only (and always) for lists");
                     s.attributes.push_back(std::move(a));

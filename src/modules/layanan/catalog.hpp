@@ -1,5 +1,7 @@
 // Catalog: the service catalog read once at start from data/services.json (see the comment in
-// that file for the SLA notation). Immutable after loading; shared by all threads.
+// that file for the SLA notation). Texts are Indonesian with English twins under the same key
+// plus "_en" (a missing twin is the Indonesian text). Immutable after loading; shared by all
+// threads.
 #pragma once
 
 #include <string>

@@ -14,16 +14,24 @@ namespace gapura::modules::layanan {
 // ---- Catalog -------------------------------------------------------------------------------
 
 struct AttributeValue {
-    std::string key, name;
+    std::string key, name, name_en;  // name_en: the English name (the Indonesian one when the catalog has none)
+    const std::string& name_in(const std::string& lang) const { return lang == "en" ? name_en : name; }
 };
 
 // An Open311 attribute: datatype is string, number, datetime, text, singlevaluelist or multivaluelist.
 struct Attribute {
     std::string code, datatype, description, datatype_description;
+    std::string description_en, datatype_description_en;  // English (the Indonesian text when the catalog has none)
     bool required = false;
     bool variable = true;
     int order = 0;
     std::vector<AttributeValue> values;
+    const std::string& description_in(const std::string& lang) const {
+        return lang == "en" ? description_en : description;
+    }
+    const std::string& datatype_description_in(const std::string& lang) const {
+        return lang == "en" ? datatype_description_en : datatype_description;
+    }
     bool has_value(const std::string& key) const {
         for (const auto& v : values)
             if (v.key == key) return true;
@@ -42,11 +50,19 @@ struct SlaPolicy {
     std::map<std::string, SlaTarget> resolve;
 };
 
+// Texts in Indonesian, each with an English twin (*_en; the Indonesian text when the catalog has
+// none): *_in(lang) picks the one for "en" or "id".
 struct Service {
-    std::string code, name, name_en, description, group, keywords, opd_slug, type = "realtime";
+    std::string code, name, name_en, description, description_en, group, group_en, keywords, opd_slug,
+        type = "realtime";
     bool is_public = true;
     std::vector<Attribute> attributes;  // sorted by order
     SlaPolicy sla;
+    const std::string& name_in(const std::string& lang) const { return lang == "en" ? name_en : name; }
+    const std::string& description_in(const std::string& lang) const {
+        return lang == "en" ? description_en : description;
+    }
+    const std::string& group_in(const std::string& lang) const { return lang == "en" ? group_en : group; }
     const Attribute* attribute(const std::string& code) const {
         for (const auto& a : attributes)
             if (a.code == code) return &a;
@@ -96,6 +112,7 @@ struct Ticket {
     std::optional<std::int64_t> merged_into;
     std::string attributes_json = "{}";  // {"code": "value" | ["v1","v2"]}
     std::vector<std::string> photos;     // sha256 of FileStore files
+    std::string media_url;               // Open311 media_url given by the client (http/https), or ""
     std::int64_t created_at = 0, updated_at = 0;
     std::optional<std::int64_t> first_response_at;
     std::int64_t respond_due = 0, resolve_due = 0;

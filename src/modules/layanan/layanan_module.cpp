@@ -119,12 +119,14 @@ void LayananModule::register_routes(http::Router& r) {
 
     http::RouteOptions api;
     api.api = true;
+    http::RouteOptions api_post = api;
+    api_post.body_limit = kMaxPhotoBytes + (1 << 20);  // one media file and the form fields
     for (const bool xml : {false, true}) {
         const std::string ext = xml ? ".xml" : ".json";
         r.add(M::get, "/open311/discovery" + ext, [this, xml](auto& c) { return o311_discovery(c, xml); }, api);
         r.add(M::get, "/open311/v2/services" + ext, [this, xml](auto& c) { return o311_services(c, xml); }, api);
         r.add(M::get, "/open311/v2/services/{code}" + ext, [this, xml](auto& c) { return o311_service(c, xml); }, api);
-        r.add(M::post, "/open311/v2/requests" + ext, [this, xml](auto& c) { return o311_post(c, xml); }, api);
+        r.add(M::post, "/open311/v2/requests" + ext, [this, xml](auto& c) { return o311_post(c, xml); }, api_post);
         r.add(M::get, "/open311/v2/requests" + ext, [this, xml](auto& c) { return o311_requests(c, xml); }, api);
         r.add(M::get, "/open311/v2/requests/{id}" + ext, [this, xml](auto& c) { return o311_request(c, xml); }, api);
         r.add(M::get, "/open311/v2/tokens/{token}" + ext, [this, xml](auto& c) { return o311_token(c, xml); }, api);
@@ -196,7 +198,7 @@ Data LayananModule::ticket_row(Ctx& ctx, const Ticket& tk, bool staff) {
             std::string value;
             auto name_of = [&](const std::string& key) {
                 for (const auto& v : a.values)
-                    if (v.key == key) return v.name;
+                    if (v.key == key) return v.name_in(ctx.lang);
                 return key;
             };
             if (it->value().is_array()) {
@@ -206,7 +208,7 @@ Data LayananModule::ticket_row(Ctx& ctx, const Ticket& tk, bool staff) {
                 value = name_of(std::string(it->value().as_string()));
             }
             Data d = core::web::object();
-            d.set("label", a.description);
+            d.set("label", a.description_in(ctx.lang));
             d.set("value", value);
             attrs.push_back(d);
         }
@@ -224,9 +226,9 @@ http::Response LayananModule::home(Ctx& ctx) {
         if (!s.is_public) continue;
         Data d = core::web::object();
         d.set("code", s.code);
-        d.set("name", ctx.lang == "en" ? s.name_en : s.name);
-        d.set("description", s.description);
-        d.set("group", s.group);
+        d.set("name", s.name_in(ctx.lang));
+        d.set("description", s.description_in(ctx.lang));
+        d.set("group", s.group_in(ctx.lang));
         services.push_back(d);
     }
     page.set("services", services);
@@ -278,15 +280,15 @@ http::Response LayananModule::report_form(Ctx& ctx, const Error* err) {
         page.set("service_selected", true);
         page.set("service_code", svc->code);
         page.set("service_name", ctx.lang == "en" ? svc->name_en : svc->name);
-        page.set("service_description", svc->description);
+        page.set("service_description", svc->description_in(ctx.lang));
         Data attrs = core::web::list();
         for (const auto& a : svc->attributes) {
             const std::string fname = "attribute[" + a.code + "]";
             auto submitted = all_fields(ctx, a.datatype == "multivaluelist" ? fname + "[]" : fname);
             Data d = core::web::object();
             d.set("code", a.code);
-            d.set("label", a.description);
-            d.set("hint", a.datatype_description);
+            d.set("label", a.description_in(ctx.lang));
+            d.set("hint", a.datatype_description_in(ctx.lang));
             d.set("required", a.required);
             d.set("is_select", a.datatype == "singlevaluelist");
             d.set("is_multi", a.datatype == "multivaluelist");
@@ -299,7 +301,7 @@ http::Response LayananModule::report_form(Ctx& ctx, const Error* err) {
             for (const auto& v : a.values) {
                 Data vv = core::web::object();
                 vv.set("key", v.key);
-                vv.set("name", v.name);
+                vv.set("name", v.name_in(ctx.lang));
                 vv.set("selected", std::find(submitted.begin(), submitted.end(), v.key) != submitted.end());
                 values.push_back(vv);
             }
@@ -364,26 +366,36 @@ http::Response LayananModule::report_submit(Ctx& ctx) {
     }
     // Validate the text first so that a bad form does not leave orphan photos behind.
     if (auto st = svc_->validate(in, false); !st) return report_form(ctx, &st.error());
-    if (ctx.multipart) {
-        int n = 0;
-        for (const auto& f : ctx.multipart->files) {
-            if (f.field != "photos" || f.data.empty()) continue;
-            if (++n > 5) {
-                Error e{ErrorCode::bad_request, "layanan_err_invalid", {{"photos", "layanan_err_too_many_photos"}}, {}, 0};
-                return report_form(ctx, &e);
-            }
-            auto stored = s_.files.put(f.data, core::files::FilePolicy{5 << 20, {"image/jpeg", "image/png", "image/webp"}},
-                                       ctx.principal->user_id);
-            if (!stored) {
-                Error e{stored.error().code, stored.error().message_key, {{"photos", stored.error().message_key}}, {}, 0};
-                return report_form(ctx, &e);
-            }
-            in.photos.push_back(stored->sha256);
-        }
-    }
+    auto photos = store_photos(ctx, "photos", 5, ctx.principal->user_id);
+    if (!photos) return report_form(ctx, &photos.error());
+    in.photos = std::move(*photos);
     auto r = svc_->submit_report(in, ctx.principal, core::auth::AuthService::actor_of(*ctx.principal));
     if (!r) return report_form(ctx, &r.error());
     return http::redirect("/layanan/lacak/" + r->code + "?baru=1");
+}
+
+Result<std::vector<std::string>> LayananModule::store_photos(const Ctx& ctx, const std::string& field, std::size_t max_files,
+                                                             std::optional<std::int64_t> user_id) {
+    std::vector<const http::UploadedFile*> parts;
+    if (ctx.multipart)
+        for (const auto& f : ctx.multipart->files)
+            if (f.field == field && !f.data.empty()) parts.push_back(&f);
+    if (parts.size() > max_files)
+        return Error{ErrorCode::bad_request, "layanan_err_invalid", {{field, "layanan_err_too_many_photos"}}, {}, 0};
+    std::vector<std::string> out;
+    for (const auto* f : parts) {
+        auto stored = s_.files.put(f->data, core::files::FilePolicy{kMaxPhotoBytes, {"image/jpeg", "image/png", "image/webp"}},
+                                   user_id);
+        if (!stored) {
+            const auto& key = stored.error().message_key;
+            const std::string message = key == "err_file_too_large" ? "layanan_err_photo_too_large"
+                                        : key == "err_file_type"    ? "layanan_err_photo_type"
+                                                                    : key;
+            return Error{stored.error().code, message, {{field, message}}, {}, 0};
+        }
+        out.push_back(stored->sha256);
+    }
+    return out;
 }
 
 http::Response LayananModule::track_lookup(Ctx& ctx) {
@@ -621,13 +633,13 @@ http::Response LayananModule::fault_form(Ctx& ctx, const Error* err) {
         for (const auto& a : s.attributes) {
             Data ad = core::web::object();
             ad.set("field", "attribute[" + a.code + "]");
-            ad.set("label", a.description + (a.required ? " *" : ""));
-            ad.set("hint", a.datatype_description);
+            ad.set("label", a.description_in(ctx.lang) + (a.required ? " *" : ""));
+            ad.set("hint", a.datatype_description_in(ctx.lang));
             Data values = core::web::list();
             for (const auto& v : a.values) {
                 Data vv = core::web::object();
                 vv.set("key", v.key);
-                vv.set("name", v.name);
+                vv.set("name", v.name_in(ctx.lang));
                 values.push_back(vv);
             }
             ad.set("values", values);

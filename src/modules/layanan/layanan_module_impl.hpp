@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "core/calendar/working_calendar.hpp"
 #include "core/http/context.hpp"
@@ -23,6 +24,8 @@ public:
     void seed(bool demo) override;
     std::vector<core::web::NavItem> nav() const override;
     std::vector<std::string> public_audit_types() const override { return {"layanan_laporan"}; }
+    // Open311's error lists for every error under /open311/, the core's refusals included.
+    std::vector<core::web::ErrorFormat> error_formats() const override;
 
     LayananService& service() { return *svc_; }
 
@@ -58,6 +61,18 @@ private:
     Res o311_token(Ctx& ctx, bool xml);
     Res o311_updates(Ctx& ctx, bool xml);
     Res render_requests(Ctx& ctx, bool xml, const store::PublicFilter& f);
+    // Every Open311 handler starts here: the `locale` parameter sets ctx.lang when it names a
+    // language of the catalogs, and a jurisdiction_id other than the regency's domain is a 404.
+    std::optional<Res> o311_begin(Ctx& ctx, bool xml) const;
+    // The error list of a core refusal (unknown path, wrong method, body too large, ...).
+    Res o311_core_error(const core::web::ErrorReport& report) const;
+
+    // Stores the non-empty file parts named `field` of a multipart body as report photos (JPEG,
+    // PNG or WebP judged by content, at most kMaxPhotoBytes each): the web form's photos and
+    // Open311's media. More than max_files is an error before anything is stored; a refused
+    // file is an error naming `field` (files stored before it stay, unreferenced).
+    Result<std::vector<std::string>> store_photos(const Ctx& ctx, const std::string& field, std::size_t max_files,
+                                                  std::optional<std::int64_t> user_id);
 
     core::web::Data ticket_row(Ctx& ctx, const Ticket& t, bool staff);
     std::string service_name(const std::string& code, const std::string& lang) const;

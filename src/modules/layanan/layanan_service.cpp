@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <cmath>
 
 #include "core/auth/auth_service.hpp"
@@ -72,6 +73,17 @@ std::string check_text(std::string_view s, std::size_t max_chars, bool allow_new
     if (!allow_newlines && s.find_first_of("\r\n") != std::string_view::npos) return "layanan_err_text_invalid";
     if (util::utf8_length(s) > max_chars) return "layanan_err_text_too_long";
     if (looks_like_html(s)) return "layanan_err_html";
+    return "";
+}
+
+// "" when `url` is an absolute http or https URL with a host and without user name or password,
+// at most kMaxMediaUrl characters (RFC 3986: ASCII only, no spaces); else the message key.
+std::string check_media_url(std::string_view url) {
+    if (url.size() > kMaxMediaUrl) return "layanan_err_media_url_long";
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u || (u->scheme_id() != boost::urls::scheme::http && u->scheme_id() != boost::urls::scheme::https) ||
+        !u->has_authority() || u->encoded_host().empty() || u->has_userinfo())
+        return "layanan_err_media_url";
     return "";
 }
 
@@ -172,6 +184,8 @@ Status LayananService::validate(const NewReport& in, bool internal) const {
         (in.reporter_phone.size() > 30 || in.reporter_phone.find_first_not_of("+0123456789 -()") != std::string::npos))
         add("phone", "layanan_err_phone");
     if (in.photos.size() > 5) add("photos", "layanan_err_too_many_photos");
+    if (!in.media_url.empty())
+        if (auto k = check_media_url(in.media_url); !k.empty()) add("media_url", k);
     if (!e.fields.empty()) return e;
     return ok_status();
 }
@@ -214,6 +228,7 @@ Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, s
         }
         t.attributes_json = json::serialize(attrs);
         t.photos = in.photos;
+        t.media_url = in.media_url;
         t.created_at = t.updated_at = now;
         t.respond_due = deadline(now, svc.sla.respond.at(t.priority));
         t.resolve_due = std::max(t.respond_due, deadline(now, svc.sla.resolve.at(t.priority)));

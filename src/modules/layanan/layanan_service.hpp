@@ -28,6 +28,8 @@ namespace gapura::modules::layanan {
 using core::auth::Principal;
 
 constexpr std::size_t kMaxDescription = 4000;  // code points (Open311)
+constexpr std::size_t kMaxMediaUrl = 2000;     // characters of an Open311 media_url
+constexpr std::size_t kMaxPhotoBytes = 5 << 20;  // one photo (web form) or Open311 media file
 constexpr std::int64_t kReopenWindow = 30 * 86400;
 constexpr double kDuplicateRadiusM = 100.0;
 extern const char* const kGuarantorOpd;  // "diskominfo-sp": guarantees the infrastructure
@@ -44,6 +46,7 @@ struct NewReport {
     std::string reporter_name, reporter_email, reporter_phone;
     bool hide_name = false;
     std::vector<std::string> photos;  // sha256 of files already in the FileStore
+    std::string media_url;            // Open311: a link to a photo elsewhere (http/https, ≤ 2,000 characters)
     std::optional<std::int64_t> asset_id;
     std::string channel = "web";   // web, open311, staff
     bool web_form = true;          // desa + address + description required

@@ -16,7 +16,7 @@ constexpr const char* kTicketColumns =
     " t.reporter_user_id, t.reporter_name, t.reporter_email, t.reporter_phone, t.hide_name, t.asset_id,"
     " t.assignee_user_id, COALESCE(u.display_name, ''), t.channel, t.merged_into, t.attributes, t.photos,"
     " t.created_at, t.updated_at, t.first_response_at, t.respond_due, t.resolve_due, t.paused_at, t.resolved_at,"
-    " t.respond_breached, t.resolve_breached, t.status_note"
+    " t.respond_breached, t.resolve_breached, t.status_note, t.media_url"
     " FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id LEFT JOIN regions r ON r.code = t.village_code"
     " LEFT JOIN users u ON u.id = t.assignee_user_id ";
 
@@ -25,8 +25,8 @@ constexpr const char* kInsertTicket =
     " description, address, village_code, lat, lng, reporter_user_id, reporter_name, reporter_email, reporter_phone,"
     " hide_name, asset_id, assignee_user_id, channel, api_key_id, merged_into, attributes, photos, status_note,"
     " created_at, updated_at, first_response_at, respond_due, resolve_due, next_due, paused_at, resolved_at,"
-    " respond_breached, resolve_breached)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " respond_breached, resolve_breached, media_url)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " RETURNING id";
 
 constexpr const char* kUpdateTicket =
@@ -43,7 +43,7 @@ constexpr const char* kEvents =
 constexpr const char* kPublicUpdates =
     "SELECT e.id, e.ticket_id, e.at, e.kind, e.status, e.note FROM layanan_events e"
     " JOIN layanan_tickets t ON t.id = e.ticket_id"
-    " WHERE t.is_public = 1 AND e.is_public = 1 AND e.at >= ? AND e.at <= ? ORDER BY e.at, e.id LIMIT ?";
+    " WHERE t.is_public = 1 AND e.is_public = 1 AND e.at >= ? AND e.at <= ? ORDER BY e.at, e.id LIMIT ? OFFSET ?";
 
 constexpr const char* kClaimEscalation =
     "INSERT INTO layanan_escalations (ticket_id, deadline, offset_h, sent_at) VALUES (?, ?, ?, ?)"
@@ -142,6 +142,7 @@ Ticket ticket_from(const Query& q) {
     t.respond_breached = q.integer(35) != 0;
     t.resolve_breached = q.integer(36) != 0;
     t.status_note = q.text(37);
+    t.media_url = q.text(38);
     return t;
 }
 
@@ -227,6 +228,8 @@ std::vector<core::db::Migration> migrations() {
          "CREATE TABLE layanan_api_keys ("
          " id {{id}}, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,"
          " created_by BIGINT REFERENCES users (id), revoked_at BIGINT, last_used_at BIGINT);"},
+        // The Open311 media_url of a request (a link given by the client; uploads go to photos).
+        {2, "layanan_ticket_media_url", "ALTER TABLE layanan_tickets ADD COLUMN media_url TEXT NOT NULL DEFAULT ''"},
     };
 }
 
@@ -240,7 +243,7 @@ std::int64_t insert_ticket(Connection& c, const Ticket& t) {
              photos_json(t.photos), t.status_note, static_cast<long long>(t.created_at),
              static_cast<long long>(t.updated_at), opt_int(t.first_response_at), static_cast<long long>(t.respond_due),
              static_cast<long long>(t.resolve_due), opt_int(t.next_due()), opt_int(t.paused_at),
-             opt_int(t.resolved_at), t.respond_breached, t.resolve_breached});
+             opt_int(t.resolved_at), t.respond_breached, t.resolve_breached, t.media_url});
     if (!q.next()) throw std::runtime_error("insert ticket returned no id");
     return q.integer(0);
 }
@@ -371,9 +374,9 @@ std::vector<Ticket> due_before(Connection& c, std::int64_t until, int limit) {
                    {static_cast<long long>(until), limit});
 }
 
-std::vector<UpdateRow> public_updates(Connection& c, std::int64_t start, std::int64_t end, int limit) {
+std::vector<UpdateRow> public_updates(Connection& c, std::int64_t start, std::int64_t end, int limit, int offset) {
     std::vector<UpdateRow> out;
-    Query q(c, kPublicUpdates, {static_cast<long long>(start), static_cast<long long>(end), limit});
+    Query q(c, kPublicUpdates, {static_cast<long long>(start), static_cast<long long>(end), limit, offset});
     while (q.next()) out.push_back(UpdateRow{q.integer(0), q.integer(1), q.integer(2), q.text(3), q.text(4), q.text(5)});
     return out;
 }

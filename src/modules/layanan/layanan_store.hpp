@@ -59,8 +59,9 @@ struct UpdateRow {
     std::int64_t event_id = 0, ticket_id = 0, at = 0;
     std::string kind, status, note;
 };
-// Public events of public tickets in [start, end], oldest first.
-std::vector<UpdateRow> public_updates(core::db::Connection& c, std::int64_t start, std::int64_t end, int limit);
+// Public events of public tickets in [start, end], oldest first (by time, then id: stable pages).
+std::vector<UpdateRow> public_updates(core::db::Connection& c, std::int64_t start, std::int64_t end, int limit,
+                                      int offset = 0);
 
 // ---- escalations ----
 // True when this (ticket, deadline, offset) was not recorded yet (and records it now).

@@ -90,6 +90,43 @@ TEST(LayananCatalog, LoadsAndChecks) {
     EXPECT_THROW(Catalog::parse(R"({"default_sla":{"public":{"respond":{"low":"3x"}}},"services":[]})", "x"), std::runtime_error);
 }
 
+TEST(LayananCatalog, EnglishTwinsAndTheirFallback) {
+    // Every text of the shipped catalog has an English twin of its own.
+    auto cat = Catalog::load(testing::source_dir() + "/src/modules/layanan/data/services.json");
+    for (const auto& s : cat.services()) {
+        EXPECT_NE(s.description_en, s.description) << s.code;
+        EXPECT_NE(s.group_en, s.group) << s.code;
+        for (const auto& a : s.attributes) {
+            EXPECT_NE(a.description_en, a.description) << s.code << " " << a.code;
+            EXPECT_FALSE(a.datatype_description_en.empty()) << s.code << " " << a.code;
+            for (const auto& v : a.values) EXPECT_FALSE(v.name_en.empty()) << s.code << " " << v.key;
+        }
+    }
+    EXPECT_EQ(cat.find("jalan-rusak")->description_in("en"), "A regency road with potholes, cracks, subsidence or other damage.");
+    EXPECT_EQ(cat.find("jalan-rusak")->description_in("id"), "Jalan kabupaten berlubang, retak, ambles atau rusak.");
+    // A catalog without twins answers its Indonesian texts in English too.
+    auto bare = Catalog::parse(R"({"default_sla":{"public":{"respond":{"low":"3d","normal":"3d","high":"1d","urgent":"4h"},
+        "resolve":{"low":"8d","normal":"8d","high":"5d","urgent":"2d"}},"internal":{"respond":{"low":"1d","normal":"4h",
+        "high":"2h","urgent":"1h"},"resolve":{"low":"5d","normal":"3d","high":"1d","urgent":"4h"}}},
+        "services":[{"code":"x","name":"Nama","description":"Uraian","group":"Kelompok","opd":"o","attributes":[
+        {"code":"a","datatype":"singlevaluelist","order":1,"description":"Atribut","datatype_description":"Pilih",
+         "values":[{"key":"k","name":"Nilai"}]}]}]})",
+                               "inline");
+    const Service& x = bare.services().at(0);
+    EXPECT_EQ(x.name_in("en"), "Nama");
+    EXPECT_EQ(x.description_in("en"), "Uraian");
+    EXPECT_EQ(x.group_in("en"), "Kelompok");
+    EXPECT_EQ(x.attributes.at(0).description_in("en"), "Atribut");
+    EXPECT_EQ(x.attributes.at(0).datatype_description_in("en"), "Pilih");
+    EXPECT_EQ(x.attributes.at(0).values.at(0).name_in("en"), "Nilai");
+    EXPECT_THROW(Catalog::parse(R"({"default_sla":{"public":{"respond":{"low":"3d","normal":"3d","high":"1d","urgent":"4h"},
+        "resolve":{"low":"8d","normal":"8d","high":"5d","urgent":"2d"}},"internal":{"respond":{"low":"1d","normal":"4h",
+        "high":"2h","urgent":"1h"},"resolve":{"low":"5d","normal":"3d","high":"1d","urgent":"4h"}}},
+        "services":[{"code":"x","name":"Nama","description":"Uraian","description_en":7,"opd":"o"}]})",
+                                "inline"),
+                 std::runtime_error);
+}
+
 TEST_F(Desk, DeadlinesFollowTheWorkingCalendar) {
     // Tuesday 17 March 2026, 10:00 WIB; 18–24 March is Nyepi + Idulfitri with cuti bersama.
     t.clock.set(wib(2026, 3, 17, 10));

@@ -1,8 +1,15 @@
 // Open311 GeoReport v2 handlers of LayananModule (JSON and XML). Every answer, errors included,
 // is in the format of the requested extension: errors are a list of {code, description} with
 // 404 for an unknown service, request, token or jurisdiction, 403 for a missing or bad api_key
-// and 400 for everything else (the spec's list). Ids are strings in JSON.
+// and 400 for everything else (the spec's list). The core's own refusals on /open311/ paths
+// (unknown path 404, wrong method 405, body too large 413, malformed query or form 400, rejected
+// Authorization 401, busy database 503, a bug 500) come through error_formats() as the same
+// lists with their HTTP status as code. Descriptions follow the request language: the `locale`
+// parameter when it names a catalog language, else the core's choice (cookie, Accept-Language).
+// Ids are strings in JSON.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "app/config.hpp"
@@ -26,6 +33,11 @@ std::string xml_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (char c : s) {
+        // XML 1.0 has no other C0 control characters (a form field name may carry them).
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            out.push_back('?');
+            continue;
+        }
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
@@ -104,6 +116,66 @@ http::Response errors(bool xml, const std::vector<O311Error>& errs) {
 
 http::Response error(bool xml, unsigned code, const std::string& description) { return errors(xml, {{code, description}}); }
 
+bool xml_path(std::string_view path) { return path.size() >= 4 && path.substr(path.size() - 4) == ".xml"; }
+
+// The catalog language named by an Open311 `locale` ("en", "en-US", "en_GB", "id_ID", ...), or
+// `fallback` when it names none.
+std::string locale_lang(const core::web::I18n& i18n, std::string_view locale, const std::string& fallback) {
+    if (locale.empty() || locale.size() > 35) return fallback;
+    std::string tag(locale);
+    std::replace(tag.begin(), tag.end(), '_', '-');
+    return i18n.negotiate(tag, fallback);
+}
+
+// Messages of one request's language.
+struct Tr {
+    const core::web::Views& views;
+    const std::string& lang;
+    std::string operator()(const std::string& key) const { return views.t(lang, key); }
+};
+
+// start_date and end_date: a window of at most 90 days; without end_date it is the 90 days from
+// start_date, without both the 90 days up to now.
+void date_window(const http::Form& q, std::int64_t now, const Tr& tr, std::vector<O311Error>& errs,
+                 std::int64_t& start, std::int64_t& end) {
+    const std::string sd(q.value("start_date")), ed(q.value("end_date"));
+    const bool have_start = !sd.empty(), have_end = !ed.empty();
+    bool parsed = true;
+    if (have_start && !parse_iso8601(sd, start)) {
+        errs.push_back({400, "start_date: " + tr("layanan_o311_bad_date")});
+        parsed = false;
+    }
+    if (have_end && !parse_iso8601(ed, end)) {
+        errs.push_back({400, "end_date: " + tr("layanan_o311_bad_date")});
+        parsed = false;
+    }
+    if (!parsed) return;
+    if (!have_end) end = have_start ? start + kMaxSpan : now;
+    if (!have_start) start = end - kMaxSpan;
+    if (end < start) errs.push_back({400, "end_date: " + tr("layanan_o311_range_order")});
+    else if (end - start > kMaxSpan) errs.push_back({400, "end_date: " + tr("layanan_o311_range_90")});
+}
+
+// page (1..1,000,000, default 1) and page_size (1..1,000, default 1,000), as one SQL window.
+void paging(const http::Form& q, const Tr& tr, std::vector<O311Error>& errs, int& limit, int& offset) {
+    auto page = util::parse_int(q.value("page").empty() ? "1" : q.value("page"));
+    auto size = util::parse_int(q.value("page_size").empty() ? "1000" : q.value("page_size"));
+    const bool page_ok = page && *page >= 1 && *page <= 1000000;
+    const bool size_ok = size && *size >= 1 && *size <= 1000;
+    if (!page_ok) errs.push_back({400, "page: " + tr("layanan_o311_bad_page")});
+    if (!size_ok) errs.push_back({400, "page_size: " + tr("layanan_o311_bad_page_size")});
+    if (page_ok && size_ok) {
+        limit = static_cast<int>(*size);
+        offset = static_cast<int>((*page - 1) * *size);
+    }
+}
+
+// A request's media_url: the link its client gave, else its first uploaded photo, else "".
+std::string media_url_of(const Ticket& tk, const std::string& public_url) {
+    if (!tk.media_url.empty()) return tk.media_url;
+    return tk.photos.empty() ? std::string() : public_url + "/berkas/" + tk.photos.front();
+}
+
 std::vector<std::string> comma_list(std::string_view s) {
     std::vector<std::string> out;
     for (auto part : util::split(s, ',')) {
@@ -127,13 +199,39 @@ std::string update_status(const std::string& s) {
 
 }  // namespace
 
-// Checks jurisdiction_id (absent or empty: fine). Returns an error answer or nullopt.
-#define LAYANAN_CHECK_JURISDICTION(ctx, xml)                                                                   \
-    do {                                                                                                       \
-        std::string_view j = ctx.query.value("jurisdiction_id");                                               \
-        if (j.empty()) j = ctx.field("jurisdiction_id");                                                       \
-        if (!j.empty() && j != s_.regency.domain) return error(xml, 404, t(ctx, "layanan_o311_jurisdiction")); \
-    } while (0)
+std::vector<core::web::ErrorFormat> LayananModule::error_formats() const {
+    return {{"/open311/", [this](const core::web::ErrorReport& r) { return o311_core_error(r); }}};
+}
+
+http::Response LayananModule::o311_core_error(const core::web::ErrorReport& r) const {
+    std::string lang(r.lang);
+    if (r.req) {  // the handler did not run: read `locale` from the query string here
+        std::string_view target(r.req->target().data(), r.req->target().size());
+        if (auto q = target.find('?'); q != std::string_view::npos)
+            if (auto query = http::Form::parse(target.substr(q + 1)))
+                lang = locale_lang(s_.views.i18n(), query->value("locale"), lang);
+    }
+    const unsigned code = static_cast<unsigned>(r.status);
+    std::vector<O311Error> errs;
+    for (const auto& f : r.error.fields) errs.push_back({code, f.field + ": " + s_.views.t(lang, f.message_key)});
+    if (errs.empty()) {
+        std::string key = r.error.message_key.empty() ? "err_generic" : r.error.message_key;
+        if (key == "err_not_found") key = "layanan_o311_not_found";  // the core's says "page"
+        errs.push_back({code, s_.views.t(lang, key)});
+    }
+    return errors(xml_path(r.path), errs);
+}
+
+std::optional<http::Response> LayananModule::o311_begin(Ctx& ctx, bool xml) const {
+    std::string_view locale = ctx.query.value("locale");
+    if (locale.empty()) locale = ctx.field("locale");
+    ctx.lang = locale_lang(s_.views.i18n(), locale, ctx.lang);
+    // jurisdiction_id: absent or empty is fine.
+    std::string_view j = ctx.query.value("jurisdiction_id");
+    if (j.empty()) j = ctx.field("jurisdiction_id");
+    if (!j.empty() && j != s_.regency.domain) return error(xml, 404, t(ctx, "layanan_o311_jurisdiction"));
+    return std::nullopt;
+}
 
 http::Response LayananModule::o311_discovery(Ctx& ctx, bool xml) {
     const std::string base = s_.config.public_url + "/open311/v2/";
@@ -153,36 +251,36 @@ http::Response LayananModule::o311_discovery(Ctx& ctx, bool xml) {
 }
 
 http::Response LayananModule::o311_services(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
     json::array a;
     for (const auto& s : catalog_.services()) {
         if (!s.is_public) continue;
         a.push_back(json::object{{"service_code", s.code},
-                                 {"service_name", ctx.lang == "en" ? s.name_en : s.name},
-                                 {"description", s.description},
+                                 {"service_name", s.name_in(ctx.lang)},
+                                 {"description", s.description_in(ctx.lang)},
                                  {"metadata", !s.attributes.empty()},
                                  {"type", s.type},
                                  {"keywords", s.keywords},
-                                 {"group", s.group}});
+                                 {"group", s.group_in(ctx.lang)}});
     }
     return answer(xml, http::Status::ok, a, "services", "service");
 }
 
 http::Response LayananModule::o311_service(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
     const Service* s = catalog_.find(std::string(ctx.param("code")));
     if (!s || !s->is_public) return error(xml, 404, t(ctx, "layanan_err_service_unknown"));
     json::array attrs;
     for (const auto& a : s->attributes) {
         json::array values;
-        for (const auto& v : a.values) values.push_back(json::object{{"key", v.key}, {"name", v.name}});
+        for (const auto& v : a.values) values.push_back(json::object{{"key", v.key}, {"name", v.name_in(ctx.lang)}});
         attrs.push_back(json::object{{"variable", a.variable},
                                      {"code", a.code},
                                      {"datatype", a.datatype},
                                      {"required", a.required},
-                                     {"datatype_description", a.datatype_description},
+                                     {"datatype_description", a.datatype_description_in(ctx.lang)},
                                      {"order", a.order},
-                                     {"description", a.description},
+                                     {"description", a.description_in(ctx.lang)},
                                      {"values", values}});
     }
     json::object def{{"service_code", s->code}, {"attributes", attrs}};
@@ -190,8 +288,9 @@ http::Response LayananModule::o311_service(Ctx& ctx, bool xml) {
 }
 
 http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
-    if (!ctx.form) return error(xml, 400, t(ctx, "layanan_o311_form_required"));
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
+    const http::Form* form = ctx.form ? &*ctx.form : ctx.multipart ? &ctx.multipart->fields : nullptr;
+    if (!form) return error(xml, 400, t(ctx, "layanan_o311_form_required"));
     const std::string raw_key(ctx.field("api_key"));
     if (raw_key.empty()) return error(xml, 403, t(ctx, "layanan_o311_key_missing"));
     auto key = svc_->check_api_key(raw_key);
@@ -212,14 +311,18 @@ http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
     in.reporter_email = std::string(util::trim(ctx.field("email")));
     in.reporter_phone = std::string(util::trim(ctx.field("phone")));
     in.reporter_name = std::string(util::trim(std::string(ctx.field("first_name")) + " " + std::string(ctx.field("last_name"))));
-    for (const char* f : {"lat", "long"}) {
-        auto v = util::trim(ctx.field(f));
+    in.media_url = std::string(util::trim(ctx.field("media_url")));
+    for (const bool lat : {true, false}) {
+        const std::string name = lat ? "lat" : "long";
+        auto v = util::trim(ctx.field(name));
         if (v.empty()) continue;
         auto d = util::parse_double(v);
-        if (!d) errs.push_back({400, std::string(f) + ": " + t(ctx, "layanan_err_latlng_range")});
-        else (std::string_view(f) == "lat" ? in.lat : in.lng) = *d;
+        if (!d || !std::isfinite(*d)) errs.push_back({400, name + ": " + t(ctx, "layanan_o311_not_number")});
+        else if (std::fabs(*d) > (lat ? 90.0 : 180.0))
+            errs.push_back({400, name + ": " + t(ctx, lat ? "layanan_o311_lat_range" : "layanan_o311_long_range")});
+        else (lat ? in.lat : in.lng) = *d;
     }
-    for (const auto& [name, value] : ctx.form->fields()) {
+    for (const auto& [name, value] : form->fields()) {
         if (!util::starts_with(name, "attribute[")) continue;
         auto close = name.find(']');
         const std::string rest = close == std::string::npos ? "?" : name.substr(close + 1);
@@ -234,11 +337,29 @@ http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
     // Empty values count as absent (required ones are then reported missing).
     for (auto it = in.attributes.begin(); it != in.attributes.end();)
         it = it->second.empty() ? in.attributes.erase(it) : std::next(it);
+    // A photo may come as one multipart file part named "media" (an empty one counts as absent).
+    std::size_t media_files = 0;
+    if (ctx.multipart)
+        for (const auto& f : ctx.multipart->files) {
+            if (f.field != "media") errs.push_back({400, f.field + ": " + t(ctx, "layanan_o311_file_unexpected")});
+            else if (!f.data.empty()) ++media_files;
+        }
+    if (media_files > 1) errs.push_back({400, "media: " + t(ctx, "layanan_o311_media_one")});
+    else if (media_files == 1 && !in.media_url.empty()) errs.push_back({400, "media: " + t(ctx, "layanan_o311_media_both")});
     if (errs.empty()) {
         if (auto st = svc_->validate(in, false); !st)
             for (const auto& f : st.error().fields) errs.push_back({400, f.field + ": " + t(ctx, f.message_key)});
     }
     if (!errs.empty()) return errors(xml, errs);
+    // The file is stored only once everything else is valid (the web form's order too).
+    if (media_files == 1) {
+        auto stored = store_photos(ctx, "media", 1, std::nullopt);
+        if (!stored) {
+            for (const auto& f : stored.error().fields) errs.push_back({400, f.field + ": " + t(ctx, f.message_key)});
+            return errors(xml, errs);
+        }
+        in.photos = std::move(*stored);
+    }
     core::audit::Actor actor{std::nullopt, "open311:" + key->name, "api_key", std::nullopt};
     // Acknowledged only after the transaction commits (SQLite synchronous=FULL: on disk).
     auto r = svc_->submit_report(in, std::nullopt, actor);
@@ -251,7 +372,8 @@ http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
     }
     json::array out{json::object{{"service_request_id", std::to_string(r->id)},
                                  {"service_notice", t(ctx, "layanan_o311_notice") + " " + r->code},
-                                 {"account_id", nullptr}}};
+                                 {"account_id", nullptr},
+                                 {"media_url", media_url_of(*r, s_.config.public_url)}}};
     return answer(xml, http::Status::ok, out, "service_requests", "request");
 }
 
@@ -263,7 +385,7 @@ json::object request_json(const Ticket& tk, const Service* svc, const std::strin
     json::object o{{"service_request_id", std::to_string(tk.id)},
                    {"status", open ? "open" : "closed"},
                    {"status_notes", notes},
-                   {"service_name", svc ? (lang == "en" ? svc->name_en : svc->name) : tk.service_code},
+                   {"service_name", svc ? svc->name_in(lang) : tk.service_code},
                    {"service_code", tk.service_code},
                    {"description", tk.description},
                    {"agency_responsible", tk.opd_name},
@@ -276,7 +398,7 @@ json::object request_json(const Ticket& tk, const Service* svc, const std::strin
                    {"zipcode", ""},
                    {"lat", nullptr},
                    {"long", nullptr},
-                   {"media_url", tk.photos.empty() ? std::string() : public_url + "/berkas/" + tk.photos.front()}};
+                   {"media_url", media_url_of(tk, public_url)}};
     if (auto d = tk.next_due()) o["expected_datetime"] = format_iso8601(*d, offset);
     if (tk.lat && tk.lng) {
         o["lat"] = *tk.lat;
@@ -287,45 +409,41 @@ json::object request_json(const Ticket& tk, const Service* svc, const std::strin
 }  // namespace
 
 http::Response LayananModule::o311_requests(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
+    const Tr tr{s_.views, ctx.lang};
     store::PublicFilter f;
     std::vector<O311Error> errs;
-    const auto ids = comma_list(ctx.query.value("service_request_id"));
-    for (const auto& id : ids) {
-        auto n = util::parse_int(id);
-        if (!n || *n <= 0) errs.push_back({400, "service_request_id: " + t(ctx, "layanan_o311_bad_id")});
-        else f.ids.push_back(*n);
+    if (const auto raw_ids = util::trim(ctx.query.value("service_request_id")); !raw_ids.empty()) {
+        // The spec: service_request_id overrides every other argument. Filters, dates, status and
+        // paging are neither read nor checked; every listed request comes back in one answer.
+        const auto ids = comma_list(raw_ids);
+        for (const auto& id : ids) {
+            auto n = util::parse_int(id);
+            if (!n || *n <= 0) {
+                errs.push_back({400, "service_request_id: " + tr("layanan_o311_bad_id")});
+                break;
+            }
+            f.ids.push_back(*n);
+        }
+        if (ids.empty()) errs.push_back({400, "service_request_id: " + tr("layanan_o311_bad_id")});
+        if (ids.size() > 1000) errs.push_back({400, "service_request_id: " + tr("layanan_o311_too_many")});
+        if (!errs.empty()) return errors(xml, errs);
+        f.limit = static_cast<int>(f.ids.size());
+        return render_requests(ctx, xml, f);
     }
-    if (f.ids.size() > 1000) errs.push_back({400, "service_request_id: " + t(ctx, "layanan_o311_too_many")});
     f.service_codes = comma_list(ctx.query.value("service_code"));
-    const auto now = s_.clock.now();
-    std::int64_t start = 0, end = 0;
-    const std::string sd(ctx.query.value("start_date")), ed(ctx.query.value("end_date"));
-    bool have_start = !sd.empty(), have_end = !ed.empty();
-    if (have_start && !parse_iso8601(sd, start)) errs.push_back({400, "start_date: " + t(ctx, "layanan_o311_bad_date")});
-    if (have_end && !parse_iso8601(ed, end)) errs.push_back({400, "end_date: " + t(ctx, "layanan_o311_bad_date")});
-    if (!have_end) end = have_start ? start + kMaxSpan : now;
-    if (!have_start) start = end - kMaxSpan;
-    if (errs.empty() && end < start) errs.push_back({400, "end_date: " + t(ctx, "layanan_o311_range_order")});
-    if (errs.empty() && end - start > kMaxSpan) errs.push_back({400, "end_date: " + t(ctx, "layanan_o311_range_90")});
-    f.start = start;
-    f.end = end;
+    date_window(ctx.query, s_.clock.now(), tr, errs, f.start, f.end);
     const auto statuses = comma_list(ctx.query.value("status"));
     if (!statuses.empty()) {
         f.want_open = f.want_closed = false;
         for (const auto& s : statuses) {
             if (s == "open") f.want_open = true;
             else if (s == "closed") f.want_closed = true;
-            else errs.push_back({400, "status: " + t(ctx, "layanan_o311_bad_status")});
+            else errs.push_back({400, "status: " + tr("layanan_o311_bad_status")});
         }
     }
-    auto page = util::parse_int(ctx.query.value("page").empty() ? "1" : ctx.query.value("page"));
-    auto size = util::parse_int(ctx.query.value("page_size").empty() ? "1000" : ctx.query.value("page_size"));
-    if (!page || *page < 1 || *page > 1000000) errs.push_back({400, "page: " + t(ctx, "layanan_o311_bad_page")});
-    if (!size || *size < 1 || *size > 1000) errs.push_back({400, "page_size: " + t(ctx, "layanan_o311_bad_page")});
+    paging(ctx.query, tr, errs, f.limit, f.offset);
     if (!errs.empty()) return errors(xml, errs);
-    f.limit = static_cast<int>(*size);
-    f.offset = static_cast<int>((*page - 1) * *size);
     return render_requests(ctx, xml, f);
 }
 
@@ -367,7 +485,7 @@ http::Response LayananModule::render_requests(Ctx& ctx, bool xml, const store::P
 }
 
 http::Response LayananModule::o311_request(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
     auto id = util::parse_int(ctx.param("id"));
     if (!id || *id <= 0) return error(xml, 404, t(ctx, "layanan_err_ticket_unknown"));
     store::PublicFilter f;
@@ -378,7 +496,7 @@ http::Response LayananModule::o311_request(Ctx& ctx, bool xml) {
 }
 
 http::Response LayananModule::o311_token(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
     auto tk = svc_->by_code(std::string(ctx.param("token")));
     if (!tk || !tk->is_public) return error(xml, 404, t(ctx, "layanan_o311_token_unknown"));
     json::array a{json::object{{"service_request_id", std::to_string(tk->id)}, {"token", tk->code}}};
@@ -386,18 +504,15 @@ http::Response LayananModule::o311_token(Ctx& ctx, bool xml) {
 }
 
 http::Response LayananModule::o311_updates(Ctx& ctx, bool xml) {
-    LAYANAN_CHECK_JURISDICTION(ctx, xml);
-    const auto now = s_.clock.now();
+    if (auto e = o311_begin(ctx, xml)) return std::move(*e);
+    const Tr tr{s_.views, ctx.lang};
     std::int64_t start = 0, end = 0;
-    const std::string sd(ctx.query.value("start_date")), ed(ctx.query.value("end_date"));
+    int limit = 1000, offset = 0;
     std::vector<O311Error> errs;
-    if (!sd.empty() && !parse_iso8601(sd, start)) errs.push_back({400, "start_date: " + t(ctx, "layanan_o311_bad_date")});
-    if (!ed.empty() && !parse_iso8601(ed, end)) errs.push_back({400, "end_date: " + t(ctx, "layanan_o311_bad_date")});
-    if (ed.empty()) end = sd.empty() ? now : start + kMaxSpan;
-    if (sd.empty()) start = end - kMaxSpan;
-    if (errs.empty() && (end < start || end - start > kMaxSpan)) errs.push_back({400, "end_date: " + t(ctx, "layanan_o311_range_90")});
+    date_window(ctx.query, s_.clock.now(), tr, errs, start, end);
+    paging(ctx.query, tr, errs, limit, offset);
     if (!errs.empty()) return errors(xml, errs);
-    auto rows = s_.db.read([&](core::db::Connection& c) { return store::public_updates(c, start, end, 1000); });
+    auto rows = s_.db.read([&](core::db::Connection& c) { return store::public_updates(c, start, end, limit, offset); });
     json::array a;
     for (const auto& u : rows)
         a.push_back(json::object{{"update_id", std::to_string(u.event_id)},

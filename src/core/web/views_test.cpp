@@ -1,0 +1,93 @@
+// Unit tests for the error formats of core/web/views: registration rules, longest-prefix lookup,
+// and that Views::error hands errors under a registered prefix to its formatter (with the status,
+// the untranslated error and the request's language) and leaves every other path alone.
+#include "core/web/views.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "core/http/response.hpp"
+
+namespace gapura::core::web {
+namespace {
+
+struct ViewsErrorFormats : ::testing::Test {
+    ViewsErrorFormats() {
+        i18n.add("id", "err_not_found", "Tidak ada.");
+        i18n.add("en", "err_not_found", "Not there.");
+        i18n.finish();
+    }
+    // A formatter that answers "<tag> <status> <message_key> <lang> <path>" and counts its calls.
+    ErrorFormat format(std::string prefix, std::string tag) {
+        return {std::move(prefix), [this, tag](const ErrorReport& r) {
+                    ++calls;
+                    return http::text_response(r.status, tag + " " + std::to_string(static_cast<unsigned>(r.status)) +
+                                                             " " + r.error.message_key + " " + std::string(r.lang) +
+                                                             " " + std::string(r.path));
+                }};
+    }
+    I18n i18n;
+    Views views{i18n, SiteInfo{"Kabupaten Uji", "Uji", "uji.go.id"}};
+    int calls = 0;
+};
+
+TEST_F(ViewsErrorFormats, RegistrationRules) {
+    EXPECT_THROW(views.add_error_format(format("", "x")), std::invalid_argument);
+    EXPECT_THROW(views.add_error_format(format("open311/", "x")), std::invalid_argument);
+    EXPECT_THROW(views.add_error_format(ErrorFormat{"/x/", nullptr}), std::invalid_argument);
+    views.add_error_format(format("/open311/", "a"));
+    EXPECT_THROW(views.add_error_format(format("/open311/", "b")), std::invalid_argument);
+}
+
+TEST_F(ViewsErrorFormats, LongestPrefixWinsAndOtherPathsHaveNone) {
+    EXPECT_EQ(views.error_format_for("/open311/v2/x.json"), nullptr);  // nothing registered
+    views.add_error_format(format("/open311/", "short"));
+    views.add_error_format(format("/open311/v2/", "long"));
+    views.add_error_format(format("/api/3/", "ckan"));
+    const ErrorFormatter* f = views.error_format_for("/open311/v2/requests.xml");
+    ASSERT_NE(f, nullptr);
+    http::Request req{http::Method::get, "/open311/v2/requests.xml", 11};
+    const Error e = make_error(ErrorCode::not_found, "err_not_found");
+    EXPECT_EQ((*f)(ErrorReport{&req, "/open311/v2/requests.xml", http::Status::not_found, e, "id", "r-1"}).body(),
+              "long 404 err_not_found id /open311/v2/requests.xml");
+    ASSERT_NE(views.error_format_for("/open311/discovery.json"), nullptr);
+    EXPECT_EQ(views.error_format_for("/open311"), nullptr);
+    EXPECT_EQ(views.error_format_for("/api/v1/x"), nullptr);
+    EXPECT_EQ(views.error_format_for("/"), nullptr);
+    EXPECT_EQ(views.error_format_for(""), nullptr);
+}
+
+TEST_F(ViewsErrorFormats, ErrorUsesTheFormatOfThePathWithTheGivenStatus) {
+    views.add_error_format(format("/open311/", "o311"));
+    http::Request req{http::Method::delete_, "/open311/v2/requests.json?locale=en", 11};
+    http::RequestContext ctx(req);
+    ctx.path = "/open311/v2/requests.json";
+    ctx.lang = "en";
+    ctx.request_id = "r-2";
+    auto res = views.error(ctx, make_error(ErrorCode::bad_request, "err_method"), http::Status::method_not_allowed);
+    EXPECT_EQ(res.result_int(), 405u);
+    EXPECT_EQ(res.body(), "o311 405 err_method en /open311/v2/requests.json");
+    Error busy = make_error(ErrorCode::unavailable, "err_unavailable");
+    busy.retry_after = 2;
+    auto r503 = views.error(ctx, busy);
+    EXPECT_EQ(r503.result_int(), 503u);
+    EXPECT_EQ(std::string(r503[http::bhttp::field::retry_after]), "2");
+    EXPECT_EQ(calls, 2);
+
+    // Another prefix: the core's JSON error body, and the formatter is not called.
+    http::Request api_req{http::Method::get, "/api/v1/nope", 11};
+    http::RequestContext api(api_req);
+    api.path = "/api/v1/nope";
+    api.api = true;
+    api.lang = "en";
+    api.request_id = "r-3";
+    auto json = views.error(api, ErrorCode::not_found, "err_not_found");
+    EXPECT_EQ(json.result_int(), 404u);
+    EXPECT_EQ(json.body(), R"({"error":{"code":"not_found","message":"Not there.","request_id":"r-3"}})");
+    EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
+}  // namespace gapura::core::web
