@@ -56,7 +56,8 @@ run: node deps
 	./build/gapura seed --demo
 	@echo "Demo accounts (password gapura-demo-2026): admin@demo.gapura.id, walidata@demo.gapura.id, teknisi@demo.gapura.id,"
 	@echo "  operator.pupr@demo.gapura.id, warga@demo.gapura.id, usaha@demo.gapura.id; each kecamatan office:"
-	@echo "  operator.kec-<name>@demo.gapura.id (e.g. operator.kec-merakurak@demo.gapura.id)"
+	@echo "  operator.kec-<name>@demo.gapura.id (e.g. operator.kec-merakurak@demo.gapura.id); a few desa offices:"
+	@echo "  operator.desa-<kecamatan>-<desa>@demo.gapura.id (e.g. operator.desa-kenduruan-jlodro@demo.gapura.id)"
 	./build/gapura serve
 
 unit: build

@@ -315,6 +315,41 @@ TEST_F(AppTest, AdminAssignsOperatorToAnOpdAndItIsAudited) {
     admin.post_form(page, page, "role=pelaku_usaha&opd_id=");
 }
 
+// Every desa/kelurahan has a generated office (its operator decides the desa stage of development
+// proposals), but they are not agencies: the public lists of OPDs leave them out.
+TEST_F(AppTest, VillageOfficesAreNotListedAsAgencies) {
+    const auto villages = app().db().read([](core::db::Connection& c) {
+        return core::db::scalar_int(c, "SELECT COUNT(*) FROM opds WHERE kind IN ('desa', 'kelurahan')").value_or(0);
+    });
+    EXPECT_EQ(villages, 328);
+    Client c(app());
+    auto r = c.get("/api/v1/opds");
+    ASSERT_EQ(r.status, 200u);
+    const auto opds = boost::json::parse(r.body).at("opds").as_array();
+    EXPECT_EQ(opds.size(), 23u + 20u);
+    for (const auto& o : opds) {
+        const std::string kind(o.at("kind").as_string());
+        EXPECT_TRUE(kind != "desa" && kind != "kelurahan") << o.at("slug").as_string();
+    }
+#ifdef GAPURA_MODULE_SATUDATA
+    // Satu Data's CKAN organisations: the agencies and the kecamatan offices only.
+    r = c.get("/api/3/action/organization_list");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const auto names = boost::json::parse(r.body).at("result").as_array();
+    EXPECT_EQ(names.size(), 23u + 20u);
+    std::set<std::string> seen;
+    for (const auto& n : names) {
+        const std::string slug(n.as_string());
+        seen.insert(slug);
+        EXPECT_FALSE(slug.starts_with("desa-") || slug.starts_with("kel-")) << slug;
+    }
+    EXPECT_TRUE(seen.count("disdik"));
+    EXPECT_TRUE(seen.count("kec-tuban"));
+    EXPECT_EQ(c.get("/api/3/action/organization_show?id=desa-kenduruan-jlodro").status, 404u);
+    EXPECT_EQ(c.get("/api/3/action/organization_show?id=kec-tuban").status, 200u);
+#endif
+}
+
 TEST_F(AppTest, AdminCannotDemoteThemself) {
     Client admin(app());
     t_->sign_in(admin, "admin@demo.gapura.id");

@@ -137,8 +137,7 @@ http::Response AccountsModule::account(http::RequestContext& ctx) {
     page.set("display_name", p.display_name);
     page.set("role_label", s_.views.t(ctx.lang, "role_" + std::string(role_name(p.role))));
     std::string opd_name;
-    for (const auto& o : s_.regency.opds)
-        if (o.slug == p.opd_slug) opd_name = o.name;
+    if (const auto* o = s_.regency.find_opd(p.opd_slug)) opd_name = o->name;
     page.set("opd_name", opd_name);
     page.set("has_opd", !opd_name.empty());
     page.set("is_admin", p.is_admin());
@@ -252,22 +251,52 @@ http::Response AccountsModule::admin_user_form(http::RequestContext& ctx, const 
         roles.push_back(item);
     }
     page.set("roles", roles);
-    // OPD ids come from the database (slugs are stable, ids are not).
+    // OPD ids come from the database (slugs are stable, ids are not). Grouped: the agencies, the
+    // kecamatan offices, then the desa/kelurahan offices per kecamatan (village names repeat
+    // across kecamatan), each group by name.
+    struct OpdOption {
+        std::int64_t id;
+        std::string name, kind, kecamatan;
+    };
     auto opds = s_.db.read([&](db::Connection& c) {
-        std::vector<std::pair<std::int64_t, std::string>> out;
-        db::Query q(c, "SELECT id, name FROM opds WHERE active = 1 ORDER BY kind = 'kecamatan', name");
-        while (q.next()) out.emplace_back(q.integer(0), q.text(1));
+        std::vector<OpdOption> out;
+        db::Query q(c,
+                    "SELECT o.id, o.name, o.kind, COALESCE(k.name, '') FROM opds o"
+                    " LEFT JOIN regions v ON v.code = o.region_code AND o.kind IN ('desa', 'kelurahan')"
+                    " LEFT JOIN regions k ON k.code = v.parent_code WHERE o.active = 1"
+                    " ORDER BY CASE WHEN o.kind = 'kecamatan' THEN 1 WHEN o.kind IN ('desa', 'kelurahan') THEN 2"
+                    " ELSE 0 END, COALESCE(k.name, ''), o.name");
+        while (q.next()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3)});
         return out;
     });
-    Data opd_list = web::list();
-    for (const auto& [oid, oname] : opds) {
+    Data groups = web::list();
+    Data options = web::list();
+    std::string group_label;
+    auto close_group = [&] {
+        if (options.is_empty_list()) return;
+        Data g = web::object();
+        g.set("label", group_label);
+        g.set("options", options);
+        groups.push_back(g);
+        options = web::list();
+    };
+    for (const auto& o : opds) {
+        const bool village = o.kind == "desa" || o.kind == "kelurahan";
+        std::string label = village                 ? s_.views.t(ctx.lang, "opd_group_villages") + " " + o.kecamatan
+                            : o.kind == "kecamatan" ? s_.views.t(ctx.lang, "opd_group_kecamatan")
+                                                    : s_.views.t(ctx.lang, "opd_group_agencies");
+        if (label != group_label) {
+            close_group();
+            group_label = std::move(label);
+        }
         Data item = web::object();
-        item.set("value", std::to_string(oid));
-        item.set("label", oname);
-        item.set("selected", user->opd_id && *user->opd_id == oid);
-        opd_list.push_back(item);
+        item.set("value", std::to_string(o.id));
+        item.set("label", o.name);
+        item.set("selected", user->opd_id && *user->opd_id == o.id);
+        options.push_back(item);
     }
-    page.set("opds", opd_list);
+    close_group();
+    page.set("opd_groups", groups);
     add_errors(page, s_.views, ctx.lang, err);
     return with_status(s_.views.page(ctx, "pages/admin_user", page, s_.views.t(ctx.lang, "admin_user_title")), err);
 }

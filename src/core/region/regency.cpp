@@ -573,11 +573,13 @@ void load_villages(Regency& r, const std::string& kec_path, const std::string& p
                  "kecamatan " + k.code + " (" + k.name + ") has no desa/kelurahan in " + path);
 }
 
+// slug -> where it was defined, across opd.csv and the generated offices.
+using SeenSlugs = std::unordered_map<std::string, std::string>;
+
 void load_opds(Regency& r, const std::string& opd_path, const std::string& kec_path,
-               const std::unordered_map<std::string, std::size_t>& kec_lines) {
+               const std::unordered_map<std::string, std::size_t>& kec_lines, SeenSlugs& seen) {
     static const std::unordered_set<std::string_view> kinds{"sekretariat", "inspektorat", "dinas",
                                                             "badan",       "satuan",      "rsud"};
-    std::unordered_map<std::string, std::string> seen;  // slug -> where it was defined
     for_each_row(
         opd_path, {"slug", "abbreviation", "name", "kind"},
         [&](const std::vector<std::string_view>& f, std::size_t line) {
@@ -610,6 +612,30 @@ void load_opds(Regency& r, const std::string& opd_path, const std::string& kec_p
     }
 }
 
+// One office per desa/kelurahan (see Regency::village_offices). Village names repeat across
+// kecamatan, so the slug carries the kecamatan's name too; a slug that is still taken (two
+// villages of one kecamatan with names that slugify alike, or a row of opd.csv) is an error.
+void make_village_offices(Regency& r, const std::string& villages_path, SeenSlugs& seen) {
+    std::unordered_map<std::string_view, std::string> kec_slug;  // kecamatan code -> slug
+    for (const auto& k : r.kecamatan) kec_slug.emplace(k.code, slugify(k.name));
+    r.village_offices.reserve(r.villages.size());
+    for (const auto& v : r.villages) {
+        const std::string name = (v.kelurahan ? "Kelurahan " : "Desa ") + v.name;
+        const std::string what = name + " (" + v.code + ")";
+        const std::string name_slug = slugify(v.name);
+        if (name_slug.empty())
+            fail(villages_path, "cannot make an OPD slug from the name of " + what);
+        OpdDef o{std::string(v.kelurahan ? "kel-" : "desa-") + kec_slug.at(v.district_code) + "-" +
+                     name_slug,
+                 (v.kelurahan ? "Kel. " : "Ds. ") + v.name, name, v.kelurahan ? "kelurahan" : "desa",
+                 v.code};
+        if (auto [it, fresh] = seen.emplace(o.slug, villages_path + " (" + v.code + ")"); !fresh)
+            fail(villages_path, "the OPD slug " + in_quotes(o.slug) + " of " + what +
+                                    " is already used at " + it->second);
+        r.village_offices.push_back(std::move(o));
+    }
+}
+
 }  // namespace
 
 bool Bounds::contains(double lat, double lng) const {
@@ -628,6 +654,13 @@ const Village* Regency::find_village(std::string_view code) const {
         std::lower_bound(villages.begin(), villages.end(), code,
                          [](const Village& v, std::string_view c) { return v.code < c; });
     return it != villages.end() && it->code == code ? &*it : nullptr;
+}
+
+const OpdDef* Regency::find_opd(std::string_view slug) const {
+    for (const auto* list : {&opds, &village_offices})
+        for (const auto& o : *list)
+            if (o.slug == slug) return &o;
+    return nullptr;
 }
 
 std::vector<std::vector<std::string>> parse_csv(std::string_view text, const std::string& origin) {
@@ -653,8 +686,11 @@ Regency load_regency(const std::string& dir, const std::string& area_dir) {
     std::unordered_map<std::string, std::size_t> kec_lines;
     load_kecamatan(r, kec_path, kec_lines);
     check_districts(r, kec_path, join_path(area_dir, "districts.csv"), kec_lines);
-    load_villages(r, kec_path, join_path(area_dir, "villages.csv"));
-    load_opds(r, opd_path, kec_path, kec_lines);
+    const std::string villages_path = join_path(area_dir, "villages.csv");
+    load_villages(r, kec_path, villages_path);
+    SeenSlugs seen;
+    load_opds(r, opd_path, kec_path, kec_lines, seen);
+    make_village_offices(r, villages_path, seen);
     const auto has_opd = [&](const std::string& slug) {
         return std::any_of(r.opds.begin(), r.opds.end(),
                            [&](const OpdDef& o) { return o.slug == slug; });
@@ -770,13 +806,15 @@ LoadCounts load_reference_data(db::Database& database, audit::AuditLog& audit,
             while (q.next())
                 opds.emplace(q.text(0), OpdRow{q.text(1), q.text(2), q.text(3), q.opt_text(4)});
         }
-        for (const OpdDef& o : regency.opds) {
-            const OpdRow want{o.abbreviation, o.name, o.kind, non_empty(o.region_code)};
-            const auto it = opds.find(o.slug);
-            if (it != opds.end() && it->second == want) continue;
-            db::exec(c, kUpsertOpd,
-                     {o.slug, want.abbreviation, want.name, want.kind, want.region_code});
-            ++(it == opds.end() ? counts.opds_inserted : counts.opds_updated);
+        for (const auto* list : {&regency.opds, &regency.village_offices}) {
+            for (const OpdDef& o : *list) {
+                const OpdRow want{o.abbreviation, o.name, o.kind, non_empty(o.region_code)};
+                const auto it = opds.find(o.slug);
+                if (it != opds.end() && it->second == want) continue;
+                db::exec(c, kUpsertOpd,
+                         {o.slug, want.abbreviation, want.name, want.kind, want.region_code});
+                ++(it == opds.end() ? counts.opds_inserted : counts.opds_updated);
+            }
         }
 
         const json::object summary{{"regions_inserted", counts.regions_inserted},
@@ -785,7 +823,8 @@ LoadCounts load_reference_data(db::Database& database, audit::AuditLog& audit,
                                    {"opds_updated", counts.opds_updated},
                                    {"kecamatan", regency.kecamatan.size()},
                                    {"villages", regency.villages.size()},
-                                   {"opds", regency.opds.size()}};
+                                   {"opds", regency.opds.size()},
+                                   {"village_offices", regency.village_offices.size()}};
         audit.record(c, audit::Actor::system("seed"), "reference.load", "regency", regency.code,
                      json::serialize(summary), now);
         return counts;

@@ -66,9 +66,18 @@ struct Regency {
     // code order: slug "kec-" + slugified name, abbreviation "Kec. <Name>", name "Kecamatan
     // <Name>", kind "kecamatan", region_code = the kecamatan code.
     std::vector<OpdDef> opds;
+    // One office per desa/kelurahan, in village code order (the operator who decides the desa stage
+    // of its village's development proposals): slug "desa-" or "kel-" + the kecamatan's slugified
+    // name + "-" + the village's, abbreviation "Ds. <Name>" or "Kel. <Name>", name "Desa <Name>" or
+    // "Kelurahan <Name>", kind "desa" or "kelurahan", region_code = the village code. Kept apart
+    // from `opds` so that lists of agencies (forms, Satu Data organisations) do not gain hundreds of
+    // village offices; load_reference_data() writes both into the `opds` table.
+    std::vector<OpdDef> village_offices;
 
     const Kecamatan* find_kecamatan(std::string_view code) const;  // nullptr if absent
     const Village* find_village(std::string_view code) const;      // nullptr if absent
+    // The office with this slug, in `opds` or `village_offices`; nullptr if absent.
+    const OpdDef* find_opd(std::string_view slug) const;
 };
 
 // Message: one line, "<file>[:<line>]: <problem>".
@@ -92,8 +101,9 @@ std::vector<std::vector<std::string>> parse_csv(std::string_view text, const std
 //   equal but for ASCII case, and every district of the regency listed; bps_code empty or 7 digits
 //   starting with the regency's; lat/lng numbers inside the bounds; population >= 0; a year.
 // - villages.csv: codes "<kecamatan>.1NNN" or ".2NNN"; at least one per kecamatan.
-// - opd.csv: slugs [a-z0-9-]+ and unique (with the generated "kec-" ones); kind one of sekretariat,
-//   inspektorat, dinas, badan, satuan, rsud; walidata_opd and planning_opd name an OPD.
+// - opd.csv: slugs [a-z0-9-]+ and unique (with the generated "kec-", "desa-" and "kel-" ones); kind
+//   one of sekretariat, inspektorat, dinas, badan, satuan, rsud; walidata_opd and planning_opd name
+//   an OPD. Two villages of one kecamatan whose names give the same slug are an error too.
 // Unknown JSON keys and extra CSV columns are ignored; other regencies' rows are not checked.
 Regency load_regency(const std::string& dir, const std::string& area_dir);
 
@@ -105,8 +115,8 @@ struct LoadCounts {
 };
 
 // Upserts the regency (level 'kabupaten'), its kecamatan (level 'kecamatan') and desa/kelurahan
-// (level 'desa', kind 'desa' or 'kelurahan') into `regions`, and its OPDs into `opds` (matched by
-// slug; `active` is left alone), in one write transaction with one audit entry ("reference.load").
+// (level 'desa', kind 'desa' or 'kelurahan') into `regions`, and its OPDs and village offices into
+// `opds` (matched by slug; `active` is left alone), in one write transaction with one audit entry ("reference.load").
 // Only rows that differ are written, so a second run changes nothing but the audit log. Rows in the
 // database that the data no longer lists are kept (other tables may refer to them).
 LoadCounts load_reference_data(db::Database& db, audit::AuditLog& audit, const Regency& regency,

@@ -253,6 +253,28 @@ TEST(LoadRegency, SyntheticRegencyLoads) {
     EXPECT_EQ(kec.name, "Kecamatan Bukit Tinggi");
     EXPECT_EQ(kec.kind, "kecamatan");
     EXPECT_EQ(kec.region_code, "99.01.02");
+    // One office per desa/kelurahan, in village code order, apart from the agencies.
+    ASSERT_EQ(r.village_offices.size(), 4u);
+    const OpdDef& pelabuhan = r.village_offices[0];
+    EXPECT_EQ(pelabuhan.slug, "kel-pantai-pelabuhan");
+    EXPECT_EQ(pelabuhan.abbreviation, "Kel. Pelabuhan");
+    EXPECT_EQ(pelabuhan.name, "Kelurahan Pelabuhan");
+    EXPECT_EQ(pelabuhan.kind, "kelurahan");
+    EXPECT_EQ(pelabuhan.region_code, "99.01.01.1001");
+    const OpdDef& soka_office = r.village_offices[1];
+    EXPECT_EQ(soka_office.slug, "desa-pantai-soka-an");
+    EXPECT_EQ(soka_office.abbreviation, "Ds. Soka\"an");
+    EXPECT_EQ(soka_office.name, "Desa Soka\"an");
+    EXPECT_EQ(soka_office.kind, "desa");
+    EXPECT_EQ(soka_office.region_code, "99.01.01.2001");
+    EXPECT_EQ(r.village_offices[2].slug, "desa-bukit-tinggi-bawah");  // 99.01.02.2001
+    EXPECT_EQ(r.village_offices[3].slug, "desa-bukit-tinggi-atas");   // 99.01.02.2002
+    ASSERT_NE(r.find_opd("desa-bukit-tinggi-atas"), nullptr);
+    EXPECT_EQ(r.find_opd("desa-bukit-tinggi-atas")->region_code, "99.01.02.2002");
+    ASSERT_NE(r.find_opd("kec-pantai"), nullptr);
+    EXPECT_EQ(r.find_opd("kec-pantai")->kind, "kecamatan");
+    EXPECT_EQ(r.find_opd("desa-pantai-lain-desa"), nullptr);  // 99.02.01: another regency's village
+    for (const auto& o : r.opds) EXPECT_TRUE(o.kind != "desa" && o.kind != "kelurahan") << o.slug;
 }
 
 TEST(LoadRegency, CrlfAndBomInDataFiles) {
@@ -506,6 +528,37 @@ TEST(LoadRegency, KecamatanSlugCollidesWithListedOpd) {
         << m.error();
 }
 
+// Village names repeat across kecamatan (the slug carries the kecamatan); within one kecamatan, two
+// names that slugify alike would give two offices one slug: refused, naming both villages.
+TEST(LoadRegency, VillageOfficeSlugCollisionIsRefused) {
+    Mini m;
+    m.files["villages.csv"] += "99.01.01.2002,99.01.01,Soka An\n";
+    const std::string err = m.error();
+    EXPECT_NE(err.find("villages.csv: the OPD slug 'desa-pantai-soka-an' of Desa Soka An (99.01.01.2002) is "
+                       "already used at "),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("(99.01.01.2001)"), std::string::npos) << err;
+}
+
+TEST(LoadRegency, VillageOfficeSlugCollidesWithListedOpd) {
+    Mini m;
+    m.files["opd.csv"] += "kel-pantai-pelabuhan,Kel,Kelurahan Palsu,dinas\n";
+    const std::string err = m.error();
+    EXPECT_NE(err.find("the OPD slug 'kel-pantai-pelabuhan' of Kelurahan Pelabuhan (99.01.01.1001) is "
+                       "already used at "),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("opd.csv:5"), std::string::npos) << err;
+}
+
+TEST(LoadRegency, VillageWithoutSlugableNameIsRefused) {
+    Mini m;
+    m.files["villages.csv"] += "99.01.02.2003,99.01.02,\"---\"\n";
+    EXPECT_NE(m.error().find("cannot make an OPD slug from the name of Desa --- (99.01.02.2003)"), std::string::npos)
+        << m.error();
+}
+
 TEST(LoadRegency, OpdProblems) {
     {
         Mini m;
@@ -634,6 +687,25 @@ TEST(LoadRegency, Tuban) {
         EXPECT_EQ(o.name, "Kecamatan " + r.find_kecamatan(o.region_code)->name);
     }
     EXPECT_EQ(kecamatan_opds, 20);
+
+    // One office per village, slugs unique across every office (agencies, kecamatan, villages).
+    ASSERT_EQ(r.village_offices.size(), 328u);
+    int desa_offices = 0;
+    for (const auto& o : r.village_offices) {
+        EXPECT_TRUE(slugs.insert(o.slug).second) << "duplicate slug " << o.slug;
+        const Village* v = r.find_village(o.region_code);
+        ASSERT_NE(v, nullptr) << o.slug;
+        EXPECT_EQ(o.kind, v->kelurahan ? "kelurahan" : "desa") << o.slug;
+        EXPECT_EQ(o.name, (v->kelurahan ? "Kelurahan " : "Desa ") + v->name);
+        EXPECT_TRUE(o.slug.starts_with(v->kelurahan ? "kel-" : "desa-")) << o.slug;
+        desa_offices += o.kind == "desa";
+    }
+    EXPECT_EQ(desa_offices, 311);
+    EXPECT_EQ(slugs.size(), 43u + 328u);
+    ASSERT_NE(r.find_opd("kel-tuban-mondokan"), nullptr);
+    EXPECT_EQ(r.find_opd("kel-tuban-mondokan")->region_code, "35.23.16.1003");
+    ASSERT_NE(r.find_opd("desa-kenduruan-jlodro"), nullptr);
+    EXPECT_EQ(r.find_opd("desa-kenduruan-jlodro")->region_code, "35.23.01.2001");
 }
 
 // A second regency deploys by data alone: nothing about Tuban is hard-coded.
@@ -659,6 +731,10 @@ TEST(LoadRegency, Lamongan) {
         EXPECT_EQ(k.bps_code, "");
     }
     EXPECT_EQ(r.opds.size(), 8u + 27u);
+    EXPECT_EQ(r.village_offices.size(), 474u);
+    std::set<std::string> slugs;
+    for (const auto* list : {&r.opds, &r.village_offices})
+        for (const auto& o : *list) EXPECT_TRUE(slugs.insert(o.slug).second) << "duplicate slug " << o.slug;
     EXPECT_NE(r.find_kecamatan("35.24.22"), nullptr);
     EXPECT_EQ(r.find_kecamatan("35.23.16"), nullptr);
 }
@@ -691,7 +767,7 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
     const LoadCounts first = load_reference_data(*db_, audit_, r, kNow);
     EXPECT_EQ(first.regions_inserted, 1 + 20 + 328);
     EXPECT_EQ(first.regions_updated, 0);
-    EXPECT_EQ(first.opds_inserted, 43);
+    EXPECT_EQ(first.opds_inserted, 43 + 328);
     EXPECT_EQ(first.opds_updated, 0);
 
     EXPECT_EQ(
@@ -709,6 +785,14 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
         count("SELECT COUNT(*) FROM opds WHERE kind = 'kecamatan' AND region_code LIKE '35.23.%'"),
         20);
     EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE region_code = '35.23' AND active = 1"), 23);
+    // Every desa/kelurahan has its office, on its own region row and of the same kind.
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds o JOIN regions g ON g.code = o.region_code"
+                    " WHERE g.level = 'desa' AND g.kind = o.kind"),
+              328);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE kind = 'desa'"), 311);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE kind = 'kelurahan'"), 17);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds WHERE slug = 'kel-tuban-mondokan' AND region_code = '35.23.16.1003'"),
+              1);
     const auto name = db_->read([](db::Connection& c) {
         return db::scalar_text(c, "SELECT name FROM opds WHERE slug = 'kec-tuban'").value_or("");
     });
@@ -720,7 +804,7 @@ TEST_F(ReferenceData, InsertsThenIsIdempotentAndAudited) {
     EXPECT_EQ(second.opds_inserted, 0);
     EXPECT_EQ(second.opds_updated, 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions"), 349);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM opds"), 43);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM opds"), 43 + 328);
 
     // A renamed OPD and a corrected population are updated in place; the OPD keeps its id.
     const auto id = count("SELECT id FROM opds WHERE slug = 'diskominfo-sp'");
@@ -764,7 +848,7 @@ TEST_F(ReferenceData, SyntheticRegencyWithNullsIsIdempotent) {
     const Regency r = m.load();
     const LoadCounts first = load_reference_data(*db_, audit_, r, kNow);
     EXPECT_EQ(first.regions_inserted, 1 + 2 + 4);
-    EXPECT_EQ(first.opds_inserted, 5);
+    EXPECT_EQ(first.opds_inserted, 5 + 4);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE code = '99.01' AND population IS NULL"), 1);
     EXPECT_EQ(count("SELECT COUNT(*) FROM regions WHERE bps_code IS NULL"), 1 + 4);
     const auto soka = db_->read([](db::Connection& c) {

@@ -386,7 +386,7 @@ std::vector<OrgRow> organizations(db::Connection& c, const Viewer& viewer, std::
     db::Query q(c,
                 std::string("SELECT o.id, o.slug, o.name, o.abbreviation, o.kind, (SELECT COUNT(*) FROM sd_datasets d WHERE"
                             " d.opd_id = o.id AND") +
-                    kVisibleWhere + ") FROM opds o WHERE o.active = 1 ORDER BY o.slug",
+                    kVisibleWhere + ") FROM opds o WHERE o.active = 1 AND o.kind NOT IN ('desa', 'kelurahan') ORDER BY o.slug",
                 p);
     while (q.next()) out.push_back(OrgRow{q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4), q.integer(5)});
     return out;

@@ -206,6 +206,11 @@ std::string UsulanModule::desa_name(const std::string& code) const {
     return v ? v->name : code;
 }
 
+std::string UsulanModule::desa_office_name(const std::string& code) const {
+    const auto* v = s_.regency.find_village(code);
+    return v ? (v->kelurahan ? "Kelurahan " : "Desa ") + v->name : code;
+}
+
 std::string UsulanModule::kecamatan_name(const std::string& code) const {
     const auto* k = s_.regency.find_kecamatan(code);
     return k ? k->name : code;
@@ -380,6 +385,40 @@ http::Response UsulanModule::list_page(Ctx& ctx) {
     if (f->before_id) d.set("first", "/usulan" + base);
     d.set("map_href", "/usulan/peta" + base);
     d.set("can_submit", !ctx.principal || policy::may_submit(*ctx.principal));
+    // The operator's work queue above the first page: the newest few of what waits for their
+    // decision, per stage, with a link to the whole filtered list.
+    Data queue = core::web::list();
+    if (ctx.principal && !f->before_id) {
+        for (auto q : service_.work_queue(*ctx.principal)) {
+            q.limit = 5;
+            const auto waiting = service_.list(q);
+            std::string place = !q.desa.empty()        ? desa_office_name(q.desa)
+                                : !q.kecamatan.empty() ? "Kecamatan " + kecamatan_name(q.kecamatan)
+                                                       : s_.regency.name;
+            // Keys unique to queue entries: a missing key would fall through to the page's own.
+            Data g = core::web::object();
+            g.set("q_label", s_.views.t(ctx.lang, "usulan_stage_" + q.stage) + " · " + place);
+            g.set("q_none", waiting.items.empty());
+            Data items = core::web::list();
+            for (const auto& p : waiting.items) {
+                Data it = core::web::object();
+                it.set("qi_href", "/usulan/" + std::to_string(p.id));
+                it.set("qi_title", p.title);
+                it.set("qi_place", desa_name(p.desa_code) + ", " + s_.views.t(ctx.lang, "usulan_kec_short") + " " +
+                                       kecamatan_name(p.kecamatan_code));
+                items.push_back(it);
+            }
+            g.set("q_items", items);
+            g.set("q_all",
+                  "/usulan" +
+                      query_string(
+                          {{"kecamatan", q.kecamatan}, {"desa", q.desa}, {"tahap", q.stage}, {"status", q.status}}));
+            g.set("q_more", waiting.next_before.has_value());
+            queue.push_back(g);
+        }
+    }
+    d.set("has_queue", !queue.is_empty_list());
+    d.set("queue", queue);
     if (auto y = service_.submission_year()) d.set("open_year", std::to_string(y->year));
     return s_.views.page(ctx, "usulan/list", d, s_.views.t(ctx.lang, "usulan_list_title"));
 }
@@ -545,7 +584,7 @@ http::Response UsulanModule::detail_page(Ctx& ctx, const Error* err, int status)
         if (p->stage == "kecamatan") {
             Data opds = core::web::list();
             for (const auto& o : service_.opds()) {
-                if (o.kind == "kecamatan") continue;
+                if (policy::is_area_office(o.kind)) continue;
                 Data od = core::web::object();
                 od.set("value", o.slug);
                 od.set("label", o.name);

@@ -4,8 +4,13 @@
 // - citizens (warga, pelaku_usaha) submit; any signed-in account supports, comments and flags;
 // - the proposer alone amends their proposal, and only while an operator has sent it back for
 //   revision (status 'revise'); not an admin, not an operator;
+// - the desa/kelurahan office (an operator_opd whose OPD has kind 'desa' or 'kelurahan' and
+//   region_code = the proposal's desa code) decides at the desa stage, and moderates (hides
+//   proposals and comments of) its own village's proposals, since it runs the village's forum;
 // - the kecamatan office (an operator_opd whose OPD has kind 'kecamatan' and region_code = the
-//   proposal's kecamatan) decides at the desa and kecamatan stages and moderates its proposals;
+//   proposal's kecamatan) decides at the kecamatan stage, and also at the desa stage as the
+//   facilitator of a desa forum whose own operator does not act (no account yet, or absent);
+//   it moderates all proposals of its kecamatan;
 // - the target OPD's operator decides at the OPD forum stage and reports progress;
 // - the planning agency's operator (Bapperida, regency.planning_opd) opens planning years, sets the
 //   pagu indikatif, decides at the kabupaten stage, and moderates and reports progress everywhere;
@@ -15,6 +20,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "core/auth/principal.hpp"
 #include "modules/usulan/usulan.hpp"
@@ -26,6 +32,7 @@ using core::auth::Role;
 
 // The OPDs responsible for one proposal (ids in `opds`; empty when unknown).
 struct Offices {
+    std::optional<std::int64_t> desa_office;
     std::optional<std::int64_t> kecamatan_office;
     std::optional<std::int64_t> planning;
     std::optional<std::int64_t> target;
@@ -45,7 +52,8 @@ inline bool may_plan(const Principal& p, const Offices& o) { return operator_of(
 
 // The operator responsible for the proposal's current stage.
 inline bool may_decide(const Principal& p, const Proposal& pr, const Offices& o) {
-    if (pr.stage == "desa" || pr.stage == "kecamatan") return operator_of(p, o.kecamatan_office);
+    if (pr.stage == "desa") return operator_of(p, o.desa_office) || operator_of(p, o.kecamatan_office);
+    if (pr.stage == "kecamatan") return operator_of(p, o.kecamatan_office);
     if (pr.stage == "opd") return operator_of(p, o.target);
     if (pr.stage == "kabupaten") return operator_of(p, o.planning);
     return false;
@@ -56,7 +64,13 @@ inline bool may_report_progress(const Principal& p, const Offices& o) {
 }
 
 inline bool may_moderate(const Principal& p, const Offices& o) {
-    return operator_of(p, o.kecamatan_office) || operator_of(p, o.planning);
+    return operator_of(p, o.desa_office) || operator_of(p, o.kecamatan_office) || operator_of(p, o.planning);
 }
+
+// Kinds of the `opds` rows that are area offices (not agencies): never a proposal's target OPD.
+inline bool is_area_office(std::string_view kind) {
+    return kind == "kecamatan" || kind == "desa" || kind == "kelurahan";
+}
+inline bool is_village_office(std::string_view kind) { return kind == "desa" || kind == "kelurahan"; }
 
 }  // namespace gapura::modules::usulan::policy

@@ -77,6 +77,8 @@ private:
     core::web::Data form_data(Ctx& ctx, const ProposalInput* in, const Error* err);
     std::string bidang_name(const std::string& code, const std::string& lang) const;
     std::string desa_name(const std::string& code) const;
+    // "Desa <Name>" or "Kelurahan <Name>".
+    std::string desa_office_name(const std::string& code) const;
     std::string kecamatan_name(const std::string& code) const;
     Response sign_in_first(Ctx& ctx, const std::string& back);
     void seed_demo();

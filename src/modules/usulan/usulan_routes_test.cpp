@@ -335,6 +335,141 @@ TEST_F(UsulanRoutesTest, ApiCreateAndSupportWithBearerToken) {
     EXPECT_EQ(count("SELECT supports FROM usulan_proposals WHERE id = ?", {id}), 0);
 }
 
+// ---- Desa/kelurahan operators ----
+
+TEST_F(UsulanRoutesTest, DemoSeedGivesAHandfulOfVillagesADesaOperator) {
+    // A handful, not one per village; each bound to its own village's desa office.
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users WHERE email LIKE 'operator.desa-%@demo.gapura.id'"), 5);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users u JOIN opds o ON o.id = u.opd_id WHERE u.role = 'operator_opd'"
+                    " AND o.kind = 'desa' AND u.email = 'operator.' || o.slug || '@demo.gapura.id'"),
+              5);
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM users u JOIN opds o ON o.id = u.opd_id"
+              " WHERE u.email = 'operator.desa-kenduruan-jlodro@demo.gapura.id' AND o.region_code = '35.23.01.2001'"),
+        1);
+    // Each has a proposal of its village waiting in its queue, and decided others at the desa stage.
+    EXPECT_EQ(
+        count("SELECT COUNT(DISTINCT p.desa_code) FROM usulan_proposals p JOIN opds o ON o.region_code = p.desa_code"
+              " JOIN users u ON u.opd_id = o.id WHERE u.email LIKE 'operator.desa-%' AND p.stage = 'desa'"
+              " AND p.status = 'submitted'"),
+        5);
+    EXPECT_GE(count("SELECT COUNT(*) FROM usulan_events e JOIN usulan_proposals p ON p.id = e.proposal_id"
+                    " JOIN opds o ON o.region_code = p.desa_code AND o.kind = 'desa'"
+                    " WHERE e.kind = 'decision' AND e.stage = 'desa' AND e.actor = o.name"),
+              1);
+    // Seeding again adds no account.
+    const auto users = count("SELECT COUNT(*) FROM users");
+    app().seed(true);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users"), users);
+}
+
+TEST_F(UsulanRoutesTest, DesaOperatorSeesItsQueueAndDecidesOnlyItsOwnVillage) {
+    const std::string jlodro = "35.23.01.2001";  // Desa Jlodro, Kecamatan Kenduruan
+    gt::Client c(app());
+    const auto tok = token("warga@demo.gapura.id");
+    std::string body = proposal_json("Sumur bor Jlodro untuk antrean");
+    body.replace(body.find(desa()), desa().size(), jlodro);
+    auto created = c.api(M::post, "/api/v1/proposals", body, tok);
+    ASSERT_EQ(created.status, 201u) << created.body;
+    const auto mine = id_of(created);
+    created = c.api(M::post, "/api/v1/proposals", proposal_json("Sumur bor desa lain untuk antrean"), tok);
+    ASSERT_EQ(created.status, 201u) << created.body;
+    const auto theirs = id_of(created);
+    const std::string mine_page = "/usulan/" + std::to_string(mine), theirs_page = "/usulan/" + std::to_string(theirs);
+
+    gt::Client op(app());
+    ASSERT_EQ(t_->sign_in(op, "operator.desa-kenduruan-jlodro@demo.gapura.id").status, 303u);
+    // The work queue on the list page: this village at the desa stage, nothing else.
+    // The queue section of the list page ("" when there is none).
+    auto queue_of = [](const gt::Reply& r) {
+        const auto from = r.body.find("class=\"card usulan-queue\"");
+        return from == std::string::npos ? std::string() : r.body.substr(from, r.body.find("</section>", from) - from);
+    };
+    auto list = op.get("/usulan");
+    ASSERT_EQ(list.status, 200u);
+    const std::string queue = queue_of(list);
+    ASSERT_FALSE(queue.empty()) << list.body.substr(0, 2000);
+    EXPECT_NE(queue.find("Menunggu keputusan Anda"), std::string::npos);
+    EXPECT_NE(queue.find("Musrenbang desa/kelurahan · Desa Jlodro"), std::string::npos) << queue;
+    EXPECT_NE(queue.find("href=\"" + mine_page + "\""), std::string::npos) << queue;
+    EXPECT_EQ(queue.find("href=\"" + theirs_page + "\""), std::string::npos) << queue;
+    const std::string all = "/usulan?desa=" + jlodro + "&tahap=desa&status=submitted";
+    EXPECT_NE(queue.find("href=\"/usulan?desa=" + jlodro + "&amp;tahap=desa&amp;status=submitted\""), std::string::npos)
+        << queue;
+    auto filtered = op.get(all);
+    EXPECT_NE(filtered.body.find("Sumur bor Jlodro untuk antrean"), std::string::npos);
+    EXPECT_EQ(filtered.body.find("Sumur bor desa lain untuk antrean"), std::string::npos);
+    // Citizens have no queue.
+    gt::Client w(app());
+    t_->sign_in(w, "warga@demo.gapura.id");
+    EXPECT_EQ(queue_of(w.get("/usulan")), "");
+
+    // The decision form on its own village's proposal only.
+    EXPECT_NE(op.get(mine_page).body.find("action=\"" + mine_page + "/keputusan\""), std::string::npos);
+    EXPECT_EQ(op.get(theirs_page).body.find("/keputusan\""), std::string::npos);
+    // Another village's proposal: refused with the scope in the message, nothing written.
+    const auto events = count("SELECT COUNT(*) FROM usulan_events");
+    auto refused = op.post_form(theirs_page, theirs_page + "/keputusan", "decision=forward&score=80");
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_NE(refused.body.find("Operator desa/kelurahan hanya memutuskan usulan desa/kelurahannya sendiri"),
+              std::string::npos);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND stage = 'desa' AND status = 'submitted'",
+                    {theirs}),
+              1);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_events"), events);
+    // Its own: forwarded to the kecamatan, where it may not decide any more.
+    auto ok = op.post_form(mine_page, mine_page + "/keputusan", "decision=forward&score=80&note=Disepakati");
+    EXPECT_EQ(ok.status, 303u) << ok.body.substr(0, 1000);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND stage = 'kecamatan'", {mine}), 1);
+    EXPECT_EQ(op.get(mine_page).body.find("/keputusan\""), std::string::npos);
+    refused = op.post_form(mine_page, mine_page + "/keputusan", "decision=forward&score=80&target_opd=dpupr-prkp");
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM usulan_proposals WHERE id = ? AND stage = 'kecamatan'", {mine}), 1);
+    EXPECT_EQ(queue_of(op.get("/usulan")).find("href=\"" + mine_page + "\""), std::string::npos);  // left the queue
+
+    // The kecamatan office has it in its queue now, and its target-OPD list has no village office.
+    gt::Client kec(app());
+    ASSERT_EQ(t_->sign_in(kec, "operator.kec-kenduruan@demo.gapura.id").status, 303u);
+    const auto kec_queue = queue_of(kec.get("/usulan"));
+    const auto kec_stage = kec_queue.find("Musrenbang kecamatan · Kecamatan Kenduruan");
+    ASSERT_NE(kec_stage, std::string::npos) << kec_queue;
+    EXPECT_NE(kec_queue.find("href=\"" + mine_page + "\"", kec_stage), std::string::npos) << kec_queue;
+    auto form = kec.get(mine_page).body;
+    EXPECT_NE(form.find("value=\"dpupr-prkp\""), std::string::npos);
+    EXPECT_EQ(form.find("value=\"desa-"), std::string::npos);
+    EXPECT_EQ(form.find("value=\"kel-"), std::string::npos);
+    EXPECT_EQ(form.find("value=\"kec-"), std::string::npos);
+}
+
+TEST_F(UsulanRoutesTest, AdminMayMakeADesaOperatorFromGroupedOffices) {
+    gt::Client admin(app());
+    ASSERT_EQ(t_->sign_in(admin, "admin@demo.gapura.id").status, 303u);
+    const auto uid = count("SELECT id FROM users WHERE email = 'warga3@demo.gapura.id'");
+    const std::string page = "/admin/pengguna/" + std::to_string(uid);
+    const auto form = admin.get(page).body;
+    // Agencies first, then the kecamatan offices, then the villages' offices per kecamatan.
+    const auto agencies = form.find("<optgroup label=\"Perangkat daerah\">");
+    const auto kecamatan = form.find("<optgroup label=\"Kecamatan\">");
+    const auto kenduruan = form.find("<optgroup label=\"Desa/kelurahan, Kec. Kenduruan\">");
+    ASSERT_NE(agencies, std::string::npos);
+    ASSERT_NE(kecamatan, std::string::npos);
+    ASSERT_NE(kenduruan, std::string::npos);
+    EXPECT_LT(agencies, kecamatan);
+    EXPECT_LT(kecamatan, kenduruan);
+    const auto jlodro = count("SELECT id FROM opds WHERE slug = 'desa-kenduruan-jlodro'");
+    const auto option = form.find("<option value=\"" + std::to_string(jlodro) + "\">Desa Jlodro</option>");
+    ASSERT_NE(option, std::string::npos);
+    EXPECT_GT(option, kenduruan);
+    EXPECT_LT(option, form.find("</optgroup>", kenduruan));
+    auto r = admin.post_form(page, page, "role=operator_opd&opd_id=" + std::to_string(jlodro));
+    EXPECT_EQ(r.status, 303u) << r.body.substr(0, 1000);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM users WHERE id = ? AND opd_id = ?", {uid, jlodro}), 1);
+    gt::Client op(app());
+    ASSERT_EQ(t_->sign_in(op, "warga3@demo.gapura.id").status, 303u);
+    EXPECT_NE(op.get("/akun").body.find("Desa Jlodro"), std::string::npos);
+    admin.post_form(page, page, "role=warga&opd_id=");  // restore
+}
+
 // ---- The proposer's revision (form and API) ----
 
 TEST_F(UsulanRoutesTest, ProposerRevisesThroughTheFormAndTheOperatorDecidesAgain) {

@@ -1,6 +1,7 @@
-// The demo seed of the usulan module: its demo accounts (citizens, the Bapperida operator and one
-// operator for every kecamatan office, so each stage can be walked by signing in), two planning
-// years (last year's, closed, with accepted and finished works; this cycle's, open), about fifty
+// The demo seed of the usulan module: its demo accounts (citizens, the Bapperida operator, one
+// operator for every kecamatan office and one for a handful of desa offices, so each stage can be
+// walked by signing in), two planning years (last year's, closed, with accepted and finished
+// works; this cycle's, open), about fifty
 // proposals spread over every kecamatan at different stages, with supports, comments and
 // outcomes. Runs through UsulanService with a clock set back in time, so every record is what the
 // real use cases would have written. Idempotent: accounts that exist are left alone (an older
@@ -9,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -177,10 +179,30 @@ void ensure_accounts(core::auth::AuthService& auth, db::Database& d, const std::
     if (failure) std::rethrow_exception(failure);
 }
 
-// The operator account of a kecamatan office: operator.<slug>@demo.gapura.id, e.g.
-// operator.kec-tuban@demo.gapura.id. It decides at the desa/kelurahan and kecamatan stages.
-std::string kecamatan_operator_email(const core::region::OpdDef& office) {
+// The operator account of a kecamatan or desa office: operator.<slug>@demo.gapura.id, e.g.
+// operator.kec-tuban@demo.gapura.id (decides the kecamatan stage, and may stand in at the desa stage)
+// or operator.desa-kenduruan-jlodro@demo.gapura.id (decides the desa stage of Desa Jlodro).
+std::string operator_email(const core::region::OpdDef& office) {
     return "operator." + office.slug + "@demo.gapura.id";
+}
+
+// The demo desa offices with an operator: the first desa (not kelurahan) of each of the first
+// kDemoDesaKecamatan kecamatan. A handful, not one per village: hashing a password is most of the
+// seed's time. Each of these villages gets this cycle's demo proposals of its kecamatan: the first
+// waits at the desa stage (in its operator's work queue), the second was decided by its operator.
+constexpr std::size_t kDemoDesaKecamatan = 5;
+
+std::vector<const core::region::OpdDef*> demo_desa_offices(const core::region::Regency& r) {
+    std::vector<const core::region::OpdDef*> out;
+    for (std::size_t k = 0; k < r.kecamatan.size() && k < kDemoDesaKecamatan; ++k)
+        for (const auto& o : r.village_offices) {
+            const auto* v = r.find_village(o.region_code);
+            if (o.kind == "desa" && v && v->district_code == r.kecamatan[k].code) {
+                out.push_back(&o);
+                break;
+            }
+        }
+    return out;
 }
 }  // namespace
 
@@ -193,7 +215,10 @@ void UsulanModule::seed_demo() {
         {"operator.bapperida@demo.gapura.id", "Operator Bapperida", "operator_opd", s_.regency.planning_opd});
     for (const auto& o : s_.regency.opds)
         if (o.kind == "kecamatan")
-            accounts.push_back({kecamatan_operator_email(o), "Operator " + o.name, "operator_opd", o.slug});
+            accounts.push_back({operator_email(o), "Operator " + o.name, "operator_opd", o.slug});
+    const auto desa_offices = demo_desa_offices(s_.regency);
+    for (const auto* o : desa_offices)
+        accounts.push_back({operator_email(*o), "Operator " + o->name, "operator_opd", o->slug});
     ensure_accounts(s_.auth, s_.db, accounts);
     if (service_.count() > 0) return;
 
@@ -205,7 +230,13 @@ void UsulanModule::seed_demo() {
     std::map<std::string, core::auth::Principal> kec_ops;
     for (const auto& o : s_.regency.opds)
         if (o.kind == "kecamatan")
-            if (auto p = principal_for(s_.db, kecamatan_operator_email(o))) kec_ops[o.region_code] = *p;
+            if (auto p = principal_for(s_.db, operator_email(o))) kec_ops[o.region_code] = *p;
+    std::map<std::string, core::auth::Principal> desa_ops;  // village code -> its desa operator
+    std::map<std::string, const core::region::Village*> demo_village;  // kecamatan code -> demo village
+    for (const auto* o : desa_offices) {
+        if (auto p = principal_for(s_.db, operator_email(*o))) desa_ops[o->region_code] = *p;
+        if (const auto* v = s_.regency.find_village(o->region_code)) demo_village[v->district_code] = v;
+    }
     auto admin = principal_for(s_.db, "admin@demo.gapura.id");
     auto pupr = principal_for(s_.db, "operator.pupr@demo.gapura.id");
     if (!admin || !bapperida || citizens.size() < 4) return;
@@ -227,6 +258,10 @@ void UsulanModule::seed_demo() {
     (void)svc.open_year(*bapperida, open);
 
     auto kec_op = [&](const std::string& kec) { return kec_ops.count(kec) ? kec_ops[kec] : *admin; };
+    // The desa stage: the village's own operator where the demo has one, else the kecamatan office.
+    auto desa_op = [&](const core::region::Village& v) {
+        return desa_ops.count(v.code) ? desa_ops[v.code] : kec_op(v.district_code);
+    };
     auto opd_op = [&](const std::string& slug) { return slug == "dpupr-prkp" && pupr ? *pupr : *admin; };
 
     Rng rng{20260417};
@@ -240,6 +275,10 @@ void UsulanModule::seed_demo() {
         for (const auto& v : s_.regency.villages)
             if (v.district_code == kec.code) vs.push_back(&v);
         const auto* village = vs[static_cast<std::size_t>(rng.pick(static_cast<int>(vs.size())))];
+        // This cycle's proposals of a kecamatan with a demo desa operator are in that operator's
+        // village (the random pick above still happens, so the rest of the demo stays the same).
+        const bool demo_desa = !is_last && demo_village.count(kec.code) > 0;
+        if (demo_desa) village = demo_village[kec.code];
         const Idea& idea = kIdeas[static_cast<std::size_t>(rng.pick(static_cast<int>(std::size(kIdeas))))];
         ProposalInput in;
         in.title = std::string(idea.title) + " di " + (village->kelurahan ? "Kelurahan " : "Desa ") + village->name;
@@ -299,11 +338,13 @@ void UsulanModule::seed_demo() {
             return svc.decide(who, *id, di);
         };
         const int score = 50 + rng.pick(50);
+        // The first of them waits at the desa stage, in its desa operator's work queue.
+        if (demo_desa && i < static_cast<int>(kecs.size())) fate = 0;
         if (fate == 0) continue;
         at(1);
-        if (fate == 1) { (void)decide(kec_op(kec.code), "revise", score, "Mohon lengkapi volume dan foto lokasi.", ""); continue; }
-        if (fate == 2) { (void)decide(kec_op(kec.code), "reject", 20, "", "Sudah dianggarkan dari Dana Desa tahun berjalan."); continue; }
-        if (!decide(kec_op(kec.code), "forward", score, "Disepakati dalam musrenbang desa.", "")) continue;
+        if (fate == 1) { (void)decide(desa_op(*village), "revise", score, "Mohon lengkapi volume dan foto lokasi.", ""); continue; }
+        if (fate == 2) { (void)decide(desa_op(*village), "reject", 20, "", "Sudah dianggarkan dari Dana Desa tahun berjalan."); continue; }
+        if (!decide(desa_op(*village), "forward", score, "Disepakati dalam musrenbang desa.", "")) continue;
         if (fate == 3) continue;
         at(2);
         if (fate == 4) { (void)decide(kec_op(kec.code), "reject", 30, "", "Di luar kewenangan kabupaten; diteruskan ke pemerintah desa."); continue; }

@@ -92,6 +92,7 @@ const Bidang* UsulanService::find_bidang(std::string_view code) const {
 
 policy::Offices UsulanService::offices(db::Connection& c, const Proposal& p) {
     policy::Offices o;
+    o.desa_office = store::desa_office(c, p.desa_code);
     o.kecamatan_office = store::kecamatan_office(c, p.kecamatan_code);
     o.planning = store::opd_id(c, regency_.planning_opd);
     o.target = p.target_opd_id;
@@ -523,7 +524,14 @@ Status UsulanService::decide(const Principal& who, std::int64_t id, const Decisi
         if (!p || p->hidden) return make_error(ErrorCode::not_found, "err_not_found");
         if (is_final(*p)) return make_error(ErrorCode::conflict, "usulan_err_final");
         const auto o = offices(c, *p);
-        if (!policy::may_decide(who, *p, o)) return make_error(ErrorCode::forbidden, "usulan_err_not_responsible");
+        if (!policy::may_decide(who, *p, o)) {
+            // A desa/kelurahan operator learns what its scope is: its own village, the desa stage.
+            std::optional<store::OpdRow> own;
+            if (who.opd_id) own = store::find_opd(c, *who.opd_id);
+            return make_error(ErrorCode::forbidden, own && policy::is_village_office(own->kind)
+                                                        ? "usulan_err_desa_scope"
+                                                        : "usulan_err_not_responsible");
+        }
         auto year = store::find_year(c, p->year);
         const int si = stage_index(p->stage);  // 0..3 here; window index si + 1
         if (!year || si < 0 || si > 3 || !year->window_open(static_cast<std::size_t>(si) + 1, now))
@@ -532,7 +540,7 @@ Status UsulanService::decide(const Principal& who, std::int64_t id, const Decisi
         if (forward && p->stage == "kecamatan") {
             std::optional<store::OpdRow> opd;
             if (auto tid = store::opd_id(c, in.target_opd_slug)) opd = store::find_opd(c, *tid);
-            if (!opd || opd->kind == "kecamatan") errs.push_back({"target_opd", "usulan_err_target_opd"});
+            if (!opd || policy::is_area_office(opd->kind)) errs.push_back({"target_opd", "usulan_err_target_opd"});
             else target = opd->id;
         }
         std::optional<std::int64_t> budget;
@@ -739,6 +747,31 @@ bool UsulanService::supports(std::int64_t id, std::int64_t user_id) {
 
 std::vector<store::OpdRow> UsulanService::opds() {
     return db_.read([&](db::Connection& c) { return store::opds(c); });
+}
+
+std::vector<ListFilter> UsulanService::work_queue(const Principal& who) {
+    std::vector<ListFilter> out;
+    if (!who.is(core::auth::Role::operator_opd) || !who.opd_id) return out;
+    const auto own = db_.read([&](db::Connection& c) { return store::find_opd(c, *who.opd_id); });
+    if (!own) return out;
+    auto waiting = [&](std::string_view stage) {
+        ListFilter f;
+        f.stage = std::string(stage);
+        f.status = "submitted";
+        return f;
+    };
+    if (policy::is_village_office(own->kind) && regency_.find_village(own->region_code)) {
+        out.push_back(waiting("desa"));
+        out.back().desa = own->region_code;
+    } else if (own->kind == "kecamatan" && regency_.find_kecamatan(own->region_code)) {
+        for (auto stage : {"desa", "kecamatan"}) {
+            out.push_back(waiting(stage));
+            out.back().kecamatan = own->region_code;
+        }
+    } else if (own->slug == regency_.planning_opd) {
+        out.push_back(waiting("kabupaten"));
+    }
+    return out;
 }
 
 std::int64_t UsulanService::count() {

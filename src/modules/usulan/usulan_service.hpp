@@ -118,7 +118,14 @@ public:
     std::vector<store::KecamatanCounts> participation(std::optional<int> year);
     bool supports(std::int64_t id, std::int64_t user_id);
     policy::Offices offices_for(const Proposal& p);
+    // Active agencies and kecamatan offices, for the target-OPD choice (no desa/kelurahan offices).
     std::vector<store::OpdRow> opds();
+    // The operator's work queue: what waits for their decision (status 'submitted'), as one list
+    // filter per stage they decide. A desa/kelurahan office: its village at the desa stage; a
+    // kecamatan office: its kecamatan at the desa and at the kecamatan stage; Bapperida: the
+    // kabupaten stage. Empty for everyone else (the target OPD's forum has no list filter yet;
+    // admins could decide everything, so they have no queue).
+    std::vector<ListFilter> work_queue(const Principal& who);
     std::int64_t count();
 
     const std::vector<Bidang>& bidang() const { return bidang_; }

@@ -527,6 +527,200 @@ TEST_F(UsulanServiceTest, RankingPaguAndParticipation) {
     EXPECT_EQ(part[0].reached[2], 0);
 }
 
+// ---- Desa/kelurahan offices: the operator of the proposal's own village decides the desa stage ----
+
+class UsulanDesaOperatorTest : public UsulanServiceTest {
+protected:
+    void SetUp() override {
+        UsulanServiceTest::SetUp();
+        // desa_ (the first village of Kecamatan Tuban) and another village of the same kecamatan.
+        for (const auto& v : app().regency().villages)
+            if (v.district_code == "35.23.16" && v.code != desa_) {
+                other_desa_ = v.code;
+                break;
+            }
+        ASSERT_FALSE(other_desa_.empty());
+        desa_op_ = user("desa.op@test.id", "Op Desa", "operator_opd", office_of(desa_).slug);
+        other_desa_op_ = user("desa.lain@test.id", "Op Desa Lain", "operator_opd", office_of(other_desa_).slug);
+    }
+    const core::region::OpdDef& office_of(const std::string& village) {
+        for (const auto& o : app().regency().village_offices)
+            if (o.region_code == village) return o;
+        ADD_FAILURE() << "no office for " << village;
+        return app().regency().village_offices.front();
+    }
+    std::int64_t submit_in(const std::string& village) {
+        auto in = valid();
+        in.desa_code = village;
+        return submit_ok(in);
+    }
+    std::int64_t writes() {
+        return count("SELECT (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM usulan_events)"
+                     " + (SELECT COUNT(*) FROM notifications)");
+    }
+    static DecisionInput decision(const std::string& d, const std::string& reason = "") {
+        DecisionInput in;
+        in.decision = d;
+        in.score = 75;
+        in.note = "Musyawarah desa";
+        in.reason = reason;
+        return in;
+    }
+    std::string other_desa_;
+    Principal desa_op_, other_desa_op_;
+};
+
+TEST_F(UsulanDesaOperatorTest, DecidesItsOwnVillageAtTheDesaStage) {
+    open_year();
+    const auto fwd = submit_in(desa_), rev = submit_in(desa_), rej = submit_in(desa_);
+    ASSERT_TRUE(svc_->support(warga2_, fwd).ok());
+    ASSERT_TRUE(svc_->decide(desa_op_, fwd, decision("forward")).ok());
+    auto p = svc_->get(fwd);
+    EXPECT_EQ(p->stage, "kecamatan");
+    EXPECT_EQ(p->status, "submitted");
+    // The timeline names the village office; the proposer and the supporter are told.
+    auto tl = svc_->timeline(fwd);
+    ASSERT_EQ(tl.size(), 2u);
+    EXPECT_EQ(tl[1].stage, "desa");
+    EXPECT_EQ(tl[1].decision, "forward");
+    EXPECT_EQ(tl[1].actor, office_of(desa_).name);
+    EXPECT_TRUE(tl[1].actor.starts_with("Kelurahan ") || tl[1].actor.starts_with("Desa ")) << tl[1].actor;
+    EXPECT_EQ(app().notifier().for_user(warga2_.user_id, 10).size(), 1u);
+
+    ASSERT_TRUE(svc_->decide(desa_op_, rev, decision("revise")).ok());
+    EXPECT_EQ(svc_->get(rev)->status, "revise");
+    EXPECT_EQ(svc_->get(rev)->stage, "desa");
+
+    EXPECT_EQ(svc_->decide(desa_op_, rej, decision("reject")).error().code, ErrorCode::unprocessable);  // no reason
+    ASSERT_TRUE(svc_->decide(desa_op_, rej, decision("reject", "Sudah dibiayai Dana Desa")).ok());
+    EXPECT_EQ(svc_->get(rej)->status, "rejected");
+    EXPECT_EQ(svc_->get(rej)->reason, "Sudah dibiayai Dana Desa");
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE action = 'usulan.decide'"), 3);
+}
+
+TEST_F(UsulanDesaOperatorTest, IsRefusedOutsideItsVillageAndStageAndNothingIsWritten) {
+    open_year();
+    const auto mine = submit_in(desa_), theirs = submit_in(other_desa_);
+    ASSERT_TRUE(svc_->support(warga2_, theirs).ok());
+    // Another village's proposal, at the desa stage.
+    auto before = writes();
+    auto r = svc_->decide(desa_op_, theirs, decision("forward"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::forbidden);
+    EXPECT_EQ(r.error().message_key, "usulan_err_desa_scope");
+    EXPECT_EQ(svc_->decide(desa_op_, theirs, decision("reject", "bukan desa kami")).error().message_key,
+              "usulan_err_desa_scope");
+    EXPECT_EQ(svc_->get(theirs)->stage, "desa");
+    EXPECT_EQ(svc_->get(theirs)->status, "submitted");
+    EXPECT_EQ(writes(), before);
+    // Its own village's proposal, once at the kecamatan stage.
+    ASSERT_TRUE(svc_->decide(desa_op_, mine, decision("forward")).ok());
+    before = writes();
+    auto later = decision("forward");
+    later.target_opd_slug = "dpupr-prkp";
+    r = svc_->decide(desa_op_, mine, later);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::forbidden);
+    EXPECT_EQ(r.error().message_key, "usulan_err_desa_scope");
+    EXPECT_EQ(svc_->get(mine)->stage, "kecamatan");
+    EXPECT_EQ(writes(), before);
+    // The message says what the scope is, in both languages.
+    for (const char* lang : {"id", "en"}) {
+        const auto text = i18n_.t(lang, "usulan_err_desa_scope");
+        EXPECT_NE(text, "usulan_err_desa_scope") << lang;
+        EXPECT_NE(text.find("desa/kelurahan"), std::string::npos) << lang;
+    }
+    // Other operators keep the general message.
+    EXPECT_EQ(svc_->decide(kec_jenu_, theirs, decision("forward")).error().message_key, "usulan_err_not_responsible");
+}
+
+TEST_F(UsulanDesaOperatorTest, KecamatanOfficeStillDecidesAtTheDesaStage) {
+    open_year();
+    const auto id = submit_in(desa_);  // the village has its own operator (desa_op_)
+    EXPECT_EQ(svc_->decide(kec_jenu_, id, decision("forward")).error().code, ErrorCode::forbidden);
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, decision("forward")).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+    EXPECT_EQ(svc_->timeline(id).back().actor, "Kecamatan Tuban");
+    // The kecamatan stage stays the kecamatan office's alone.
+    auto to_pupr = decision("forward");
+    to_pupr.target_opd_slug = "dpupr-prkp";
+    EXPECT_EQ(svc_->decide(desa_op_, id, to_pupr).error().code, ErrorCode::forbidden);
+    ASSERT_TRUE(svc_->decide(kec_tuban_, id, to_pupr).ok());
+    EXPECT_EQ(svc_->get(id)->stage, "opd");
+}
+
+TEST_F(UsulanDesaOperatorTest, ModeratesItsOwnVillagesProposalsOnly) {
+    open_year();
+    const auto mine = submit_in(desa_), theirs = submit_in(other_desa_);
+    auto c1 = svc_->comment(warga2_, mine, std::nullopt, "Iklan pinjaman");
+    auto c2 = svc_->comment(warga2_, theirs, std::nullopt, "Iklan pinjaman");
+    ASSERT_TRUE(c1.ok() && c2.ok());
+    EXPECT_EQ(svc_->hide_comment(desa_op_, *c2, "Spam").error().code, ErrorCode::forbidden);
+    EXPECT_EQ(svc_->hide_proposal(desa_op_, theirs, "Spam").error().code, ErrorCode::forbidden);
+    EXPECT_FALSE(svc_->comments(theirs)[0].hidden);
+    EXPECT_FALSE(svc_->get(theirs)->hidden);
+    ASSERT_TRUE(svc_->hide_comment(desa_op_, *c1, "Spam").ok());
+    EXPECT_TRUE(svc_->comments(mine)[0].hidden);
+    ASSERT_TRUE(svc_->hide_proposal(desa_op_, mine, "Iklan").ok());
+    EXPECT_TRUE(svc_->get(mine)->hidden);
+}
+
+TEST_F(UsulanDesaOperatorTest, VillageOfficesAreNeverTargetOpds) {
+    const auto opds = svc_->opds();
+    bool pupr = false;
+    for (const auto& o : opds) {
+        EXPECT_TRUE(o.kind != "desa" && o.kind != "kelurahan") << o.slug;
+        pupr = pupr || o.slug == "dpupr-prkp";
+    }
+    EXPECT_TRUE(pupr);
+    EXPECT_EQ(opds.size(), 23u + 20u);  // opd.csv and the kecamatan offices
+    EXPECT_GE(count("SELECT COUNT(*) FROM opds WHERE kind IN ('desa', 'kelurahan')"), 328);
+    // Naming one at the kecamatan stage is refused like naming a kecamatan office.
+    open_year();
+    const auto id = submit_in(desa_);
+    ASSERT_TRUE(svc_->decide(desa_op_, id, decision("forward")).ok());
+    auto to_desa = decision("forward");
+    to_desa.target_opd_slug = office_of(other_desa_).slug;
+    auto r = svc_->decide(kec_tuban_, id, to_desa);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(has_field(r.error(), "target_opd", "usulan_err_target_opd"));
+    EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+}
+
+TEST_F(UsulanDesaOperatorTest, WorkQueueShowsTheVillagesDesaStageOnly) {
+    open_year();
+    const auto waiting = submit_in(desa_), decided = submit_in(desa_), theirs = submit_in(other_desa_);
+    ASSERT_TRUE(svc_->decide(desa_op_, decided, decision("forward")).ok());
+    const auto queue = svc_->work_queue(desa_op_);
+    ASSERT_EQ(queue.size(), 1u);
+    EXPECT_EQ(queue[0].desa, desa_);
+    EXPECT_EQ(queue[0].stage, "desa");
+    EXPECT_EQ(queue[0].status, "submitted");
+    const auto items = svc_->list(queue[0]).items;
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].id, waiting);
+    // The kecamatan office: its kecamatan at both of its stages.
+    const auto kq = svc_->work_queue(kec_tuban_);
+    ASSERT_EQ(kq.size(), 2u);
+    EXPECT_EQ(kq[0].kecamatan, "35.23.16");
+    const auto at_desa = svc_->list(kq[0]).items;  // newest first
+    ASSERT_EQ(at_desa.size(), 2u);
+    EXPECT_EQ(at_desa[0].id, theirs);
+    EXPECT_EQ(at_desa[1].id, waiting);
+    const auto at_kecamatan = svc_->list(kq[1]).items;
+    ASSERT_EQ(at_kecamatan.size(), 1u);
+    EXPECT_EQ(at_kecamatan[0].id, decided);
+    // The other village's operator sees only its own.
+    const auto other = svc_->work_queue(other_desa_op_);
+    ASSERT_EQ(other.size(), 1u);
+    ASSERT_EQ(svc_->list(other[0]).items.size(), 1u);
+    EXPECT_EQ(svc_->list(other[0]).items[0].id, theirs);
+    EXPECT_TRUE(svc_->work_queue(warga_).empty());
+    EXPECT_TRUE(svc_->work_queue(pupr_).empty());
+    ASSERT_EQ(svc_->work_queue(bapperida_).size(), 1u);
+    EXPECT_EQ(svc_->work_queue(bapperida_)[0].stage, "kabupaten");
+}
+
 // ---- The proposer's revision after an operator asked for it ----
 
 class UsulanAmendTest : public UsulanServiceTest {

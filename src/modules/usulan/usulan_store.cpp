@@ -147,8 +147,14 @@ constexpr const char* kParticipation =
     " FROM usulan_proposals WHERE hidden_at IS NULL";
 constexpr const char* kOpdBySlug = "SELECT id FROM opds WHERE slug = ?";
 constexpr const char* kKecamatanOffice = "SELECT id FROM opds WHERE kind = 'kecamatan' AND region_code = ? ORDER BY id";
-constexpr const char* kOpds = "SELECT id, slug, name, kind FROM opds WHERE active = 1 ORDER BY kind = 'kecamatan', name";
-constexpr const char* kOpdById = "SELECT id, slug, name, kind FROM opds WHERE id = ?";
+constexpr const char* kDesaOffice =
+    "SELECT id FROM opds WHERE kind IN ('desa', 'kelurahan') AND region_code = ? ORDER BY id";
+// Agencies and kecamatan offices (kecamatan last); the hundreds of desa/kelurahan offices are not
+// agencies and never a target OPD.
+constexpr const char* kOpds =
+    "SELECT id, slug, name, kind, COALESCE(region_code, '') FROM opds WHERE active = 1"
+    " AND kind NOT IN ('desa', 'kelurahan') ORDER BY CASE WHEN kind = 'kecamatan' THEN 1 ELSE 0 END, name";
+constexpr const char* kOpdById = "SELECT id, slug, name, kind, COALESCE(region_code, '') FROM opds WHERE id = ?";
 constexpr const char* kDisplayName = "SELECT display_name FROM users WHERE id = ?";
 constexpr const char* kCountProposals = "SELECT COUNT(*) FROM usulan_proposals";
 
@@ -544,17 +550,21 @@ std::optional<std::int64_t> kecamatan_office(db::Connection& c, const std::strin
     return db::scalar_int(c, kKecamatanOffice, {kecamatan_code});
 }
 
+std::optional<std::int64_t> desa_office(db::Connection& c, const std::string& desa_code) {
+    return db::scalar_int(c, kDesaOffice, {desa_code});
+}
+
 std::vector<OpdRow> opds(db::Connection& c) {
     std::vector<OpdRow> out;
     db::Query q(c, kOpds);
-    while (q.next()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3)});
+    while (q.next()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4)});
     return out;
 }
 
 std::optional<OpdRow> find_opd(db::Connection& c, std::int64_t id) {
     db::Query q(c, kOpdById, {id});
     if (!q.next()) return std::nullopt;
-    return OpdRow{q.integer(0), q.text(1), q.text(2), q.text(3)};
+    return OpdRow{q.integer(0), q.text(1), q.text(2), q.text(3), q.text(4)};
 }
 
 std::string display_name(db::Connection& c, std::int64_t user_id) {

@@ -99,10 +99,14 @@ std::vector<KecamatanCounts> participation(core::db::Connection& c, std::optiona
 std::optional<std::int64_t> opd_id(core::db::Connection& c, const std::string& slug);
 // The kecamatan office (kind 'kecamatan') whose region is this kecamatan code.
 std::optional<std::int64_t> kecamatan_office(core::db::Connection& c, const std::string& kecamatan_code);
+// The desa/kelurahan office (kind 'desa' or 'kelurahan') whose region is this village code.
+std::optional<std::int64_t> desa_office(core::db::Connection& c, const std::string& desa_code);
 struct OpdRow {
     std::int64_t id = 0;
     std::string slug, name, kind;
+    std::string region_code;  // "" when none
 };
+// Active agencies and kecamatan offices (kecamatan last, then by name); no desa/kelurahan offices.
 std::vector<OpdRow> opds(core::db::Connection& c);
 std::optional<OpdRow> find_opd(core::db::Connection& c, std::int64_t id);
 std::string display_name(core::db::Connection& c, std::int64_t user_id);
