@@ -4,7 +4,8 @@
 -- years before :now (unix seconds), the newest 1 in 20 within the last 90 days. For benchmarks
 -- only (no audit entries). Use:
 --   sqlite3 -cmd ".parameter set :n 1000000" -cmd ".parameter set :now $(date +%s)" g.db < layanan_bulk.sql
--- Deterministic: the same :n and :now give the same rows.
+-- Deterministic: the same :n and :now give the same rows. Open tickets (pending too) have next_due,
+-- closed ones none, as the application writes them; the statistics counters are rebuilt at the end.
 PRAGMA cache_size = -262144;
 PRAGMA synchronous = OFF;
 BEGIN;
@@ -41,7 +42,7 @@ SELECT
   q.at, q.at + 3600,
   CASE WHEN st.status = 'new' THEN NULL ELSE q.at + 7200 END,
   q.at + 3 * 86400, q.at + 8 * 86400,
-  CASE WHEN st.status IN ('new', 'assigned', 'in_progress') THEN q.at + 8 * 86400 ELSE NULL END,
+  CASE WHEN st.status IN ('new', 'assigned', 'in_progress', 'pending') THEN q.at + 8 * 86400 ELSE NULL END,
   CASE WHEN st.status = 'pending' THEN q.at + 86400 ELSE NULL END,
   CASE WHEN st.status IN ('resolved', 'rejected', 'merged') THEN q.at + (1 + q.i % 9) * 86400 ELSE NULL END,
   q.i % 11 = 0, q.i % 7 = 0 AND st.status NOT IN ('resolved', 'rejected', 'merged')
@@ -52,5 +53,21 @@ JOIN bulk_status st ON st.k = q.i % 12
 JOIN bulk_desa d ON d.k = (q.i * 31) % (SELECT COUNT(*) FROM bulk_desa);
 INSERT INTO layanan_events (ticket_id, at, actor_user_id, actor_label, kind, status, note, is_public)
 SELECT id, created_at, NULL, 'bulk', 'created', 'new', '', 1 FROM layanan_tickets WHERE code LIKE 'LB-%';
+-- The statistics counters (layanan_stats), rebuilt from every ticket as migration layanan/0004 does
+-- (the same aggregation as kStatsAggregate in src/modules/layanan/layanan_store.cpp).
+DELETE FROM layanan_stats;
+INSERT INTO layanan_stats (opd_id, service_code, received, open_n, resolved, rejected, merged, resolved_in_sla,
+    resolve_s, responded, respond_s, respond_breaches, resolve_breaches)
+SELECT opd_id, service_code, COUNT(*),
+  SUM(CASE WHEN status IN ('new', 'assigned', 'in_progress', 'pending') THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 'merged' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 'resolved' AND resolve_breached = 0 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN status = 'resolved' AND resolved_at IS NOT NULL THEN resolved_at - created_at ELSE 0 END),
+  SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END),
+  SUM(CASE WHEN first_response_at IS NOT NULL THEN first_response_at - created_at ELSE 0 END),
+  SUM(respond_breached), SUM(resolve_breached)
+FROM layanan_tickets GROUP BY opd_id, service_code;
 COMMIT;
 ANALYZE;

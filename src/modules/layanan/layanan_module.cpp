@@ -87,35 +87,75 @@ std::vector<core::db::Migration> LayananModule::migrations() const { return stor
 std::vector<core::web::NavItem> LayananModule::nav() const { return {{"/layanan", "layanan_nav", 30}}; }
 
 void LayananModule::register_jobs(core::jobs::Scheduler& scheduler) {
-    scheduler.every("layanan.sla", 300, [this](std::int64_t now) { svc_->run_sla(now); });
+    scheduler.every("layanan.sla", 300, [this](std::int64_t now) {
+        svc_->run_sla(now);
+        cache_.clear();
+    });
 }
 
 void LayananModule::register_routes(http::Router& r) {
     using M = http::Method;
+    // Every write through this module clears the page cache, so a change shows at once (the
+    // SLA job clears it too; the 5 s TTL bounds anything else).
+    auto writes = [this](auto handler) {
+        return [this, handler](Ctx& c) {
+            auto res = handler(c);
+            cache_.clear();
+            return res;
+        };
+    };
+    // Public answers that are the same bytes for every anonymous visitor with the same URL and
+    // language (home, statistics, the Open311 list): kept a few seconds in a PageCache; a hit is
+    // answered on the I/O thread (RouteOptions::fast), a miss runs the handler and fills the cache.
+    auto cache_key = [](const char* tag, const Ctx& c) {
+        return std::string(tag) + '|' + c.lang + '|' + c.path + '?' + c.target_query;
+    };
+    auto cached = [this, cache_key](const char* tag, auto handler) {
+        return [this, cache_key, tag, handler](Ctx& c) -> http::Response {
+            if (c.principal) return handler(c);
+            auto res = handler(c);
+            if (res.result() == http::Status::ok && c.set_cookies.empty()) cache_.put(cache_key(tag, c), res.body(), s_.clock.now());
+            return res;
+        };
+    };
+    auto from_cache = [this, cache_key](http::RouteOptions o, const char* tag, const char* content_type) {
+        o.fast = [this, cache_key, tag, content_type](Ctx& c) -> std::optional<http::Response> {
+            if (c.principal) return std::nullopt;
+            if (auto body = cache_.get(cache_key(tag, c), s_.clock.now()))
+                return http::make_response(http::Status::ok, *body, content_type);
+            return std::nullopt;
+        };
+        return o;
+    };
+    constexpr const char* kHtml = "text/html; charset=utf-8";
     http::RouteOptions upload;
     upload.body_limit = 26 << 20;  // five photos of 5 MiB
-    r.add(M::get, "/layanan", [this](auto& c) { return home(c); });
+    r.add(M::get, "/layanan", cached("home", [this](auto& c) { return home(c); }), from_cache({}, "home", kHtml));
     r.add(M::get, "/layanan/lapor", [this](auto& c) { return report_form(c); });
-    r.add(M::post, "/layanan/lapor", [this](auto& c) { return report_submit(c); }, upload);
+    r.add(M::post, "/layanan/lapor", writes([this](auto& c) { return report_submit(c); }), upload);
     r.add(M::get, "/layanan/lacak", [this](auto& c) { return track_lookup(c); });
     r.add(M::get, "/layanan/lacak/{code}", [this](auto& c) { return track(c); });
-    r.add(M::post, "/layanan/lacak/{code}/info", [this](auto& c) { return reporter_action(c, false); });
-    r.add(M::post, "/layanan/lacak/{code}/buka-kembali", [this](auto& c) { return reporter_action(c, true); });
+    r.add(M::post, "/layanan/lacak/{code}/info", writes([this](auto& c) { return reporter_action(c, false); }));
+    r.add(M::post, "/layanan/lacak/{code}/buka-kembali", writes([this](auto& c) { return reporter_action(c, true); }));
     r.add(M::get, "/layanan/laporan-saya", [this](auto& c) { return my_reports(c); });
     r.add(M::get, "/layanan/antrian", [this](auto& c) { return queue(c); });
+    r.add(M::get, "/layanan/statistik", cached("stats", [this](auto& c) { return statistics(c); }),
+          from_cache({}, "stats", kHtml));
+    r.add(M::get, "/layanan/statistik/{opd}", cached("stats", [this](auto& c) { return opd_statistics(c); }),
+          from_cache({}, "stats", kHtml));
     r.add(M::get, "/layanan/tiket/{id}", [this](auto& c) { return ticket(c); });
     for (const char* a : {"tugaskan", "status", "minta-info", "gabung", "tolak", "selesai"}) {
         std::string action = a;
-        r.add(M::post, "/layanan/tiket/{id}/" + action, [this, action](auto& c) { return ticket_action(c, action); });
+        r.add(M::post, "/layanan/tiket/{id}/" + action, writes([this, action](auto& c) { return ticket_action(c, action); }));
     }
     r.add(M::get, "/layanan/gangguan/baru", [this](auto& c) { return fault_form(c); });
-    r.add(M::post, "/layanan/gangguan/baru", [this](auto& c) { return fault_submit(c); });
+    r.add(M::post, "/layanan/gangguan/baru", writes([this](auto& c) { return fault_submit(c); }));
     r.add(M::get, "/layanan/aset", [this](auto& c) { return assets(c); });
-    r.add(M::post, "/layanan/aset", [this](auto& c) { return asset_add(c); });
+    r.add(M::post, "/layanan/aset", writes([this](auto& c) { return asset_add(c); }));
     r.add(M::get, "/layanan/aset/{id}", [this](auto& c) { return asset_page(c); });
     r.add(M::get, "/layanan/kunci-api", [this](auto& c) { return keys(c); });
-    r.add(M::post, "/layanan/kunci-api", [this](auto& c) { return key_add(c); });
-    r.add(M::post, "/layanan/kunci-api/{id}/cabut", [this](auto& c) { return key_revoke(c); });
+    r.add(M::post, "/layanan/kunci-api", writes([this](auto& c) { return key_add(c); }));
+    r.add(M::post, "/layanan/kunci-api/{id}/cabut", writes([this](auto& c) { return key_revoke(c); }));
 
     http::RouteOptions api;
     api.api = true;
@@ -126,8 +166,9 @@ void LayananModule::register_routes(http::Router& r) {
         r.add(M::get, "/open311/discovery" + ext, [this, xml](auto& c) { return o311_discovery(c, xml); }, api);
         r.add(M::get, "/open311/v2/services" + ext, [this, xml](auto& c) { return o311_services(c, xml); }, api);
         r.add(M::get, "/open311/v2/services/{code}" + ext, [this, xml](auto& c) { return o311_service(c, xml); }, api);
-        r.add(M::post, "/open311/v2/requests" + ext, [this, xml](auto& c) { return o311_post(c, xml); }, api_post);
-        r.add(M::get, "/open311/v2/requests" + ext, [this, xml](auto& c) { return o311_requests(c, xml); }, api);
+        r.add(M::post, "/open311/v2/requests" + ext, writes([this, xml](auto& c) { return o311_post(c, xml); }), api_post);
+        r.add(M::get, "/open311/v2/requests" + ext, cached(xml ? "o311x" : "o311j", [this, xml](auto& c) { return o311_requests(c, xml); }),
+              from_cache(api, xml ? "o311x" : "o311j", xml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8"));
         r.add(M::get, "/open311/v2/requests/{id}" + ext, [this, xml](auto& c) { return o311_request(c, xml); }, api);
         r.add(M::get, "/open311/v2/tokens/{token}" + ext, [this, xml](auto& c) { return o311_token(c, xml); }, api);
         r.add(M::get, "/open311/v2/servicerequestupdates" + ext, [this, xml](auto& c) { return o311_updates(c, xml); }, api);
@@ -236,11 +277,8 @@ http::Response LayananModule::home(Ctx& ctx) {
     page.set("is_desk", desk);
     page.set("is_admin", ctx.principal && ctx.principal->is_admin());
     page.set("signed_in", ctx.signed_in());
-    store::QueueFilter f;
-    f.limit = 10;
     Data recent = core::web::list();
-    for (const auto& tk : svc_->queue(f))
-        if (tk.is_public) recent.push_back(ticket_row(ctx, tk, false));
+    for (const auto& tk : svc_->recent_public(10)) recent.push_back(ticket_row(ctx, tk, false));
     page.set("recent", recent);
     return s_.views.page(ctx, "layanan/home", page, t(ctx, "layanan_title"));
 }
@@ -455,6 +493,105 @@ http::Response LayananModule::my_reports(Ctx& ctx) {
     return s_.views.page(ctx, "layanan/mine", page, t(ctx, "layanan_mine_title"));
 }
 
+// ---- statistics (public) ---------------------------------------------------------------
+
+namespace {
+
+std::string percent_text(std::int64_t part, std::int64_t whole) {
+    if (whole <= 0) return "–";
+    const auto tenths = (part * 1000 + whole / 2) / whole;
+    return std::to_string(tenths / 10) + "," + std::to_string(tenths % 10) + " %";
+}
+
+void add_stats(store::ServiceStats& into, const store::ServiceStats& s) {
+    into.received += s.received;
+    into.open += s.open;
+    into.resolved += s.resolved;
+    into.rejected += s.rejected;
+    into.merged += s.merged;
+    into.resolved_in_sla += s.resolved_in_sla;
+    into.resolve_s += s.resolve_s;
+    into.responded += s.responded;
+    into.respond_s += s.respond_s;
+    into.respond_breaches += s.respond_breaches;
+    into.resolve_breaches += s.resolve_breaches;
+}
+
+core::web::Data stats_row(const store::ServiceStats& s) {
+    core::web::Data d = core::web::object();
+    d.set("received", std::to_string(s.received));
+    d.set("open", std::to_string(s.open));
+    d.set("resolved", std::to_string(s.resolved));
+    d.set("rejected", std::to_string(s.rejected));
+    d.set("in_sla", percent_text(s.resolved_in_sla, s.resolved));
+    d.set("respond", s.responded > 0 ? duration_text(s.respond_s / s.responded) : "–");
+    d.set("resolve", s.resolved > 0 ? duration_text(s.resolve_s / s.resolved) : "–");
+    d.set("breaches", std::to_string(s.respond_breaches + s.resolve_breaches));
+    return d;
+}
+
+}  // namespace
+
+// Figures of public services only (internal faults between OPDs are not published), read from the
+// layanan_stats counters: a few dozen rows whatever the number of reports.
+http::Response LayananModule::statistics(Ctx& ctx) {
+    std::vector<store::ServiceStats> per_opd;
+    store::ServiceStats all;
+    for (const auto& s : svc_->stats(std::nullopt)) {
+        const Service* svc = catalog_.find(s.service_code);
+        if (!svc || !svc->is_public) continue;
+        if (per_opd.empty() || per_opd.back().opd_id != s.opd_id) {
+            per_opd.push_back(store::ServiceStats{});
+            per_opd.back().opd_id = s.opd_id;
+            per_opd.back().opd_slug = s.opd_slug;
+            per_opd.back().opd_name = s.opd_name;
+        }
+        add_stats(per_opd.back(), s);
+        add_stats(all, s);
+    }
+    Data rows = core::web::list();
+    for (const auto& o : per_opd) {
+        Data d = stats_row(o);
+        d.set("slug", o.opd_slug);
+        d.set("name", o.opd_name);
+        rows.push_back(d);
+    }
+    Data page = core::web::object();
+    page.set("rows", rows);
+    page.set("empty", per_opd.empty());
+    page.set("total", stats_row(all));
+    return s_.views.page(ctx, "layanan/statistics", page, t(ctx, "layanan_stats_title"));
+}
+
+http::Response LayananModule::opd_statistics(Ctx& ctx) {
+    const std::string slug(ctx.param("opd"));
+    const auto opd_id = svc_->opd_id_by_slug(slug);
+    if (!opd_id) return s_.views.error(ctx, ErrorCode::not_found, "layanan_err_opd_unknown");
+    std::string name = slug;
+    for (const auto& o : s_.regency.opds)
+        if (o.slug == slug) name = o.name;
+    Data rows = core::web::list();
+    store::ServiceStats all;
+    bool any = false;
+    for (const auto& s : svc_->stats(opd_id)) {
+        const Service* svc = catalog_.find(s.service_code);
+        if (!svc || !svc->is_public) continue;
+        name = s.opd_name;
+        Data d = stats_row(s);
+        d.set("service", svc->name_in(ctx.lang));
+        d.set("code", s.service_code);
+        rows.push_back(d);
+        add_stats(all, s);
+        any = true;
+    }
+    Data page = core::web::object();
+    page.set("opd", name);
+    page.set("rows", rows);
+    page.set("empty", !any);
+    page.set("total", stats_row(all));
+    return s_.views.page(ctx, "layanan/statistics_opd", page, t(ctx, "layanan_stats_title") + " · " + name);
+}
+
 // ---- staff -------------------------------------------------------------------------------
 
 http::Response LayananModule::queue(Ctx& ctx) {
@@ -481,7 +618,23 @@ http::Response LayananModule::queue(Ctx& ctx) {
     f.offset = (page_no - 1) * 50;
     auto rows = svc_->queue(f);
     Data list = core::web::list();
-    for (std::size_t i = 0; i < rows.size() && i < 50; ++i) list.push_back(ticket_row(ctx, rows[i], true));
+    // Only what the queue shows (each field of a row is copied into the page twice when rendered).
+    for (std::size_t i = 0; i < rows.size() && i < 50; ++i) {
+        const Ticket& tk = rows[i];
+        Data row = core::web::object();
+        row.set("id", std::to_string(tk.id));
+        row.set("code", tk.code);
+        row.set("service", service_name(tk.service_code, ctx.lang));
+        row.set("status", t(ctx, "layanan_status_" + status_name(tk.status)));
+        row.set("priority", t(ctx, "layanan_priority_" + tk.priority));
+        row.set("opd", tk.opd_name);
+        row.set("due", tk.next_due() ? fmt_time(*tk.next_due(), ctx.lang) : std::string());
+        row.set("paused", tk.paused_at.has_value());
+        row.set("breached", tk.breached());
+        row.set("internal", !tk.is_public);
+        row.set("assignee", tk.assignee_name);
+        list.push_back(row);
+    }
     Data page = core::web::object();
     page.set("tickets", list);
     page.set("empty", rows.empty());

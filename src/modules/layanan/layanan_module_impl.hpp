@@ -9,6 +9,7 @@
 #include "core/calendar/working_calendar.hpp"
 #include "core/http/context.hpp"
 #include "core/module.hpp"
+#include "core/web/page_cache.hpp"
 #include "modules/layanan/catalog.hpp"
 #include "modules/layanan/layanan_service.hpp"
 
@@ -41,6 +42,8 @@ private:
     Res reporter_action(Ctx& ctx, bool reopen);
     Res my_reports(Ctx& ctx);
     Res queue(Ctx& ctx);
+    Res statistics(Ctx& ctx);
+    Res opd_statistics(Ctx& ctx);
     Res ticket(Ctx& ctx, const Error* err = nullptr);
     Res ticket_action(Ctx& ctx, const std::string& action);
     Res fault_form(Ctx& ctx, const Error* err = nullptr);
@@ -84,6 +87,7 @@ private:
     Catalog catalog_;
     core::calendar::WorkingCalendar cal_;
     std::unique_ptr<LayananService> svc_;
+    core::web::PageCache cache_{16u << 20, 5};  // 16 MB, 5 s (see register_routes)
 };
 
 }  // namespace gapura::modules::layanan

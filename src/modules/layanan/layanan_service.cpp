@@ -534,6 +534,18 @@ std::vector<TicketEvent> LayananService::timeline(std::int64_t id, bool public_o
 std::vector<Ticket> LayananService::queue(const store::QueueFilter& f) {
     return s_.db.read([&](Connection& c) { return store::queue(c, f); });
 }
+
+std::vector<Ticket> LayananService::recent_public(int limit) {
+    return s_.db.read([&](Connection& c) { return store::recent_public(c, limit); });
+}
+
+std::vector<store::ServiceStats> LayananService::stats(std::optional<std::int64_t> opd_id) {
+    return s_.db.read([&](Connection& c) { return store::stats(c, opd_id); });
+}
+
+std::optional<std::int64_t> LayananService::opd_id_by_slug(const std::string& slug) {
+    return s_.db.read([&](Connection& c) { return store::opd_id_by_slug(c, slug); });
+}
 std::vector<store::StaffUser> LayananService::staff_of(std::int64_t opd_id) {
     return s_.db.read([&](Connection& c) { return store::opd_staff(c, opd_id); });
 }

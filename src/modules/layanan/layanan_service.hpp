@@ -90,6 +90,9 @@ public:
     std::optional<Ticket> by_code(const std::string& code);
     std::vector<TicketEvent> timeline(std::int64_t id, bool public_only);
     std::vector<Ticket> queue(const store::QueueFilter& f);
+    std::vector<Ticket> recent_public(int limit);
+    std::vector<store::ServiceStats> stats(std::optional<std::int64_t> opd_id);
+    std::optional<std::int64_t> opd_id_by_slug(const std::string& slug);
     // Open reports of the same service within 100 m (not t itself).
     std::vector<Ticket> duplicates(const Ticket& t);
     std::vector<store::StaffUser> staff_of(std::int64_t opd_id);

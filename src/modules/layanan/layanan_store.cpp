@@ -86,6 +86,94 @@ constexpr const char* kKeys =
 constexpr const char* kRevokeKey =
     "UPDATE layanan_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 
+// One row of layanan_stats from the tickets themselves (the migration, the bulk loader and the
+// drift test use this same aggregation; bench/data/layanan_bulk.sql repeats it).
+constexpr const char* kStatsAggregate =
+    "SELECT opd_id, service_code, COUNT(*) AS received,"
+    " SUM(CASE WHEN status IN ('new', 'assigned', 'in_progress', 'pending') THEN 1 ELSE 0 END) AS open_n,"
+    " SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END) AS resolved,"
+    " SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected,"
+    " SUM(CASE WHEN status = 'merged' THEN 1 ELSE 0 END) AS merged,"
+    " SUM(CASE WHEN status = 'resolved' AND resolve_breached = 0 THEN 1 ELSE 0 END) AS resolved_in_sla,"
+    " SUM(CASE WHEN status = 'resolved' AND resolved_at IS NOT NULL THEN resolved_at - created_at ELSE 0 END)"
+    " AS resolve_s,"
+    " SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS responded,"
+    " SUM(CASE WHEN first_response_at IS NOT NULL THEN first_response_at - created_at ELSE 0 END) AS respond_s,"
+    " SUM(respond_breached) AS respond_breaches, SUM(resolve_breached) AS resolve_breaches"
+    " FROM layanan_tickets GROUP BY opd_id, service_code";
+constexpr const char* kStatsUpsert =
+    "INSERT INTO layanan_stats (opd_id, service_code, received, open_n, resolved, rejected, merged, resolved_in_sla,"
+    " resolve_s, responded, respond_s, respond_breaches, resolve_breaches) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (opd_id, service_code) DO UPDATE SET received = layanan_stats.received + excluded.received,"
+    " open_n = layanan_stats.open_n + excluded.open_n, resolved = layanan_stats.resolved + excluded.resolved,"
+    " rejected = layanan_stats.rejected + excluded.rejected, merged = layanan_stats.merged + excluded.merged,"
+    " resolved_in_sla = layanan_stats.resolved_in_sla + excluded.resolved_in_sla,"
+    " resolve_s = layanan_stats.resolve_s + excluded.resolve_s, responded = layanan_stats.responded + excluded.responded,"
+    " respond_s = layanan_stats.respond_s + excluded.respond_s,"
+    " respond_breaches = layanan_stats.respond_breaches + excluded.respond_breaches,"
+    " resolve_breaches = layanan_stats.resolve_breaches + excluded.resolve_breaches";
+constexpr const char* kStatsColumns =
+    "SELECT s.opd_id, o.slug, o.name, s.service_code, s.received, s.open_n, s.resolved, s.rejected, s.merged,"
+    " s.resolved_in_sla, s.resolve_s, s.responded, s.respond_s, s.respond_breaches, s.resolve_breaches"
+    " FROM layanan_stats s JOIN opds o ON o.id = s.opd_id ";
+// The columns of a ticket that its counters depend on.
+constexpr const char* kStatsRow =
+    "SELECT opd_id, service_code, status, resolve_breached, respond_breached, created_at, resolved_at,"
+    " first_response_at FROM layanan_tickets WHERE id = ?";
+
+struct StatsPart {
+    std::int64_t opd_id = 0;
+    std::string service_code;
+    std::string status;
+    bool resolve_breached = false, respond_breached = false;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> resolved_at, first_response_at;
+};
+
+StatsPart stats_part(const Ticket& t) {
+    return StatsPart{t.opd_id, t.service_code, status_name(t.status), t.resolve_breached, t.respond_breached,
+                     t.created_at, t.resolved_at, t.first_response_at};
+}
+
+// Adds (sign 1) or removes (sign -1) one ticket's share of its (OPD, service) counters.
+void apply_stats(Connection& c, const StatsPart& p, long long sign) {
+    const bool resolved = p.status == "resolved";
+    const bool open = p.status == "new" || p.status == "assigned" || p.status == "in_progress" || p.status == "pending";
+    const long long resolve_s = resolved && p.resolved_at ? *p.resolved_at - p.created_at : 0;
+    const long long respond_s = p.first_response_at ? *p.first_response_at - p.created_at : 0;
+    core::db::exec(c, kStatsUpsert,
+                   {static_cast<long long>(p.opd_id), p.service_code, sign, open ? sign : 0LL, resolved ? sign : 0LL,
+                    p.status == "rejected" ? sign : 0LL, p.status == "merged" ? sign : 0LL,
+                    resolved && !p.resolve_breached ? sign : 0LL, sign * resolve_s,
+                    p.first_response_at ? sign : 0LL, sign * respond_s, p.respond_breached ? sign : 0LL,
+                    p.resolve_breached ? sign : 0LL});
+}
+
+std::vector<ServiceStats> stats_rows(Connection& c, const std::string& sql, const std::vector<Value>& params) {
+    std::vector<ServiceStats> out;
+    Query q(c, sql, params);
+    while (q.next()) {
+        ServiceStats s;
+        s.opd_id = q.integer(0);
+        s.opd_slug = q.text(1);
+        s.opd_name = q.text(2);
+        s.service_code = q.text(3);
+        s.received = q.integer(4);
+        s.open = q.integer(5);
+        s.resolved = q.integer(6);
+        s.rejected = q.integer(7);
+        s.merged = q.integer(8);
+        s.resolved_in_sla = q.integer(9);
+        s.resolve_s = q.integer(10);
+        s.responded = q.integer(11);
+        s.respond_s = q.integer(12);
+        s.respond_breaches = q.integer(13);
+        s.resolve_breaches = q.integer(14);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 std::string photos_json(const std::vector<std::string>& photos) {
     boost::json::array a;
     for (const auto& p : photos) a.emplace_back(p);
@@ -230,6 +318,34 @@ std::vector<core::db::Migration> migrations() {
          " created_by BIGINT REFERENCES users (id), revoked_at BIGINT, last_used_at BIGINT);"},
         // The Open311 media_url of a request (a link given by the client; uploads go to photos).
         {2, "layanan_ticket_media_url", "ALTER TABLE layanan_tickets ADD COLUMN media_url TEXT NOT NULL DEFAULT ''"},
+        // Indexes whose columns match both the filter and the ORDER BY of the queue (open part by
+        // next deadline, closed part newest first), the public home and the Open311 listing, so a
+        // page reads LIMIT rows of an index at 1,000,000 tickets instead of sorting them. The id is
+        // spelled out for PostgreSQL (SQLite appends the rowid to every index anyway).
+        {3, "layanan_ticket_indexes",
+         "CREATE INDEX layanan_tickets_opd_due ON layanan_tickets (opd_id, next_due, id);"
+         "CREATE INDEX layanan_tickets_opd_service_due ON layanan_tickets (opd_id, service_code, next_due, id);"
+         "CREATE INDEX layanan_tickets_reporter_opd_due ON layanan_tickets (reporter_opd_id, next_due, id);"
+         "CREATE INDEX layanan_tickets_service_due ON layanan_tickets (service_code, next_due, id);"
+         "CREATE INDEX layanan_tickets_status_due ON layanan_tickets (status, next_due, id);"
+         "CREATE INDEX layanan_tickets_assignee_due ON layanan_tickets (assignee_user_id, next_due, id);"
+         "CREATE INDEX layanan_tickets_service_created ON layanan_tickets (service_code, created_at, id);"
+         "DROP INDEX layanan_tickets_public;"
+         "CREATE INDEX layanan_tickets_public ON layanan_tickets (is_public, created_at, id);"},
+        // Per-OPD, per-service counters for the public statistics page, kept in the transaction of
+        // every ticket write (store::insert_ticket / update_ticket) and built here from the rows.
+        {4, "layanan_stats",
+         std::string("CREATE TABLE layanan_stats ("
+                     " opd_id BIGINT NOT NULL REFERENCES opds (id), service_code TEXT NOT NULL,"
+                     " received BIGINT NOT NULL DEFAULT 0, open_n BIGINT NOT NULL DEFAULT 0,"
+                     " resolved BIGINT NOT NULL DEFAULT 0, rejected BIGINT NOT NULL DEFAULT 0,"
+                     " merged BIGINT NOT NULL DEFAULT 0, resolved_in_sla BIGINT NOT NULL DEFAULT 0,"
+                     " resolve_s BIGINT NOT NULL DEFAULT 0, responded BIGINT NOT NULL DEFAULT 0,"
+                     " respond_s BIGINT NOT NULL DEFAULT 0, respond_breaches BIGINT NOT NULL DEFAULT 0,"
+                     " resolve_breaches BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (opd_id, service_code));"
+                     "INSERT INTO layanan_stats (opd_id, service_code, received, open_n, resolved, rejected, merged,"
+                     " resolved_in_sla, resolve_s, responded, respond_s, respond_breaches, resolve_breaches) ") +
+             kStatsAggregate + ";"},
     };
 }
 
@@ -245,10 +361,24 @@ std::int64_t insert_ticket(Connection& c, const Ticket& t) {
              static_cast<long long>(t.resolve_due), opt_int(t.next_due()), opt_int(t.paused_at),
              opt_int(t.resolved_at), t.respond_breached, t.resolve_breached, t.media_url});
     if (!q.next()) throw std::runtime_error("insert ticket returned no id");
-    return q.integer(0);
+    const std::int64_t id = q.integer(0);
+    apply_stats(c, stats_part(t), 1);
+    return id;
 }
 
 void update_ticket(Connection& c, const Ticket& t) {
+    // The row as it was: its share of the counters is taken off, the new one added.
+    std::optional<StatsPart> before;
+    {
+        Query q(c, kStatsRow, {static_cast<long long>(t.id)});
+        if (q.next())
+            before = StatsPart{q.integer(0), q.text(1), q.text(2), q.integer(3) != 0, q.integer(4) != 0,
+                               q.integer(5), q.opt_integer(6), q.opt_integer(7)};
+    }
+    if (before) {
+        apply_stats(c, *before, -1);
+        apply_stats(c, stats_part(t), 1);
+    }
     core::db::exec(c, kUpdateTicket,
                    {static_cast<long long>(t.opd_id), status_name(t.status), t.priority, opt_int(t.assignee_user_id),
                     opt_int(t.merged_into), t.status_note, static_cast<long long>(t.updated_at),
@@ -286,45 +416,156 @@ std::vector<TicketEvent> events(Connection& c, std::int64_t ticket_id, bool publ
     return out;
 }
 
-std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
-    std::string sql = std::string(kTicketColumns) + "WHERE 1 = 1";
+namespace {
+
+// Rows by id, in the order of ids (one IN list: at most a page).
+std::vector<Ticket> tickets_in_order(Connection& c, const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return {};
+    std::string sql = std::string(kTicketColumns) + "WHERE t.id IN (";
     std::vector<Value> p;
-    if (f.opd_id && f.reporter_opd_id) {
-        sql += " AND (t.opd_id = ? OR t.reporter_opd_id = ?)";
-        p.emplace_back(static_cast<long long>(*f.opd_id));
-        p.emplace_back(static_cast<long long>(*f.reporter_opd_id));
-    } else if (f.opd_id) {
-        sql += " AND t.opd_id = ?";
-        p.emplace_back(static_cast<long long>(*f.opd_id));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        sql += i ? ", ?" : "?";
+        p.emplace_back(static_cast<long long>(ids[i]));
     }
-    if (f.status == "open") sql += " AND t.status IN ('new', 'assigned', 'in_progress', 'pending')";
-    else if (f.status == "closed") sql += " AND t.status IN ('resolved', 'rejected', 'merged')";
+    sql += ")";
+    auto rows = tickets(c, sql, p);
+    std::vector<Ticket> out;
+    out.reserve(rows.size());
+    for (auto id : ids)
+        for (auto& r : rows)
+            if (r.id == id) {
+                out.push_back(std::move(r));
+                break;
+            }
+    return out;
+}
+
+}  // namespace
+
+// The queue in two parts, each read in the order of an index: open tickets (next_due set) by their
+// next deadline, then closed ones (next_due NULL) newest first. Ids first, then the rows of the page.
+std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
+    bool want_open = true, want_closed = true;
+    if (f.status == "open") want_closed = false;
+    else if (f.status == "closed") want_open = false;
     else if (!f.status.empty()) {
-        sql += " AND t.status = ?";
-        p.emplace_back(f.status);
+        const auto st = parse_status(f.status);
+        if (st && is_open(*st)) want_closed = false;
+        else want_open = false;
     }
-    if (!f.service_code.empty()) {
-        sql += " AND t.service_code = ?";
-        p.emplace_back(f.service_code);
+    // The filters; `bare` spells each column so that no index can serve it (`|| ''`, `+ 0`, both
+    // portable): the faults an OPD reported are a handful of rows reached by their own index, which
+    // the planner would otherwise trade for a service's or a status's (thousands of rows each).
+    std::vector<Value> cp;
+    auto conditions = [&](bool bare) {
+        std::string cond;
+        cp.clear();
+        const std::string text_eq = bare ? " || '' = ?" : " = ?";
+        const std::string int_eq = bare ? " + 0 = ?" : " = ?";
+        if (!f.status.empty() && f.status != "open" && f.status != "closed") {
+            cond += " AND t.status" + text_eq;
+            cp.emplace_back(f.status);
+        }
+        if (!f.service_code.empty()) {
+            cond += " AND t.service_code" + text_eq;
+            cp.emplace_back(f.service_code);
+        }
+        if (f.assignee) {
+            cond += " AND t.assignee_user_id" + int_eq;
+            cp.emplace_back(static_cast<long long>(*f.assignee));
+        }
+        if (f.asset_id) {
+            cond += " AND t.asset_id" + int_eq;
+            cp.emplace_back(static_cast<long long>(*f.asset_id));
+        }
+        if (f.reporter_user_id) {
+            cond += " AND t.reporter_user_id" + int_eq;
+            cp.emplace_back(static_cast<long long>(*f.reporter_user_id));
+        }
+        if (f.breached_only) cond += " AND (t.respond_breached = 1 OR t.resolve_breached = 1)";
+        return cond;
+    };
+
+    // SELECT id, next_due of one part; an OPD's own tickets and the faults it reported are two
+    // index scans merged by the ORDER BY (UNION ALL: the second excludes the first).
+    auto part = [&](bool open, std::vector<Value>& p) {
+        const std::string due = open ? " AND t.next_due IS NOT NULL" : " AND t.next_due IS NULL";
+        const std::string head = "SELECT t.id, t.next_due FROM layanan_tickets t WHERE ";
+        std::string sql;
+        if (f.opd_id) {
+            sql = head + "t.opd_id = ?" + conditions(false) + due;
+            p.emplace_back(static_cast<long long>(*f.opd_id));
+            p.insert(p.end(), cp.begin(), cp.end());
+            if (f.reporter_opd_id) {
+                sql += " UNION ALL " + head + "t.reporter_opd_id = ? AND t.opd_id <> ?" + conditions(true) + due;
+                p.emplace_back(static_cast<long long>(*f.reporter_opd_id));
+                p.emplace_back(static_cast<long long>(*f.opd_id));
+                p.insert(p.end(), cp.begin(), cp.end());
+            }
+        } else {
+            sql = head + "1 = 1" + conditions(false) + due;
+            p.insert(p.end(), cp.begin(), cp.end());
+        }
+        return sql + (open ? " ORDER BY 2, 1 DESC" : " ORDER BY 1 DESC");
+    };
+    auto ids_of = [&](bool open, long long limit, long long offset) {
+        std::vector<Value> p;
+        std::string sql = part(open, p) + " LIMIT ? OFFSET ?";
+        p.emplace_back(limit);
+        p.emplace_back(offset);
+        std::vector<std::int64_t> out;
+        Query q(c, sql, p);
+        while (q.next()) out.push_back(q.integer(0));
+        return out;
+    };
+
+    std::vector<std::int64_t> ids;
+    long long limit = f.limit, offset = f.offset;
+    if (want_open) {
+        ids = ids_of(true, limit, offset);
+        if (!ids.empty()) offset = 0;
+        else if (want_closed && offset > 0) {
+            // How many open tickets the offset skips (counted no further than the offset).
+            std::vector<Value> p;
+            std::string sql = "SELECT COUNT(*) FROM (" + part(true, p) + " LIMIT ?) x";
+            p.emplace_back(offset);
+            Query q(c, sql, p);
+            if (q.next()) offset -= q.integer(0);
+        }
+        limit -= static_cast<long long>(ids.size());
     }
-    if (f.assignee) {
-        sql += " AND t.assignee_user_id = ?";
-        p.emplace_back(static_cast<long long>(*f.assignee));
+    if (want_closed && limit > 0) {
+        auto more = ids_of(false, limit, offset);
+        ids.insert(ids.end(), more.begin(), more.end());
     }
-    if (f.asset_id) {
-        sql += " AND t.asset_id = ?";
-        p.emplace_back(static_cast<long long>(*f.asset_id));
-    }
-    if (f.reporter_user_id) {
-        sql += " AND t.reporter_user_id = ?";
-        p.emplace_back(static_cast<long long>(*f.reporter_user_id));
-    }
-    if (f.breached_only) sql += " AND (t.respond_breached = 1 OR t.resolve_breached = 1)";
-    // Open tickets first by their next deadline, then the rest newest first.
-    sql += " ORDER BY CASE WHEN t.next_due IS NULL THEN 1 ELSE 0 END, t.next_due, t.id DESC LIMIT ? OFFSET ?";
-    p.emplace_back(f.limit);
-    p.emplace_back(f.offset);
-    return tickets(c, sql, p);
+    return tickets_in_order(c, ids);
+}
+
+std::vector<Ticket> recent_public(Connection& c, int limit) {
+    std::vector<std::int64_t> ids;
+    Query q(c, "SELECT t.id FROM layanan_tickets t WHERE t.is_public = 1 ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+            {limit});
+    while (q.next()) ids.push_back(q.integer(0));
+    return tickets_in_order(c, ids);
+}
+
+std::vector<ServiceStats> stats(Connection& c, std::optional<std::int64_t> opd_id) {
+    if (opd_id)
+        return stats_rows(c, std::string(kStatsColumns) + "WHERE s.opd_id = ? ORDER BY s.service_code",
+                          {static_cast<long long>(*opd_id)});
+    return stats_rows(c, std::string(kStatsColumns) + "ORDER BY o.name, s.service_code", {});
+}
+
+std::vector<ServiceStats> stats_recount(Connection& c) {
+    return stats_rows(c,
+                      // CAST: PostgreSQL's SUM of a BIGINT is a NUMERIC.
+                      "SELECT a.opd_id, o.slug, o.name, a.service_code, CAST(a.received AS BIGINT),"
+                      " CAST(a.open_n AS BIGINT), CAST(a.resolved AS BIGINT), CAST(a.rejected AS BIGINT),"
+                      " CAST(a.merged AS BIGINT), CAST(a.resolved_in_sla AS BIGINT), CAST(a.resolve_s AS BIGINT),"
+                      " CAST(a.responded AS BIGINT), CAST(a.respond_s AS BIGINT), CAST(a.respond_breaches AS BIGINT),"
+                      " CAST(a.resolve_breaches AS BIGINT) FROM (" + std::string(kStatsAggregate) +
+                          ") a JOIN opds o ON o.id = a.opd_id ORDER BY o.name, a.service_code",
+                      {});
 }
 
 std::vector<Ticket> public_requests(Connection& c, const PublicFilter& f) {

@@ -37,7 +37,27 @@ struct QueueFilter {
     std::optional<std::int64_t> reporter_opd_id;
     int limit = 50, offset = 0;
 };
+// Open tickets by next deadline, then closed ones newest first (index order, no sort of the table).
 std::vector<Ticket> queue(core::db::Connection& c, const QueueFilter& f);
+// The newest public tickets.
+std::vector<Ticket> recent_public(core::db::Connection& c, int limit);
+
+// ---- statistics (layanan_stats counters, kept by insert_ticket / update_ticket) ----
+struct ServiceStats {
+    std::int64_t opd_id = 0;
+    std::string opd_slug, opd_name, service_code;
+    std::int64_t received = 0, open = 0, resolved = 0, rejected = 0, merged = 0, resolved_in_sla = 0;
+    std::int64_t resolve_s = 0;   // sum over resolved tickets of resolved_at − created_at
+    std::int64_t responded = 0;   // tickets with a first response
+    std::int64_t respond_s = 0;   // sum of first_response_at − created_at
+    std::int64_t respond_breaches = 0, resolve_breaches = 0;
+    bool operator==(const ServiceStats&) const = default;
+};
+// The counters of every (OPD, service), or of one OPD's services.
+std::vector<ServiceStats> stats(core::db::Connection& c, std::optional<std::int64_t> opd_id);
+// The same figures aggregated from the tickets themselves (tests, checks): equal to stats(c, nullopt)
+// except for rows whose counters are all zero.
+std::vector<ServiceStats> stats_recount(core::db::Connection& c);
 
 // Open311 listing of public tickets.
 struct PublicFilter {

@@ -530,5 +530,210 @@ TEST_F(Desk, AssetPagesAndKeysUi) {
     EXPECT_EQ(made.header(core::http::bhttp::field::cache_control), "no-store");
 }
 
+// ---- statistics counters and the queue's index-ordered pages -------------------------------
+
+// The counters kept by every write equal an aggregation of the tickets from scratch (rows whose
+// counters all fell to zero aside).
+void expect_no_drift(LayananService& svc, core::db::Database& db, const std::string& step) {
+    auto kept = db.read([](Connection& c) { return store::stats(c, std::nullopt); });
+    auto recount = db.read([](Connection& c) { return store::stats_recount(c); });
+    std::vector<store::ServiceStats> live;
+    for (const auto& s : kept) {
+        if (s.received != 0) live.push_back(s);
+        else EXPECT_EQ(s, (store::ServiceStats{s.opd_id, s.opd_slug, s.opd_name, s.service_code})) << step;
+    }
+    ASSERT_EQ(live.size(), recount.size()) << step;
+    for (std::size_t i = 0; i < live.size(); ++i) EXPECT_EQ(live[i], recount[i]) << step << " " << live[i].service_code;
+    (void)svc;
+}
+
+TEST_F(Desk, StatisticsCountersNeverDriftFromTheTickets) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto& db = t.app.db();
+    expect_no_drift(svc, db, "demo seed");
+    auto op = who("operator.pupr@demo.gapura.id");
+    auto warga = who("warga@demo.gapura.id");
+    auto a = submit(road());
+    auto in = road();
+    in.lat = *in.lat + 0.01;
+    auto b = submit(in);
+    in.lat = *in.lat + 0.01;
+    auto c = submit(in);
+    in.lat = *in.lat + 0.01;
+    auto d = submit(in);
+    expect_no_drift(svc, db, "created");
+    t.clock.advance(3600);
+    ASSERT_TRUE(svc.assign(op, a.id, op.user_id, "Cek").ok());
+    ASSERT_TRUE(svc.change_status(op, a.id, "in_progress", "Menuju lokasi", true).ok());
+    expect_no_drift(svc, db, "assign, status");
+    ASSERT_TRUE(svc.request_info(op, b.id, "Di sebelah mana?").ok());
+    expect_no_drift(svc, db, "pending");
+    t.clock.advance(3600);
+    ASSERT_TRUE(svc.provide_info(warga, b.code, "Depan masjid").ok());
+    expect_no_drift(svc, db, "info");
+    t.clock.advance(2 * 86400);
+    ASSERT_TRUE(svc.resolve(op, a.id, "Ditambal.").ok());
+    expect_no_drift(svc, db, "resolve");
+    ASSERT_TRUE(svc.reopen(warga, a.code, "Rusak lagi").ok());
+    expect_no_drift(svc, db, "reopen");
+    ASSERT_TRUE(svc.merge(op, c.id, b.id).ok());
+    ASSERT_TRUE(svc.reject(op, d.id, "Jalan nasional").ok());
+    expect_no_drift(svc, db, "merge, reject");
+    // Past the deadlines: breaches are counted; a resolve after them is outside the SLA.
+    t.clock.advance(30 * 86400);
+    svc.run_sla(t.clock.now());
+    expect_no_drift(svc, db, "breach");
+    ASSERT_TRUE(svc.resolve(op, a.id, "Ditambal ulang.").ok());
+    ASSERT_TRUE(svc.resolve(op, b.id, "Selesai.").ok());
+    expect_no_drift(svc, db, "late resolve");
+    const auto pupr = svc.opd_id_by_slug("dpupr-prkp");
+    ASSERT_TRUE(pupr);
+    bool seen = false;
+    for (const auto& s : svc.stats(pupr))
+        if (s.service_code == "jalan-rusak") {
+            seen = true;
+            EXPECT_GE(s.received, 4);
+            EXPECT_GE(s.resolved, 2);
+            EXPECT_GE(s.rejected, 1);
+            EXPECT_GE(s.merged, 1);
+            EXPECT_GE(s.resolve_breaches, 1);
+            EXPECT_LT(s.resolved_in_sla, s.resolved);
+        }
+    EXPECT_TRUE(seen);
+}
+
+TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto op = who("operator.pupr@demo.gapura.id");
+    for (int i = 0; i < 6; ++i) {
+        auto in = road();
+        in.lat = *in.lat + 0.01 * (i + 1);
+        auto tk = submit(in);
+        t.clock.advance(600);
+        if (i % 3 == 0) {
+            ASSERT_TRUE(svc.resolve(op, tk.id, "Selesai.").ok());
+        } else if (i % 3 == 1) {
+            ASSERT_TRUE(svc.assign(op, tk.id, op.user_id, "").ok());
+        }
+    }
+    const std::int64_t opd = *op.opd_id;
+    auto reference = [&](const std::string& where, std::vector<core::db::Value> p) {
+        std::vector<std::int64_t> ids;
+        t.app.db().read([&](Connection& c) {
+            core::db::Query q(c,
+                              "SELECT t.id FROM layanan_tickets t WHERE " + where +
+                                  " ORDER BY CASE WHEN t.next_due IS NULL THEN 1 ELSE 0 END, t.next_due, t.id DESC",
+                              p);
+            while (q.next()) ids.push_back(q.integer(0));
+            return 0;
+        });
+        return ids;
+    };
+    auto paged = [&](store::QueueFilter f, int size) {
+        std::vector<std::int64_t> ids;
+        for (int off = 0;; off += size) {
+            f.limit = size;
+            f.offset = off;
+            auto page = svc.queue(f);
+            for (const auto& tk : page) ids.push_back(tk.id);
+            if (static_cast<int>(page.size()) < size) break;
+        }
+        return ids;
+    };
+    const std::string own = "(t.opd_id = ? OR t.reporter_opd_id = ?)";
+    for (int size : {1, 3, 50}) {
+        store::QueueFilter f;
+        EXPECT_EQ(paged(f, size), reference("1 = 1", {})) << size;
+        f.opd_id = opd;
+        f.reporter_opd_id = opd;
+        EXPECT_EQ(paged(f, size), reference(own, {static_cast<long long>(opd), static_cast<long long>(opd)})) << size;
+        f.status = "open";
+        EXPECT_EQ(paged(f, size), reference(own + " AND t.status IN ('new', 'assigned', 'in_progress', 'pending')",
+                                            {static_cast<long long>(opd), static_cast<long long>(opd)}))
+            << size;
+        f.status = "resolved";
+        f.service_code = "jalan-rusak";
+        EXPECT_EQ(paged(f, size), reference(own + " AND t.status = 'resolved' AND t.service_code = 'jalan-rusak'",
+                                            {static_cast<long long>(opd), static_cast<long long>(opd)}))
+            << size;
+        f.status = "assigned";
+        EXPECT_EQ(paged(f, size), reference(own + " AND t.status = 'assigned' AND t.service_code = 'jalan-rusak'",
+                                            {static_cast<long long>(opd), static_cast<long long>(opd)}))
+            << size;
+    }
+    // The public home lists the newest public reports.
+    auto recent = svc.recent_public(3);
+    ASSERT_EQ(recent.size(), 3u);
+    EXPECT_GE(recent[0].created_at, recent[1].created_at);
+    for (const auto& tk : recent) EXPECT_TRUE(tk.is_public);
+}
+
+TEST_F(Desk, PublicStatisticsPagesInBothLanguages) {
+    testing::Client anon(t.app);
+    // An OPD name with markup is shown escaped.
+    t.app.db().write([](Connection& c) {
+        core::db::exec(c, "UPDATE opds SET name = ? WHERE slug = 'dpupr-prkp'", {std::string("Dinas <PU> & \"Co\"")});
+        return 0;
+    });
+    auto home = anon.get("/layanan");
+    ASSERT_EQ(home.status, 200u);
+    EXPECT_NE(home.body.find("href=\"/layanan/statistik\""), std::string::npos);
+    auto all = anon.get("/layanan/statistik");
+    ASSERT_EQ(all.status, 200u);
+    EXPECT_NE(all.body.find("<caption>Laporan per OPD</caption>"), std::string::npos);
+    EXPECT_NE(all.body.find("<th scope=\"col\">Diterima</th>"), std::string::npos);
+    EXPECT_NE(all.body.find("href=\"/layanan/statistik/dpupr-prkp\""), std::string::npos);
+    EXPECT_EQ(all.body.find("<PU>"), std::string::npos);
+    EXPECT_NE(all.body.find("Dinas &lt;PU&gt; &amp;"), std::string::npos);
+    EXPECT_EQ(all.body.find("Jaringan"), std::string::npos);  // internal services are not published
+    // The public total is the number of public reports.
+    const auto pub = t.app.db().read([](Connection& c) {
+        return core::db::scalar_int(c, "SELECT COUNT(*) FROM layanan_tickets WHERE is_public = 1").value_or(-1);
+    });
+    EXPECT_NE(all.body.find("<tfoot><tr><th scope=\"row\">Jumlah</th><td>" + std::to_string(pub) + "</td>"),
+              std::string::npos);
+    auto en = anon.get("/layanan/statistik", {{"Accept-Language", "en"}});
+    ASSERT_EQ(en.status, 200u);
+    EXPECT_NE(en.body.find("<caption>Reports by agency</caption>"), std::string::npos);
+    EXPECT_NE(en.body.find("Mean time to first response"), std::string::npos);
+    // One OPD, by service.
+    auto road_count = t.app.db().read([](Connection& c) {
+        return core::db::scalar_int(c, "SELECT COUNT(*) FROM layanan_tickets WHERE service_code = 'jalan-rusak'").value_or(-1);
+    });
+    auto one = anon.get("/layanan/statistik/dpupr-prkp");
+    ASSERT_EQ(one.status, 200u);
+    EXPECT_NE(one.body.find("Dinas &lt;PU&gt; &amp;"), std::string::npos);
+    EXPECT_EQ(one.body.find("<PU>"), std::string::npos);
+    EXPECT_NE(one.body.find("<th scope=\"row\">Jalan rusak</th><td>" + std::to_string(road_count) + "</td>"),
+              std::string::npos)
+        << one.body;
+    auto one_en = anon.get("/layanan/statistik/dpupr-prkp", {{"Accept-Language", "en"}});
+    EXPECT_NE(one_en.body.find("<caption>Reports by service"), std::string::npos);
+    // Unknown OPD: 404 in the reader's language.
+    auto none = anon.get("/layanan/statistik/tidak-ada");
+    EXPECT_EQ(none.status, 404u);
+    EXPECT_NE(none.body.find("Perangkat daerah tidak ditemukan."), std::string::npos);
+    auto none_en = anon.get("/layanan/statistik/tidak-ada", {{"Accept-Language", "en"}});
+    EXPECT_EQ(none_en.status, 404u);
+    EXPECT_NE(none_en.body.find("Agency not found."), std::string::npos);
+    EXPECT_EQ(anon.get("/layanan/statistik/%3Cscript%3E").status, 404u);
+    // Anonymous answers come from the page cache the second time; a write through the module
+    // clears it, so the new figure shows at once.
+    auto again = anon.get("/layanan/statistik/dpupr-prkp");
+    EXPECT_TRUE(again.fast);
+    EXPECT_EQ(again.body, one.body);
+    EXPECT_NE(anon.get("/layanan/statistik/dlhp").body, one.body);
+    testing::Client warga(t.app);
+    t.sign_in(warga, "warga@demo.gapura.id");
+    auto r = warga.post_form("/layanan/lapor?layanan=jalan-rusak", "/layanan/lapor",
+                             "service_code=jalan-rusak&description=Lubang+baru&village_code=" + village() +
+                                 "&address_string=Jl.+Basuki+Rahmat&attribute%5Btingkat_kerusakan%5D=berat&lat=&long=");
+    ASSERT_EQ(r.status, 303u);
+    auto after = anon.get("/layanan/statistik/dpupr-prkp");
+    EXPECT_FALSE(after.fast);
+    EXPECT_NE(after.body.find("<th scope=\"row\">Jalan rusak</th><td>" + std::to_string(road_count + 1) + "</td>"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace gapura::modules::layanan
