@@ -128,6 +128,7 @@ struct StatsPart {
     bool resolve_breached = false, respond_breached = false;
     std::int64_t created_at = 0;
     std::optional<std::int64_t> resolved_at, first_response_at;
+    bool operator==(const StatsPart&) const = default;
 };
 
 StatsPart stats_part(const Ticket& t) {
@@ -375,9 +376,10 @@ void update_ticket(Connection& c, const Ticket& t) {
             before = StatsPart{q.integer(0), q.text(1), q.text(2), q.integer(3) != 0, q.integer(4) != 0,
                                q.integer(5), q.opt_integer(6), q.opt_integer(7)};
     }
-    if (before) {
+    // Notes, assignees and deadlines do not count: only a change of a counted field moves them.
+    if (const auto after = stats_part(t); before && *before != after) {
         apply_stats(c, *before, -1);
-        apply_stats(c, stats_part(t), 1);
+        apply_stats(c, after, 1);
     }
     core::db::exec(c, kUpdateTicket,
                    {static_cast<long long>(t.opd_id), status_name(t.status), t.priority, opt_int(t.assignee_user_id),
