@@ -97,6 +97,18 @@ void Views::add_nav(NavItem item) {
     std::stable_sort(nav_.begin(), nav_.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
 }
 
+void put(Data& obj, const std::string& key, Data&& value) {
+    if (!obj.is_object()) throw std::logic_error("web::put on a Data that is not an object");
+    obj[key] = std::move(value);
+}
+
+void push(Data& list, Data&& item) {
+    if (!list.is_list()) throw std::logic_error("web::push on a Data that is not a list");
+    // list_value() is the only accessor kainjow offers; the vector it refers to is owned by `list`
+    // and was never declared const, so appending through it is well-defined.
+    const_cast<kainjow::mustache::basic_list<std::string>&>(list.list_value()).push_back(std::move(item));
+}
+
 std::string Views::render(std::string_view name, const Data& page, std::string_view lang) const {
     auto it = sources_.find(std::string(name));
     if (it == sources_.end()) throw std::logic_error("no template named " + std::string(name));
@@ -124,9 +136,9 @@ Data Views::layout_data(http::RequestContext& ctx, std::string_view title) const
         item.set("label", i18n_.t(ctx.lang, n.label_key));
         bool current = n.href == "/" ? ctx.path == "/" : util::starts_with(ctx.path, n.href);
         item.set("current", current);
-        nav.push_back(item);
+        push(nav, std::move(item));
     }
-    d.set("nav", nav);
+    put(d, "nav", std::move(nav));
     if (ctx.principal) {
         Data user = object();
         user.set("name", ctx.principal->display_name);
@@ -144,7 +156,7 @@ http::Response Views::page(http::RequestContext& ctx, std::string_view name, con
     Data layout = layout_data(ctx, title);
     // A page may ask for <link> elements in the head: {"head_links": [{rel, type, href}]}.
     if (const Data* links = page.get("head_links"); links && links->is_list()) layout.set("head_links", *links);
-    layout.set("body", render(name, page, ctx.lang));
+    put(layout, "body", Data(render(name, page, ctx.lang)));
     return http::html_response(status, render("layout", layout, ctx.lang));
 }
 

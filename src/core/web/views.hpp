@@ -26,6 +26,11 @@ namespace gapura::core::web {
 using Data = kainjow::mustache::data;
 inline Data object() { return Data{Data::type::object}; }
 inline Data list() { return Data{Data::type::list}; }
+// kainjow's Data::set and Data::push_back copy their argument with everything under it (every
+// string of every row of a list); these two move it in instead. For pages built per request.
+// `obj` must be an object, `list` a list (std::logic_error otherwise).
+void put(Data& obj, const std::string& key, Data&& value);
+void push(Data& list, Data&& item);
 
 struct NavItem {
     std::string href;

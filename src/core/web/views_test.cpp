@@ -89,5 +89,26 @@ TEST_F(ViewsErrorFormats, ErrorUsesTheFormatOfThePathWithTheGivenStatus) {
     EXPECT_EQ(calls, 2);
 }
 
+TEST(ViewsData, PutAndPushMoveInAndRenderLikeSetAndPushBack) {
+    Data row = object();
+    put(row, "name", Data(std::string("Jalan <rusak>")));
+    put(row, "name", Data(std::string("Jalan rusak")));  // replaces
+    put(row, "open", Data(true));
+    Data rows = list();
+    Data copy = row;
+    push(rows, std::move(row));
+    push(rows, std::move(copy));
+    Data page = object();
+    put(page, "rows", std::move(rows));
+    ASSERT_TRUE(page.get("rows") && page.get("rows")->is_list());
+    ASSERT_EQ(page.get("rows")->list_value().size(), 2u);
+    kainjow::mustache::mustache m("{{#rows}}[{{name}}{{#open}}!{{/open}}]{{/rows}}");
+    EXPECT_EQ(m.render(page), "[Jalan rusak!][Jalan rusak!]");
+    Data not_a_list = object();
+    EXPECT_THROW(push(not_a_list, object()), std::logic_error);
+    Data not_an_object = list();
+    EXPECT_THROW(put(not_an_object, "x", object()), std::logic_error);
+}
+
 }  // namespace
 }  // namespace gapura::core::web

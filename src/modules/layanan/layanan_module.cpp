@@ -617,45 +617,47 @@ http::Response LayananModule::queue(Ctx& ctx) {
     f.limit = 51;
     f.offset = (page_no - 1) * 50;
     auto rows = svc_->queue(f);
+    using core::web::push;
+    using core::web::put;
     Data list = core::web::list();
-    // Only what the queue shows (each field of a row is copied into the page twice when rendered).
+    // Only what the queue shows, moved into the page (Data::set/push_back would copy every row).
     for (std::size_t i = 0; i < rows.size() && i < 50; ++i) {
         const Ticket& tk = rows[i];
         Data row = core::web::object();
-        row.set("id", std::to_string(tk.id));
-        row.set("code", tk.code);
-        row.set("service", service_name(tk.service_code, ctx.lang));
-        row.set("status", t(ctx, "layanan_status_" + status_name(tk.status)));
-        row.set("priority", t(ctx, "layanan_priority_" + tk.priority));
-        row.set("opd", tk.opd_name);
-        row.set("due", tk.next_due() ? fmt_time(*tk.next_due(), ctx.lang) : std::string());
-        row.set("paused", tk.paused_at.has_value());
-        row.set("breached", tk.breached());
-        row.set("internal", !tk.is_public);
-        row.set("assignee", tk.assignee_name);
-        list.push_back(row);
+        put(row, "id", Data(std::to_string(tk.id)));
+        put(row, "code", Data(tk.code));
+        put(row, "service", Data(service_name(tk.service_code, ctx.lang)));
+        put(row, "status", Data(t(ctx, "layanan_status_" + status_name(tk.status))));
+        put(row, "priority", Data(t(ctx, "layanan_priority_" + tk.priority)));
+        put(row, "opd", Data(tk.opd_name));
+        put(row, "due", Data(tk.next_due() ? fmt_time(*tk.next_due(), ctx.lang) : std::string()));
+        put(row, "paused", Data(tk.paused_at.has_value()));
+        put(row, "breached", Data(tk.breached()));
+        put(row, "internal", Data(!tk.is_public));
+        put(row, "assignee", Data(tk.assignee_name));
+        push(list, std::move(row));
     }
     Data page = core::web::object();
-    page.set("tickets", list);
-    page.set("empty", rows.empty());
+    put(page, "tickets", std::move(list));
+    put(page, "empty", Data(rows.empty()));
     Data statuses = core::web::list();
     for (const char* s : {"open", "all", "closed", "new", "assigned", "in_progress", "pending", "resolved", "rejected", "merged"}) {
         Data d = core::web::object();
-        d.set("value", s);
-        d.set("label", t(ctx, std::string("layanan_status_") + s));
-        d.set("selected", status == s);
-        statuses.push_back(d);
+        put(d, "value", Data(s));
+        put(d, "label", Data(t(ctx, std::string("layanan_status_") + s)));
+        put(d, "selected", Data(status == s));
+        push(statuses, std::move(d));
     }
-    page.set("statuses", statuses);
+    put(page, "statuses", std::move(statuses));
     Data services = core::web::list();
     for (const auto& s : catalog_.services()) {
         Data d = core::web::object();
-        d.set("value", s.code);
-        d.set("label", ctx.lang == "en" ? s.name_en : s.name);
-        d.set("selected", s.code == service);
-        services.push_back(d);
+        put(d, "value", Data(s.code));
+        put(d, "label", Data(ctx.lang == "en" ? s.name_en : s.name));
+        put(d, "selected", Data(s.code == service));
+        push(services, std::move(d));
     }
-    page.set("services", services);
+    put(page, "services", std::move(services));
     page.set("breached_only", f.breached_only);
     page.set("mine", f.assignee.has_value());
     const std::string base = "/layanan/antrian?status=" + util::percent_encode(status) + "&layanan=" + util::percent_encode(service) +

@@ -193,58 +193,61 @@ Status LayananService::validate(const NewReport& in, bool internal) const {
 Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
                                       std::optional<std::int64_t> reporter_user, const Actor& actor) {
     const auto now = s_.clock.now();
+    // Everything that needs no database is prepared before the write: the write runs in a group
+    // commit, one job after the other, so work done inside it holds up every report in the group.
+    Ticket t;
+    t.code = tracking_code();
+    t.service_code = svc.code;
+    t.is_public = svc.is_public;
+    t.reporter_opd_id = reporter_opd;
+    t.priority = in.priority;
+    t.description = clean(in.description);
+    t.address = clean(in.address.empty() ? in.address_id : in.address);
+    t.village_code = in.village_code;
+    t.lat = in.lat;
+    t.lng = in.lng;
+    t.reporter_user_id = reporter_user;
+    t.reporter_name = clean(in.reporter_name);
+    t.reporter_email = clean(in.reporter_email);
+    t.reporter_phone = clean(in.reporter_phone);
+    t.hide_name = in.hide_name;
+    t.asset_id = in.asset_id;
+    t.channel = in.channel;
+    json::object attrs;
+    for (const auto& [k, vs] : in.attributes) {
+        const Attribute* a = svc.attribute(k);
+        if (a && a->datatype == "multivaluelist") {
+            json::array arr;
+            for (const auto& v : vs) arr.emplace_back(v);
+            attrs[k] = arr;
+        } else if (!vs.empty()) {
+            attrs[k] = vs.front();
+        }
+    }
+    t.attributes_json = json::serialize(attrs);
+    t.photos = in.photos;
+    t.media_url = in.media_url;
+    t.created_at = t.updated_at = now;
+    t.respond_due = deadline(now, svc.sla.respond.at(t.priority));
+    t.resolve_due = std::max(t.respond_due, deadline(now, svc.sla.resolve.at(t.priority)));
+    TicketEvent ev{0, 0, now, reporter_user, actor.label, "created", status_name(t.status), "", true};
+    const std::string action = t.is_public ? "layanan.report" : "layanan.fault";
+    const std::string audit_summary = summary(json::object{{"code", t.code}, {"service", t.service_code},
+                                                           {"opd", svc.opd_slug}, {"channel", t.channel}});
     return s_.db.write([&](Connection& c) -> Result<Ticket> {
-        auto opd = store::opd_id_by_slug(c, svc.opd_slug);
+        auto opd = store::opd_by_slug(c, svc.opd_slug);
         if (!opd) return make_error(ErrorCode::internal, "err_internal", "service OPD missing: " + svc.opd_slug);
-        Ticket t;
-        t.code = tracking_code();
-        t.service_code = svc.code;
-        t.is_public = svc.is_public;
-        t.opd_id = *opd;
-        t.reporter_opd_id = reporter_opd;
-        t.priority = in.priority;
-        t.description = clean(in.description);
-        t.address = clean(in.address.empty() ? in.address_id : in.address);
-        t.village_code = in.village_code;
-        t.lat = in.lat;
-        t.lng = in.lng;
-        t.reporter_user_id = reporter_user;
-        t.reporter_name = clean(in.reporter_name);
-        t.reporter_email = clean(in.reporter_email);
-        t.reporter_phone = clean(in.reporter_phone);
-        t.hide_name = in.hide_name;
-        t.asset_id = in.asset_id;
-        t.channel = in.channel;
-        json::object attrs;
-        for (const auto& [k, vs] : in.attributes) {
-            const Attribute* a = svc.attribute(k);
-            if (a && a->datatype == "multivaluelist") {
-                json::array arr;
-                for (const auto& v : vs) arr.emplace_back(v);
-                attrs[k] = arr;
-            } else if (!vs.empty()) {
-                attrs[k] = vs.front();
-            }
-        }
-        t.attributes_json = json::serialize(attrs);
-        t.photos = in.photos;
-        t.media_url = in.media_url;
-        t.created_at = t.updated_at = now;
-        t.respond_due = deadline(now, svc.sla.respond.at(t.priority));
-        t.resolve_due = std::max(t.respond_due, deadline(now, svc.sla.resolve.at(t.priority)));
-        t.id = store::insert_ticket(c, t);
-        if (t.asset_id) store::update_asset_status(c, *t.asset_id, "down", now);
-        TicketEvent ev{0, t.id, now, reporter_user, actor.label, "created", status_name(t.status), "", true};
-        store::insert_event(c, ev);
-        s_.audit.record(c, actor, t.is_public ? "layanan.report" : "layanan.fault", object_type(t), std::to_string(t.id),
-                        summary(json::object{{"code", t.code}, {"service", t.service_code}, {"opd", svc.opd_slug},
-                                 {"channel", t.channel}}),
-                        now);
-        if (auto o = store::opd_of(c, t.opd_id)) {
-            t.opd_slug = o->first;
-            t.opd_name = o->second;
-        }
-        return t;
+        Ticket row = t;  // a retried group runs this again from the same start
+        row.opd_id = opd->id;
+        row.opd_slug = opd->slug;
+        row.opd_name = opd->name;
+        row.id = store::insert_ticket(c, row);
+        if (row.asset_id) store::update_asset_status(c, *row.asset_id, "down", now);
+        TicketEvent e = ev;
+        e.ticket_id = row.id;
+        store::insert_event(c, e);
+        s_.audit.record(c, actor, action, object_type(row), std::to_string(row.id), audit_summary, now);
+        return row;
     });
 }
 
@@ -641,18 +644,41 @@ Result<std::string> LayananService::create_api_key(const Actor& actor, const std
 std::optional<ApiKey> LayananService::check_api_key(const std::string& raw) {
     if (raw.empty() || raw.size() > 200) return std::nullopt;
     const auto hash = core::auth::Crypto::sha256_hex(raw);
-    return s_.db.read([&](Connection& c) { return store::api_key_by_hash(c, hash); });
+    const auto now = s_.clock.now();
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(keys_->mu);
+        generation = keys_->generation;
+        auto it = keys_->by_hash.find(hash);
+        if (it != keys_->by_hash.end()) {
+            if (now >= it->second.second && now - it->second.second < kKeyCacheSeconds) return it->second.first;
+            keys_->by_hash.erase(it);
+        }
+    }
+    auto key = s_.db.read([&](Connection& c) { return store::api_key_by_hash(c, hash); });
+    if (key) {
+        std::lock_guard lock(keys_->mu);
+        if (keys_->generation != generation) return key;
+        if (keys_->by_hash.size() >= kKeyCacheMax) keys_->by_hash.clear();
+        keys_->by_hash.insert_or_assign(hash, std::make_pair(*key, now));
+    }
+    return key;
 }
 
 Status LayananService::revoke_api_key(const Principal& who, std::int64_t id) {
     if (!policy::can_manage_api_keys(who)) return forbidden();
     const auto now = s_.clock.now();
-    return s_.db.write([&](Connection& c) -> Status {
+    auto st = s_.db.write([&](Connection& c) -> Status {
         if (store::revoke_api_key(c, id, now) == 0) return make_error(ErrorCode::not_found, "layanan_err_key_unknown");
         s_.audit.record(c, core::auth::AuthService::actor_of(who), "layanan.api_key_revoke", "layanan_api_key",
                         std::to_string(id), "{}", now);
         return ok_status();
     });
+    // After the commit: a check that read the key before it is not let back in (generation).
+    std::lock_guard lock(keys_->mu);
+    keys_->by_hash.clear();
+    ++keys_->generation;
+    return st;
 }
 
 std::vector<ApiKey> LayananService::api_keys() {

@@ -10,6 +10,9 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -114,6 +117,9 @@ public:
     // Deadline of a target counted from `from`.
     std::int64_t deadline(std::int64_t from, const SlaTarget& t) const;
 
+    // How long a valid Open311 key is trusted without asking the database again.
+    static constexpr std::int64_t kKeyCacheSeconds = 30;
+
 private:
     template <class F>
     Status act(const Principal& who, std::int64_t id, F&& fn);
@@ -127,6 +133,16 @@ private:
     core::CoreServices s_;
     const Catalog& catalog_;
     const core::calendar::WorkingCalendar& cal_;
+    // Valid Open311 keys seen recently, by hash: an Open311 client sends its key with every report,
+    // and the lookup was a read transaction of its own. Revoking a key in this process clears it;
+    // an entry lives kKeyCacheSeconds at most (a key revoked by another process).
+    static constexpr std::size_t kKeyCacheMax = 1000;
+    struct KeyCache {
+        std::mutex mu;
+        std::unordered_map<std::string, std::pair<ApiKey, std::int64_t>> by_hash;  // key, cached at
+        std::uint64_t generation = 0;  // bumped by every revocation
+    };
+    std::shared_ptr<KeyCache> keys_ = std::make_shared<KeyCache>();
 };
 
 // For the CLI (`gapura open311 key add --name NAME`): creates an API key, audited as "cli",

@@ -728,6 +728,12 @@ std::optional<std::int64_t> opd_id_by_slug(Connection& c, const std::string& slu
     return core::db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {slug});
 }
 
+std::optional<OpdRef> opd_by_slug(Connection& c, const std::string& slug) {
+    Query q(c, "SELECT id, slug, name FROM opds WHERE slug = ?", {slug});
+    if (!q.next()) return std::nullopt;
+    return OpdRef{q.integer(0), q.text(1), q.text(2)};
+}
+
 std::optional<std::pair<std::string, std::string>> opd_of(Connection& c, std::int64_t id) {
     Query q(c, "SELECT slug, name FROM opds WHERE id = ?", {static_cast<long long>(id)});
     if (!q.next()) return std::nullopt;

@@ -115,6 +115,11 @@ std::int64_t revoke_api_key(core::db::Connection& c, std::int64_t id, std::int64
 
 // ---- reference ----
 std::optional<std::int64_t> opd_id_by_slug(core::db::Connection& c, const std::string& slug);
+struct OpdRef {
+    std::int64_t id = 0;
+    std::string slug, name;
+};
+std::optional<OpdRef> opd_by_slug(core::db::Connection& c, const std::string& slug);
 std::optional<std::pair<std::string, std::string>> opd_of(core::db::Connection& c, std::int64_t id);  // slug, name
 struct StaffUser {
     std::int64_t id = 0;

@@ -419,6 +419,22 @@ TEST_F(Desk, ApiKeysAreStoredHashed) {
     EXPECT_FALSE(create_api_key(t.app.db(), t.app.audit(), t.clock, "  ").ok());
 }
 
+TEST_F(Desk, ApiKeyRevokedElsewhereIsRefusedOnceItsCacheEntryExpires) {
+    auto raw = create_api_key(t.app.db(), t.app.audit(), t.clock, "Aplikasi desa");
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE(svc.check_api_key(*raw));  // now cached
+    // Revoked by another process (straight in the database): this service's cache does not know.
+    t.app.db().write([&](Connection& c) {
+        core::db::exec(c, "UPDATE layanan_api_keys SET revoked_at = 1 WHERE name = 'Aplikasi desa'");
+    });
+    t.clock.advance(LayananService::kKeyCacheSeconds - 1);
+    EXPECT_TRUE(svc.check_api_key(*raw));
+    t.clock.advance(1);
+    EXPECT_FALSE(svc.check_api_key(*raw));
+    EXPECT_FALSE(svc.check_api_key(std::string(201, 'k')));
+    EXPECT_FALSE(svc.check_api_key(""));
+}
+
 TEST_F(Desk, DemoSeedIsIdempotentAndCoversEveryState) {
     const auto tickets = count("layanan_tickets"), assets = count("layanan_assets");
     EXPECT_GT(assets, 20);
