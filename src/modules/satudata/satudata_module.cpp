@@ -703,7 +703,10 @@ http::Response SatuDataModule::columns_save(Ctx& ctx) {
             return manage(ctx, &e);
         }
         c.required = ctx.field("required_" + n) == "1";
-        for (auto a : util::split(ctx.field("allowed_" + n), ',')) c.allowed.emplace_back(util::trim(a));
+        // A browser posts every row of the table, the blank ones too ("allowed_3=" must not turn
+        // into one empty value, or the service takes the blank row for a column without a name).
+        for (auto a : util::split(ctx.field("allowed_" + n), ','))
+            if (auto v = util::trim(a); !v.empty()) c.allowed.emplace_back(v);
         cols.push_back(std::move(c));
     }
     auto st = svc_.set_columns(*ctx.principal, *id, cols);
