@@ -89,7 +89,7 @@ describe('Layanan report form: the optional map pin in a browser (axe)', { skip:
       // A pin outside the regency, typed: refused by the server, the message under the field.
       const kec = await fillReport(page);
       await page.click('#pin summary');
-      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-pane');
+      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-control-zoom-in');
       await page.fill('#lat', '-7.25');
       await page.fill('#long', '112.75');
       const [bad] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), submit(page)]);
@@ -98,7 +98,7 @@ describe('Layanan report form: the optional map pin in a browser (axe)', { skip:
       assert.equal((await page.textContent('#lat-err')).trim(), LID.layanan_err_outside.replace('{regency}', REGENCY.name));
       assert.equal(await page.getAttribute('#lat', 'aria-invalid'), 'true');
       assert.equal(await page.getAttribute('#pin', 'open'), '');  // open again, with the map
-      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-pane');
+      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-control-zoom-in');
       assert.equal(await page.locator('#layanan-pin-map .leaflet-marker-icon').count(), 0, 'a pin outside the regency was drawn');
       // The other fields kept their values.
       assert.equal(await page.inputValue('#address_string'), 'Jl. Raya depan balai desa');
@@ -151,7 +151,7 @@ describe('Layanan report form: the optional map pin in a browser (axe)', { skip:
       assert.equal(await page.getAttribute('html', 'lang'), 'en');
       await axe(page, 'report form, pin closed');
       await page.click('#pin summary');
-      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-pane');
+      await page.waitForSelector('#layanan-pin-map.layanan-pin-live .leaflet-control-zoom-in');
       await page.locator('#layanan-pin-map').click();
       await axe(page, 'report form, pin open with the map and a pin');
       await page.goto(`/layanan/lacak/${code}`);
