@@ -135,7 +135,8 @@ describe('Satu Data walk-through in a browser (upload, return, fix, verify, publ
         const card = w.locator('.card', { has: w.locator(`h3 a[href="/data/${slug}"]`) });
         assert.equal(await card.count(), 1, 'the submitted dataset is not on the walidata desk');
         await card.locator(`#notes-${id}`).fill(notes);
-        await Promise.all([w.waitForURL(/\/walidata$/), card.locator(`button:has-text("${SD.satudata_return}")`).click()]);
+        await Promise.all([w.waitForURL(/\/walidata\?pesan=dikembalikan$/), card.locator(`button:has-text("${SD.satudata_return}")`).click()]);
+        assert.equal((await w.textContent('main [role=status]')).trim(), SD.satudata_msg_dikembalikan);
         const returnedItem = w.locator('li', { has: w.locator(`a[href="/data/${slug}"]`) });
         assert.ok((await returnedItem.textContent()).includes(notes), 'the returned list does not show the notes');
         await at(w, 'walidata desk, dataset returned');
@@ -155,11 +156,13 @@ describe('Satu Data walk-through in a browser (upload, return, fix, verify, publ
         // ---- 4. The walidata verifies, then publishes.
         await w.goto('/walidata');
         await at(w, 'walidata desk, submitted again');
-        await Promise.all([w.waitForURL(/\/walidata$/),
+        await Promise.all([w.waitForURL(/\/walidata\?pesan=diverifikasi$/),
           w.locator('.card', { has: w.locator(`h3 a[href="/data/${slug}"]`) }).locator(`button:has-text("${SD.satudata_verify}")`).click()]);
+        assert.equal((await w.textContent('main [role=status]')).trim(), SD.satudata_msg_diverifikasi);
         await at(w, 'walidata desk, verified');
-        await Promise.all([w.waitForURL(/\/walidata$/),
+        await Promise.all([w.waitForURL(/\/walidata\?pesan=diterbitkan$/),
           w.locator('.card', { has: w.locator(`h3 a[href="/data/${slug}"]`) }).locator(`button:has-text("${SD.satudata_publish}")`).click()]);
+        assert.equal((await w.textContent('main [role=status]')).trim(), SD.satudata_msg_diterbitkan);
         assert.equal(await w.locator(`details.card a[href="/data/${slug}"]`).count(), 1, 'not in the published list');
         await at(w, 'walidata desk, published');
 

@@ -817,6 +817,9 @@ http::Response SatuDataModule::desk(Ctx& ctx, const Error* err) {
     page.set("verified", verified);
     page.set("published", published);
     page.set("returned", returned);
+    const auto msg = ctx.query.value("pesan");
+    if (!err && (msg == "dikembalikan" || msg == "diverifikasi" || msg == "diterbitkan" || msg == "ditarik"))
+        page.set("notice", t(ctx.lang, "satudata_msg_" + std::string(msg)));
     add_errors(page, s_.views, ctx.lang, err);
     return with_status(s_.views.page(ctx, "satudata/desk", page, t(ctx.lang, "satudata_desk_title")), err);
 }
@@ -834,7 +837,10 @@ http::Response SatuDataModule::desk_action(Ctx& ctx, const std::string& action) 
         if (st.error().code == ErrorCode::unprocessable) return desk(ctx, &st.error());
         return s_.views.error(ctx, st.error());
     }
-    return http::redirect("/walidata");
+    // The desk says what happened (a status message, WCAG 4.1.3), naming no dataset in the URL.
+    const char* done = action == "return" ? "dikembalikan" : action == "verify" ? "diverifikasi"
+                       : action == "publish" ? "diterbitkan" : "ditarik";
+    return http::redirect(std::string("/walidata?pesan=") + done);
 }
 
 // ---------------------------------------------------------------- Daftar Data
