@@ -58,12 +58,19 @@ http::Response with_status(http::Response res, const Error* err) {
     return res;
 }
 
-std::optional<double> opt_number(std::string_view s, bool& bad) {
-    auto t = util::trim(s);
-    if (t.empty()) return std::nullopt;
-    auto d = util::parse_double(t);
-    if (!d) bad = true;
-    return d;
+// A coordinate for data-* attributes and links: six decimals (about 0.1 m), a decimal point.
+std::string coord(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", v);
+    return buf;
+}
+
+// The web form reads "-6,8962" (a decimal comma, as people in Indonesia write it) as "-6.8962";
+// anything else goes to parse_coordinate unchanged.
+std::string decimal_point(std::string_view s) {
+    std::string out(s);
+    if (std::count(out.begin(), out.end(), ',') == 1 && out.find('.') == std::string::npos) out[out.find(',')] = '.';
+    return out;
 }
 
 std::string duration_text(std::int64_t s) {
@@ -80,7 +87,10 @@ std::unique_ptr<core::Module> make_layanan_module(const core::CoreServices& serv
 }
 
 LayananModule::LayananModule(const core::CoreServices& s)
-    : s_(s), catalog_(load_catalog(s)), cal_(load_calendar(s)), svc_(std::make_unique<LayananService>(s_, catalog_, cal_)) {}
+    : s_(s), catalog_(load_catalog(s)), cal_(load_calendar(s)), svc_(std::make_unique<LayananService>(s_, catalog_, cal_)) {
+    if (!s.config.map_tile_url.empty()) tile_url_ = s.config.map_tile_url;
+    if (!s.config.map_tile_attribution.empty()) tile_attribution_ = s.config.map_tile_attribution;
+}
 
 std::vector<core::db::Migration> LayananModule::migrations() const { return store::migrations(); }
 
@@ -175,7 +185,21 @@ void LayananModule::register_routes(http::Router& r) {
     }
 }
 
-std::string LayananModule::t(const Ctx& ctx, const std::string& key) const { return s_.views.t(ctx.lang, key); }
+std::string LayananModule::t(const Ctx& ctx, const std::string& key) const {
+    std::string text = s_.views.t(ctx.lang, key);
+    if (auto at = text.find("{regency}"); at != std::string::npos) text.replace(at, 9, s_.regency.name);
+    return text;
+}
+
+void LayananModule::set_map(Data& page) const {
+    const auto& r = s_.regency;
+    page.set("map_tiles", tile_url_);
+    page.set("map_attribution", tile_attribution_);
+    page.set("map_center", coord(r.center.lat) + "," + coord(r.center.lng));
+    page.set("map_zoom", std::to_string(r.zoom));
+    page.set("map_bounds", coord(r.bounds.south) + "," + coord(r.bounds.west) + "," + coord(r.bounds.north) + "," +
+                               coord(r.bounds.east));
+}
 
 std::string LayananModule::service_name(const std::string& code, const std::string& lang) const {
     const Service* s = catalog_.find(code);
@@ -211,6 +235,8 @@ Data LayananModule::ticket_row(Ctx& ctx, const Ticket& tk, bool staff) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.6f, %.6f", *tk.lat, *tk.lng);
         row.set("latlng", std::string(buf));
+        row.set("pin_lat", coord(*tk.lat));
+        row.set("pin_lng", coord(*tk.lng));
     }
     if (staff || !tk.hide_name) row.set("reporter", tk.reporter_name);
     if (staff) {
@@ -353,6 +379,8 @@ http::Response LayananModule::report_form(Ctx& ctx, const Error* err) {
         for (const auto& k : s_.regency.kecamatan) {
             Data g = core::web::object();
             g.set("name", k.name);
+            g.set("lat", coord(k.lat));
+            g.set("lng", coord(k.lng));
             Data vs = core::web::list();
             for (const auto& v : s_.regency.villages) {
                 if (v.district_code != k.code) continue;
@@ -373,6 +401,10 @@ http::Response LayananModule::report_form(Ctx& ctx, const Error* err) {
         page.set("hide_name", ctx.field("hide_name") == "1");
         for (const char* f : {"description", "village_code", "address_string", "lat", "long", "photos"})
             if (field_err.count(f)) page.set(std::string("err_") + f, field_err[f]);
+        // The pin's <details> is open when it holds a value or an error.
+        page.set("pin_open", !util::trim(ctx.field("lat")).empty() || !util::trim(ctx.field("long")).empty() ||
+                                 field_err.count("lat") || field_err.count("long"));
+        set_map(page);
     }
     return with_status(s_.views.page(ctx, "layanan/report", page, t(ctx, "layanan_report_title")), err);
 }
@@ -390,19 +422,31 @@ http::Response LayananModule::report_submit(Ctx& ctx) {
     in.address = std::string(ctx.field("address_string"));
     in.village_code = std::string(ctx.field("village_code"));
     in.hide_name = ctx.field("hide_name") == "1";
-    bool bad = false;
-    in.lat = opt_number(ctx.field("lat"), bad);
-    in.lng = opt_number(ctx.field("long"), bad);
-    if (bad) {
-        Error e{ErrorCode::bad_request, "layanan_err_invalid", {{"lat", "layanan_err_latlng_range"}}, {}, 0};
-        return report_form(ctx, &e);
+    // The optional pin: Open311's check (parse_coordinate), worded for people, per field. The
+    // service then checks the pair and the regency's bounds.
+    std::vector<FieldError> pin_errors;
+    for (const bool lat : {true, false}) {
+        const std::string name = lat ? "lat" : "long";
+        const auto c = parse_coordinate(decimal_point(ctx.field(name)), lat);
+        if (c.problem == Coordinate::Problem::not_number) pin_errors.push_back({name, "layanan_err_" + name + "_number"});
+        else if (c.problem == Coordinate::Problem::out_of_range) pin_errors.push_back({name, "layanan_err_" + name + "_range"});
+        else (lat ? in.lat : in.lng) = c.value;
     }
     for (const auto& a : svc->attributes) {
         auto vs = all_fields(ctx, "attribute[" + a.code + "]" + (a.datatype == "multivaluelist" ? "[]" : ""));
         vs.erase(std::remove_if(vs.begin(), vs.end(), [](const std::string& v) { return util::trim(v).empty(); }), vs.end());
         if (!vs.empty()) in.attributes[a.code] = vs;
     }
-    // Validate the text first so that a bad form does not leave orphan photos behind.
+    // Validate the text first so that a bad form does not leave orphan photos behind. A bad pin
+    // is reported together with the other fields' problems (one round trip for the citizen).
+    if (!pin_errors.empty()) {
+        in.lat = in.lng = std::nullopt;
+        Error e{ErrorCode::bad_request, "layanan_err_invalid", pin_errors, {}, 0};
+        if (auto st = svc_->validate(in, false); !st)
+            for (const auto& f : st.error().fields)
+                if (f.field != "lat" && f.field != "long") e.fields.push_back(f);
+        return report_form(ctx, &e);
+    }
     if (auto st = svc_->validate(in, false); !st) return report_form(ctx, &st.error());
     auto photos = store_photos(ctx, "photos", 5, ctx.principal->user_id);
     if (!photos) return report_form(ctx, &photos.error());
@@ -452,6 +496,7 @@ http::Response LayananModule::track(Ctx& ctx) {
     const bool reporter = ctx.principal && policy::is_reporter(*ctx.principal, *tk);
     Data page = ticket_row(ctx, *tk, false);
     page.set("csrf", ctx.csrf());
+    set_map(page);
     page.set("is_new", ctx.query.value("baru") == "1");
     page.set("staff_link", staff);
     page.set("can_answer", reporter && tk->status == TicketStatus::pending);

@@ -80,7 +80,10 @@ private:
     core::web::Data ticket_row(Ctx& ctx, const Ticket& t, bool staff);
     std::string service_name(const std::string& code, const std::string& lang) const;
     std::string fmt_time(std::int64_t t, const std::string& lang) const;
+    // A message of the catalog in the request's language; "{regency}" becomes the regency's name.
     std::string t(const Ctx& ctx, const std::string& key) const;
+    // The data-* attributes of the report form's map (tiles, centre, zoom, bounds) for a page.
+    void set_map(core::web::Data& page) const;
     std::int64_t deadline(std::int64_t from, const SlaTarget& target) const { return svc_->deadline(from, target); }
 
     core::CoreServices s_;
@@ -88,6 +91,10 @@ private:
     core::calendar::WorkingCalendar cal_;
     std::unique_ptr<LayananService> svc_;
     core::web::PageCache cache_{16u << 20, 5};  // 16 MB, 5 s (see register_routes)
+    // Map tiles of the report form's optional pin: OpenStreetMap unless the configuration names
+    // others (map_tile_url, map_tile_attribution, as for the usulan map). The pages work without.
+    std::string tile_url_ = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+    std::string tile_attribution_ = "© OpenStreetMap contributors";
 };
 
 }  // namespace gapura::modules::layanan

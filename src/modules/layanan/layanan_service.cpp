@@ -49,6 +49,17 @@ double distance_m(double lat1, double lng1, double lat2, double lng2) {
     return 2 * kR * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
+Coordinate parse_coordinate(std::string_view text, bool latitude) {
+    Coordinate c;
+    const auto t = util::trim(text);
+    if (t.empty()) return c;
+    const auto d = util::parse_double(t);
+    if (!d || !std::isfinite(*d)) c.problem = Coordinate::Problem::not_number;
+    else if (std::fabs(*d) > (latitude ? 90.0 : 180.0)) c.problem = Coordinate::Problem::out_of_range;
+    else c.value = *d;
+    return c;
+}
+
 namespace {
 
 Error field_error(ErrorCode code, const std::string& field, const std::string& key) {

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/audit/audit_log.hpp"
@@ -57,6 +58,18 @@ struct NewReport {
 
 // Haversine distance in metres.
 double distance_m(double lat1, double lng1, double lat2, double lng2);
+
+// One coordinate as a client typed it (Open311 lat/long, the web form's lat/long): surrounding
+// blanks are ignored; empty is "no value"; otherwise a finite decimal number (std::from_chars
+// syntax, at most 40 characters) within -90..90 for a latitude or -180..180 for a longitude.
+// Both entry points use this one check and word the problem in their own messages. Whether the
+// point lies inside the regency is LayananService::validate's concern.
+struct Coordinate {
+    enum class Problem { none, not_number, out_of_range };
+    std::optional<double> value;  // set only when problem == none and the text was not empty
+    Problem problem = Problem::none;
+};
+Coordinate parse_coordinate(std::string_view text, bool latitude);
 
 class LayananService {
 public:

@@ -491,6 +491,114 @@ TEST_F(Desk, WebFormReportAndPublicTrackingPage) {
     EXPECT_EQ(anon.get("/layanan/lacak/" + internal_code).status, 404u);
 }
 
+// The web form's optional map pin: stored when given (a decimal comma too) and shown on the public
+// page; every bad pin is a 400 with a message for that field in the user's language, the other
+// fields kept, and nothing written (no ticket, no audit entry).
+TEST_F(Desk, WebFormPinIsStoredAndBadPinsAreRefusedPrecisely) {
+    testing::Client c(t.app);
+    t.sign_in(c, "warga@demo.gapura.id");
+    const std::string form_url = "/layanan/lapor?layanan=jalan-rusak";
+    const std::string base = "service_code=jalan-rusak&description=Lubang+di+tikungan&village_code=" + village() +
+                             "&address_string=Jl.+Basuki+Rahmat&attribute%5Btingkat_kerusakan%5D=berat";
+    // The form: the inputs in a <details> (no script needed), the map's settings from the regency
+    // data (regency.json's centre and bounds, each kecamatan's centre on its <optgroup>), Leaflet
+    // from the vendor folder the usulan map uses.
+    auto form = c.get(form_url);
+    ASSERT_EQ(form.status, 200u);
+    EXPECT_NE(form.body.find("<details id=\"pin\" class=\"layanan-pin\">"), std::string::npos);  // closed while empty
+    EXPECT_NE(form.body.find("data-center=\"-6.953400,111.892200\""), std::string::npos);
+    EXPECT_NE(form.body.find("data-bounds=\"-7.165900,111.566200,-6.754100,112.222500\""), std::string::npos);
+    const auto& kec = t.app.regency().kecamatan.front();
+    char kec_attr[128];
+    std::snprintf(kec_attr, sizeof kec_attr, "data-lat=\"%.6f\" data-lng=\"%.6f\"", kec.lat, kec.lng);
+    EXPECT_NE(form.body.find("<optgroup label=\"" + kec.name + "\" " + kec_attr + ">"), std::string::npos);
+    EXPECT_NE(form.body.find("src=\"/static/vendor/leaflet/dist/leaflet.js\""), std::string::npos);
+    EXPECT_NE(form.body.find("src=\"/static/js/layanan-pin.js\""), std::string::npos);
+
+    // A pin inside Tuban is stored; "112,0636" (a decimal comma) reads as 112.0636.
+    auto ok = c.post_form(form_url, "/layanan/lapor", base + "&lat=+-6.8962+&long=112%2C0636");
+    ASSERT_EQ(ok.status, 303u) << ok.body.substr(0, 3000);
+    auto loc = ok.header(core::http::bhttp::field::location);
+    const std::string code = loc.substr(std::string("/layanan/lacak/").size(), loc.find('?') - std::string("/layanan/lacak/").size());
+    auto stored = svc.by_code(code);
+    ASSERT_TRUE(stored.has_value()) << code;
+    ASSERT_TRUE(stored->lat && stored->lng);
+    EXPECT_DOUBLE_EQ(*stored->lat, -6.8962);
+    EXPECT_DOUBLE_EQ(*stored->lng, 112.0636);
+    // The public page shows the point: the numbers, a link to a map, the small map's element.
+    testing::Client anon(t.app);
+    auto page = anon.get("/layanan/lacak/" + code);
+    ASSERT_EQ(page.status, 200u);
+    EXPECT_NE(page.body.find("-6.896200, 112.063600"), std::string::npos);
+    EXPECT_NE(page.body.find("https://www.openstreetmap.org/?mlat=-6.896200&amp;mlon=112.063600#map=17/-6.896200/112.063600"),
+              std::string::npos);
+    EXPECT_NE(page.body.find("data-point=\"-6.896200,112.063600\""), std::string::npos);
+    // Without a pin: no location row, no map script.
+    auto plain = c.post_form(form_url, "/layanan/lapor", base + "&lat=&long=");
+    ASSERT_EQ(plain.status, 303u);
+    auto plain_loc = plain.header(core::http::bhttp::field::location);
+    auto plain_page = anon.get(plain_loc.substr(0, plain_loc.find('?')));
+    EXPECT_EQ(plain_page.body.find("layanan-pin-view"), std::string::npos);
+    EXPECT_EQ(plain_page.body.find("leaflet.js"), std::string::npos);
+
+    struct Case {
+        std::string pin, field, id, en;
+    };
+    const std::string tuban = t.app.regency().name;
+    const std::vector<Case> cases = {
+        {"&lat=-6.8962&long=", "long", "Lintang dan bujur harus diisi berdua.", "Latitude and longitude go together."},
+        {"&lat=&long=112.0636", "lat", "Lintang dan bujur harus diisi berdua.", "Latitude and longitude go together."},
+        {"&lat=-91&long=112.0636", "lat", "Lintang harus antara -90 dan 90.", "Latitude must be between -90 and 90."},
+        {"&lat=-6.8962&long=180.5", "long", "Bujur harus antara -180 dan 180.", "Longitude must be between -180 and 180."},
+        {"&lat=-7.25&long=112.75", "lat", "Lokasi (lintang/bujur) berada di luar wilayah " + tuban + ".",
+         "The location (lat/long) lies outside " + tuban + "."},
+        {"&lat=abc&long=112.0636", "lat", "Lintang harus berupa angka desimal", "Latitude must be a decimal number"},
+        {"&lat=-6.8962&long=112.06x", "long", "Bujur harus berupa angka desimal", "Longitude must be a decimal number"},
+        {"&lat=nan&long=112.0636", "lat", "Lintang harus berupa angka desimal", "Latitude must be a decimal number"},
+        {"&lat=-6.8962&long=inf", "long", "Bujur harus berupa angka desimal", "Longitude must be a decimal number"},
+        {"&lat=1e400&long=112.0636", "lat", "Lintang harus berupa angka desimal", "Latitude must be a decimal number"},
+        {"&lat=-6%2C8%2C9&long=112.0636", "lat", "Lintang harus berupa angka desimal", "Latitude must be a decimal number"},
+        {"&lat=" + std::string(5000, '1') + "&long=112.0636", "lat", "Lintang harus berupa angka desimal",
+         "Latitude must be a decimal number"},
+        {"&lat=%3Cscript%3Ealert(1)%3C%2Fscript%3E&long=112.0636", "lat", "Lintang harus berupa angka desimal",
+         "Latitude must be a decimal number"},
+    };
+    const auto tickets = count("layanan_tickets");
+    const auto audits = count("audit_log");
+    for (const auto& k : cases) {
+        for (const std::string lang : {"id", "en"}) {
+            c.jar()["gapura_lang"] = lang;
+            auto bad = c.post_form(form_url, "/layanan/lapor", base + k.pin);
+            SCOPED_TRACE(k.pin.substr(0, 80) + " [" + lang + "]");
+            EXPECT_EQ(bad.status, 400u);
+            const std::string& msg = lang == "id" ? k.id : k.en;
+            // The message sits under the pin's inputs, tied to the input that is wrong.
+            EXPECT_NE(bad.body.find("<p class=\"field-error\" id=\"" + k.field + "-err\">" + msg), std::string::npos)
+                << bad.body.substr(bad.body.find("<details"), 3000);
+            EXPECT_NE(bad.body.find("aria-describedby=\"pin-hint " + k.field + "-err\" aria-invalid=\"true\""), std::string::npos);
+            // The pin's <details> is open again and the other fields keep their values.
+            EXPECT_NE(bad.body.find("<details id=\"pin\" class=\"layanan-pin\" open>"), std::string::npos);
+            EXPECT_NE(bad.body.find("Lubang di tikungan"), std::string::npos);
+            EXPECT_EQ(bad.body.find("<script>alert"), std::string::npos);
+        }
+    }
+    c.jar().erase("gapura_lang");
+    EXPECT_EQ(count("layanan_tickets"), tickets);
+    EXPECT_EQ(count("audit_log"), audits);
+
+    // A bad pin and a missing description are reported together (one round trip).
+    auto both = c.post_form(form_url, "/layanan/lapor",
+                            "service_code=jalan-rusak&description=&village_code=" + village() +
+                                "&address_string=Jl.+Basuki+Rahmat&attribute%5Btingkat_kerusakan%5D=berat&lat=x&long=y");
+    EXPECT_EQ(both.status, 400u);
+    EXPECT_NE(both.body.find("id=\"lat-err\">Lintang harus berupa angka desimal"), std::string::npos);
+    EXPECT_NE(both.body.find("id=\"long-err\">Bujur harus berupa angka desimal"), std::string::npos);
+    EXPECT_NE(both.body.find("<li>description: Wajib diisi.</li>"), std::string::npos) << both.body.substr(0, 4000);
+    EXPECT_EQ(count("layanan_tickets"), tickets);
+    // The server is still up and the form still works.
+    EXPECT_EQ(c.get(form_url).status, 200u);
+}
+
 TEST_F(Desk, StaffQueueAndAnotherOpdOverHttp) {
     testing::Client pupr(t.app), dlhp(t.app);
     t.sign_in(pupr, "operator.pupr@demo.gapura.id");

@@ -314,13 +314,11 @@ http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
     in.media_url = std::string(util::trim(ctx.field("media_url")));
     for (const bool lat : {true, false}) {
         const std::string name = lat ? "lat" : "long";
-        auto v = util::trim(ctx.field(name));
-        if (v.empty()) continue;
-        auto d = util::parse_double(v);
-        if (!d || !std::isfinite(*d)) errs.push_back({400, name + ": " + t(ctx, "layanan_o311_not_number")});
-        else if (std::fabs(*d) > (lat ? 90.0 : 180.0))
+        const auto c = parse_coordinate(ctx.field(name), lat);
+        if (c.problem == Coordinate::Problem::not_number) errs.push_back({400, name + ": " + t(ctx, "layanan_o311_not_number")});
+        else if (c.problem == Coordinate::Problem::out_of_range)
             errs.push_back({400, name + ": " + t(ctx, lat ? "layanan_o311_lat_range" : "layanan_o311_long_range")});
-        else (lat ? in.lat : in.lng) = *d;
+        else (lat ? in.lat : in.lng) = c.value;
     }
     for (const auto& [name, value] : form->fields()) {
         if (!util::starts_with(name, "attribute[")) continue;

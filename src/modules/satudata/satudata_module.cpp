@@ -703,7 +703,10 @@ http::Response SatuDataModule::columns_save(Ctx& ctx) {
             return manage(ctx, &e);
         }
         c.required = ctx.field("required_" + n) == "1";
-        for (auto a : util::split(ctx.field("allowed_" + n), ',')) c.allowed.emplace_back(util::trim(a));
+        // A browser posts every row of the table, the blank ones too ("allowed_3=" must not turn
+        // into one empty value, or the service takes the blank row for a column without a name).
+        for (auto a : util::split(ctx.field("allowed_" + n), ','))
+            if (auto v = util::trim(a); !v.empty()) c.allowed.emplace_back(v);
         cols.push_back(std::move(c));
     }
     auto st = svc_.set_columns(*ctx.principal, *id, cols);
@@ -814,6 +817,9 @@ http::Response SatuDataModule::desk(Ctx& ctx, const Error* err) {
     page.set("verified", verified);
     page.set("published", published);
     page.set("returned", returned);
+    const auto msg = ctx.query.value("pesan");
+    if (!err && (msg == "dikembalikan" || msg == "diverifikasi" || msg == "diterbitkan" || msg == "ditarik"))
+        page.set("notice", t(ctx.lang, "satudata_msg_" + std::string(msg)));
     add_errors(page, s_.views, ctx.lang, err);
     return with_status(s_.views.page(ctx, "satudata/desk", page, t(ctx.lang, "satudata_desk_title")), err);
 }
@@ -831,7 +837,10 @@ http::Response SatuDataModule::desk_action(Ctx& ctx, const std::string& action) 
         if (st.error().code == ErrorCode::unprocessable) return desk(ctx, &st.error());
         return s_.views.error(ctx, st.error());
     }
-    return http::redirect("/walidata");
+    // The desk says what happened (a status message, WCAG 4.1.3), naming no dataset in the URL.
+    const char* done = action == "return" ? "dikembalikan" : action == "verify" ? "diverifikasi"
+                       : action == "publish" ? "diterbitkan" : "ditarik";
+    return http::redirect(std::string("/walidata?pesan=") + done);
 }
 
 // ---------------------------------------------------------------- Daftar Data
