@@ -282,6 +282,19 @@ bool XlsxWriter::plain_number(std::string_view s) {
 void XlsxWriter::append_text(std::string& out, std::string_view s) {
     std::size_t units = 0;  // UTF-16 code units, as spreadsheet programs count a cell's length
     for (std::size_t i = 0; i < s.size();) {
+        // A run of printable ASCII that needs no escaping is copied as it is.
+        std::size_t j = i;
+        while (j < s.size() && units + (j - i) < kMaxCellUnits) {
+            const auto b = static_cast<unsigned char>(s[j]);
+            if (b < 0x20 || b >= 0x80 || b == '&' || b == '<' || b == '>' || b == '_') break;
+            ++j;
+        }
+        if (j > i) {
+            out.append(s.data() + i, j - i);
+            units += j - i;
+            i = j;
+            continue;
+        }
         char32_t cp = 0;
         const std::size_t n = utf8_at(s, i, cp);
         if (n == 0) {  // not UTF-8: drop the byte
@@ -317,18 +330,27 @@ bool XlsxWriter::add_row(const std::vector<XlsxCell>& cells) {
     ++rows_;
     const std::string r = std::to_string(rows_);
     row_.clear();
-    row_ += "<row r=\"" + r + "\">";
+    row_ += "<row r=\"";
+    row_ += r;
+    row_ += "\">";
     for (std::size_t c = 0; c < cells.size(); ++c) {
         const auto& cell = cells[c];
         if (cell.value.empty()) continue;
-        const std::string ref = column_name(static_cast<std::int64_t>(c)) + r;
-        const char* style = rows_ == 1 ? " s=\"1\"" : "";
+        row_ += "<c r=\"";
+        row_ += column_name(static_cast<std::int64_t>(c));
+        row_ += r;
         if (cell.numeric && rows_ > 1 && plain_number(cell.value)) {
-            row_ += "<c r=\"" + ref + "\"><v>";
+            row_ += "\"><v>";
             row_ += cell.value;
             row_ += "</v></c>";
         } else {
-            row_ += "<c r=\"" + ref + "\"" + style + " t=\"inlineStr\"><is><t xml:space=\"preserve\">";
+            row_ += rows_ == 1 ? "\" s=\"1\" t=\"inlineStr\"><is><t" : "\" t=\"inlineStr\"><is><t";
+            // Leading or trailing white space survives only with xml:space="preserve".
+            const char first = cell.value.front(), last = cell.value.back();
+            if (first == ' ' || first == '\t' || first == '\n' || first == '\r' || last == ' ' || last == '\t' ||
+                last == '\n' || last == '\r')
+                row_ += " xml:space=\"preserve\"";
+            row_ += '>';
             append_text(row_, cell.value);
             row_ += "</t></is></c>";
         }

@@ -69,7 +69,7 @@ TEST(XlsxWriter, AWorkbookAPythonReaderOpens) {
     ASSERT_TRUE(w.add_row({{"kode", false}, {"jumlah", true}, {"catatan", false}}));
     ASSERT_TRUE(w.add_row({{"35.23.01", false}, {"5", true}, {"=CMD()", false}}));
     ASSERT_TRUE(w.add_row({{"35.23.02", false}, {"-1.5e3", true}, {"<script>x</script>\x01\r\n", false}}));
-    ASSERT_TRUE(w.add_row({{"", false}, {"=1+1", true}, {"_x0041_", false}}));
+    ASSERT_TRUE(w.add_row({{"", false}, {"=1+1", true}, {"_x0041_", false}, {" spasi\t", false}}));
     const std::string big(64 * 1024, 'b');
     ASSERT_TRUE(w.add_row({{big, false}}));
     const auto bytes = w.finish();
@@ -79,7 +79,7 @@ TEST(XlsxWriter, AWorkbookAPythonReaderOpens) {
               "A1|s|kode\nB1|s|jumlah\nC1|s|catatan\n"
               "A2|s|35.23.01\nB2|n|5\nC2|s|=CMD()\n"
               "A3|s|35.23.02\nB3|n|-1.5e3\nC3|s|<script>x</script>\\r\\n\n"
-              "B4|s|=1+1\nC4|s|_x005F_x0041_\n"
+              "B4|s|=1+1\nC4|s|_x005F_x0041_\nD4|s| spasi\\t\n"
               "A5|s|" + std::string(XlsxWriter::kMaxCellUnits, 'b') + "\n");
 }
 
