@@ -23,9 +23,11 @@ constexpr const char* kTokenColumns =
 constexpr const char* kInsertToken =
     "INSERT INTO sd_api_tokens (opd_id, name, token_hash, prefix, created_by, created_at, expires_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
-constexpr const char* kRevokeToken = "UPDATE sd_api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeToken =
+    "UPDATE sd_api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL";
 constexpr const char* kActiveTokensOfOpd =
-    "SELECT COUNT(*) FROM sd_api_tokens WHERE opd_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)";
+    "SELECT COUNT(*) FROM sd_api_tokens WHERE opd_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at "
+    "> ?)";
 constexpr std::size_t kSecretBytes = 32;  // 43 base64url characters after the prefix
 constexpr std::size_t kShownPrefix = 7;   // "sd_" and four characters of the secret
 constexpr std::size_t kMaxSecretLength = 128;
@@ -45,7 +47,8 @@ OpdToken read_token(db::Query& q) {
     return t;
 }
 
-std::optional<OpdToken> token_where(db::Connection& c, const std::string& where, std::initializer_list<db::Value> params) {
+std::optional<OpdToken> token_where(db::Connection& c, const std::string& where,
+                                    std::initializer_list<db::Value> params) {
     db::Query q(c, std::string(kTokenColumns) + where, params);
     if (!q.next()) return std::nullopt;
     return read_token(q);
@@ -57,28 +60,35 @@ std::string summary(const OpdToken& t) {
     return boost::json::serialize(o);
 }
 
-Error field_error(const char* field, const char* key) { return Error{ErrorCode::unprocessable, "err_form_invalid", {{field, key}}, {}, 0}; }
+Error field_error(const char* field, const char* key) {
+    return Error{ErrorCode::unprocessable, "err_form_invalid", {{field, key}}, {}, 0};
+}
 
 }  // namespace
 
 db::Migration OpdTokenService::migration() {
-    return {3, "api_tokens",
-            "CREATE TABLE sd_api_tokens ("
-            " id {{id}}, opd_id BIGINT NOT NULL REFERENCES opds (id), name TEXT NOT NULL,"
-            " token_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, created_by BIGINT REFERENCES users (id),"
-            " created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, revoked_by BIGINT REFERENCES users (id));"
-            "CREATE INDEX sd_api_tokens_opd ON sd_api_tokens (opd_id, id);"};
+    return {
+        3, "api_tokens",
+        "CREATE TABLE sd_api_tokens ("
+        " id {{id}}, opd_id BIGINT NOT NULL REFERENCES opds (id), name TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, created_by BIGINT REFERENCES users (id),"
+        " created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, revoked_by BIGINT REFERENCES users (id));"
+        "CREATE INDEX sd_api_tokens_opd ON sd_api_tokens (opd_id, id);"};
 }
 
-bool OpdTokenService::can_manage(const core::auth::Principal& p, std::int64_t opd_id) { return policy::can_produce(p, opd_id); }
+bool OpdTokenService::can_manage(const core::auth::Principal& p, std::int64_t opd_id) {
+    return policy::can_produce(p, opd_id);
+}
 
 Result<TokenCreated> OpdTokenService::create(const core::auth::Principal& p, const std::string& opd_slug,
                                              const std::string& name_in, const std::string& expires) {
     std::optional<std::int64_t> opd = p.opd_id;
     if (p.is_admin() && !opd_slug.empty())
-        opd = s_.db.read([&](db::Connection& c) { return db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {opd_slug}); });
-    if (!opd) return p.is_admin() ? Result<TokenCreated>(field_error("opd", "satudata_err_choice"))
-                                  : Result<TokenCreated>(make_error(ErrorCode::forbidden, "err_forbidden"));
+        opd = s_.db.read(
+            [&](db::Connection& c) { return db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {opd_slug}); });
+    if (!opd)
+        return p.is_admin() ? Result<TokenCreated>(field_error("opd", "satudata_err_choice"))
+                            : Result<TokenCreated>(make_error(ErrorCode::forbidden, "err_forbidden"));
     if (!can_manage(p, *opd)) return make_error(ErrorCode::forbidden, "err_forbidden");
 
     std::string name(util::trim(name_in));
@@ -97,7 +107,8 @@ Result<TokenCreated> OpdTokenService::create(const core::auth::Principal& p, con
     out.secret = std::string(kSecretPrefix) + Crypto::random_token(kSecretBytes);
     const std::string hash = Crypto::sha256_hex(out.secret);
     return s_.db.write([&](db::Connection& c) -> Result<TokenCreated> {
-        if (db::scalar_int(c, kActiveTokensOfOpd, {*opd, now}).value_or(0) >= static_cast<std::int64_t>(kMaxTokensPerOpd))
+        if (db::scalar_int(c, kActiveTokensOfOpd, {*opd, now}).value_or(0) >=
+            static_cast<std::int64_t>(kMaxTokensPerOpd))
             return make_error(ErrorCode::conflict, "satudata_err_token_limit");
         auto id = db::scalar_int(c, kInsertToken,
                                  {*opd, name, hash, out.secret.substr(0, kShownPrefix), p.user_id, now,
@@ -115,9 +126,10 @@ Status OpdTokenService::revoke(const core::auth::Principal& p, std::int64_t id) 
     return s_.db.write([&](db::Connection& c) -> Status {
         auto t = token_where(c, " WHERE t.id = ?", {id});
         if (!t || !can_manage(p, t->opd_id)) return make_error(ErrorCode::not_found, "err_not_found");
-        if (db::exec(c, kRevokeToken, {now, p.user_id, id}) == 0) return make_error(ErrorCode::conflict, "satudata_err_token_revoked");
-        s_.audit.record(c, core::auth::AuthService::actor_of(p), "satudata.token_revoke", "sd_api_token", std::to_string(id),
-                        summary(*t), now);
+        if (db::exec(c, kRevokeToken, {now, p.user_id, id}) == 0)
+            return make_error(ErrorCode::conflict, "satudata_err_token_revoked");
+        s_.audit.record(c, core::auth::AuthService::actor_of(p), "satudata.token_revoke", "sd_api_token",
+                        std::to_string(id), summary(*t), now);
         return ok_status();
     });
 }
@@ -129,7 +141,8 @@ std::vector<OpdToken> OpdTokenService::list(const core::auth::Principal& p) {
             db::Query q(c, std::string(kTokenColumns) + " ORDER BY t.id DESC LIMIT 500");
             while (q.next()) out.push_back(read_token(q));
         } else if (p.opd_id && can_manage(p, *p.opd_id)) {
-            db::Query q(c, std::string(kTokenColumns) + " WHERE t.opd_id = ? ORDER BY t.id DESC LIMIT 500", {*p.opd_id});
+            db::Query q(c, std::string(kTokenColumns) + " WHERE t.opd_id = ? ORDER BY t.id DESC LIMIT 500",
+                        {*p.opd_id});
             while (q.next()) out.push_back(read_token(q));
         }
         return out;

@@ -28,11 +28,13 @@ struct World {
     core::web::I18n i18n;
     core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
     core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files,
-                          t.app.notifier()};
+    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock,         t.app.audit(),
+                          t.app.auth(),   views,           files,      t.app.notifier()};
     SatuDataService svc{cs};
 
-    Principal who(const std::string& email) { return t.app.auth().sign_in(email, "gapura-demo-2026", "198.51.100.1")->principal; }
+    Principal who(const std::string& email) {
+        return t.app.auth().sign_in(email, "gapura-demo-2026", "198.51.100.1")->principal;
+    }
     std::int64_t count(const std::string& sql, std::initializer_list<core::db::Value> p = {}) {
         return t.app.db().read([&](core::db::Connection& c) { return *core::db::scalar_int(c, sql, p); });
     }
@@ -47,7 +49,9 @@ struct World {
         in.access_opds = std::move(access);
         auto id = svc.create_dataset(pupr, in);
         EXPECT_TRUE(id.ok()) << slug;
-        EXPECT_TRUE(svc.set_columns(pupr, *id, {{"kode", ColumnType::region, true, {}}, {"jumlah", ColumnType::integer, true, {}}}).ok());
+        EXPECT_TRUE(svc.set_columns(pupr, *id,
+                                    {{"kode", ColumnType::region, true, {}}, {"jumlah", ColumnType::integer, true, {}}})
+                        .ok());
         auto up = svc.upload(pupr, *id, slug + ".csv", csv);
         EXPECT_TRUE(up.ok() && up->accepted) << slug;
         if (publish) {
@@ -111,8 +115,12 @@ TEST(SatuDataTokens, PageCreatesShowsOnceListsAndRevokes) {
     EXPECT_NE(list.body.find("Dasbor sekolah"), std::string::npos);
     EXPECT_NE(list.body.find(secret.substr(0, 7)), std::string::npos);
     // Stored hashed: the hash of the secret is there, the secret nowhere.
-    EXPECT_EQ(w.count("SELECT COUNT(*) FROM sd_api_tokens WHERE token_hash = ?", {core::auth::Crypto::sha256_hex(secret)}), 1);
-    EXPECT_EQ(w.count("SELECT COUNT(*) FROM sd_api_tokens WHERE token_hash = ? OR name = ? OR prefix = ?", {secret, secret, secret}), 0);
+    EXPECT_EQ(
+        w.count("SELECT COUNT(*) FROM sd_api_tokens WHERE token_hash = ?", {core::auth::Crypto::sha256_hex(secret)}),
+        1);
+    EXPECT_EQ(w.count("SELECT COUNT(*) FROM sd_api_tokens WHERE token_hash = ? OR name = ? OR prefix = ?",
+                      {secret, secret, secret}),
+              0);
 
     // Another OPD's operator neither sees nor revokes it.
     testing::Client pupr(w.t.app);
@@ -136,9 +144,11 @@ TEST(SatuDataTokens, PageCreatesShowsOnceListsAndRevokes) {
     EXPECT_EQ(error_type(refused), "Authorization Error");
 
     // Both changes audited, with neither the secret nor its hash in any entry.
-    EXPECT_EQ(w.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('satudata.token_create', 'satudata.token_revoke')"
-                      " AND object_type = 'sd_api_token' AND object_id = ?", {id}),
-              2);
+    EXPECT_EQ(
+        w.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('satudata.token_create', 'satudata.token_revoke')"
+                " AND object_type = 'sd_api_token' AND object_id = ?",
+                {id}),
+        2);
     const auto hash = core::auth::Crypto::sha256_hex(secret);
     EXPECT_EQ(w.count("SELECT COUNT(*) FROM audit_log WHERE summary LIKE ? OR summary LIKE ? OR actor_label LIKE ?",
                       {"%" + secret.substr(3) + "%", "%" + hash + "%", "%" + secret.substr(3) + "%"}),
@@ -150,8 +160,10 @@ TEST(SatuDataTokens, BadInputOnThePageWritesNothing) {
     World w;
     testing::Client c(w.t.app);
     w.t.sign_in(c, "operator.disdik@demo.gapura.id");
-    for (const std::string& fields : std::vector<std::string>{"name=", "name=%20%20", "name=" + std::string(81, 'a'), "name=a%01b", "name=%FF%FE", "name=ok&expires=2026-12-31",
-          "name=ok&expires=besok", "name=ok&expires=2029-03-01", "name=ok&expires=2027-02-30"}) {
+    for (const std::string& fields :
+         std::vector<std::string>{"name=", "name=%20%20", "name=" + std::string(81, 'a'), "name=a%01b", "name=%FF%FE",
+                                  "name=ok&expires=2026-12-31", "name=ok&expires=besok", "name=ok&expires=2029-03-01",
+                                  "name=ok&expires=2027-02-30"}) {
         auto r = c.post_form("/data-opd/token", "/data-opd/token", fields);
         EXPECT_TRUE(r.status == 422u || r.status == 400u) << fields << " -> " << r.status;
         EXPECT_EQ(r.body.find("value=\"sd_"), std::string::npos) << fields;
@@ -162,7 +174,8 @@ TEST(SatuDataTokens, BadInputOnThePageWritesNothing) {
     w.t.sign_in(admin, "admin@demo.gapura.id");
     EXPECT_EQ(admin.post_form("/data-opd/token", "/data-opd/token", "opd=tidak-ada&name=x").status, 422u);
     EXPECT_EQ(admin.post_form("/data-opd/token", "/data-opd/token", "opd=disdik&name=Untuk+disdik").status, 200u);
-    EXPECT_EQ(w.count("SELECT COUNT(*) FROM sd_api_tokens t JOIN opds o ON o.id = t.opd_id WHERE o.slug = 'disdik'"), 1);
+    EXPECT_EQ(w.count("SELECT COUNT(*) FROM sd_api_tokens t JOIN opds o ON o.id = t.opd_id WHERE o.slug = 'disdik'"),
+              1);
 }
 
 TEST(SatuDataTokens, ATokenReadsWhatItsOpdMaySeeAndNothingElse) {
@@ -177,8 +190,8 @@ TEST(SatuDataTokens, ATokenReadsWhatItsOpdMaySeeAndNothingElse) {
     w.t.sign_in(c, "operator.disdik@demo.gapura.id");
     const auto disdik = create_token(c, "Dasbor");
     testing::Client api(w.t.app);  // no cookies: the token alone
-    const std::map<std::string, std::string> raw{{"Authorization", disdik}}, bearer{{"Authorization", "Bearer " + disdik}},
-        old{{"X-CKAN-API-Key", disdik}}, none;
+    const std::map<std::string, std::string> raw{{"Authorization", disdik}},
+        bearer{{"Authorization", "Bearer " + disdik}}, old{{"X-CKAN-API-Key", disdik}}, none;
 
     for (const auto* h : {&raw, &bearer, &old}) {
         auto r = ckan(api, "/api/3/action/package_show?id=tk-dibagi", *h);
@@ -206,14 +219,16 @@ TEST(SatuDataTokens, ATokenReadsWhatItsOpdMaySeeAndNothingElse) {
     EXPECT_EQ(search_count(api, "q=token&include_private=true", raw), 3);
     r = ckan(api, "/api/3/action/package_search", raw, Method::post, R"({"q":"token","include_private":true})");
     EXPECT_EQ(json::parse(r.body).at("result").at("count").as_int64(), 3);
-    EXPECT_EQ(json::parse(ckan(api, "/api/3/action/package_list", raw).body).at("result").as_array().size(), 6u);  // 3 demo + 3
+    EXPECT_EQ(json::parse(ckan(api, "/api/3/action/package_list", raw).body).at("result").as_array().size(),
+              6u);  // 3 demo + 3
 
     // A G2G grant opens the unshared one to Disdukcapil until the grant expires.
     testing::Client capil_web(w.t.app);
     w.t.sign_in(capil_web, "operator.disdukcapil@demo.gapura.id");
     const auto capil = create_token(capil_web, "Integrasi", "2027-06-30");
     EXPECT_EQ(ckan(api, "/api/3/action/package_show?id=tk-rahasia", {{"Authorization", capil}}).status, 403u);
-    auto req = w.svc.request_access(w.who("operator.disdukcapil@demo.gapura.id"), other, "Untuk pemadanan data kependudukan");
+    auto req =
+        w.svc.request_access(w.who("operator.disdukcapil@demo.gapura.id"), other, "Untuk pemadanan data kependudukan");
     ASSERT_TRUE(req.ok());
     ASSERT_TRUE(w.svc.approve_access(w.who("operator.pupr@demo.gapura.id"), *req, "2027-01-15").ok());
     EXPECT_EQ(ckan(api, "/api/3/action/package_show?id=tk-rahasia", {{"Authorization", capil}}).status, 200u);
@@ -233,7 +248,9 @@ TEST(SatuDataTokens, ATokenReadsWhatItsOpdMaySeeAndNothingElse) {
     EXPECT_EQ(resources[2].at("format").as_string(), "XLSX");
     const std::string rid(resources[2].at("id").as_string());
     EXPECT_EQ(ckan(api, "/api/3/action/resource_show?id=" + rid, raw).status, 200u);
-    EXPECT_EQ(json::parse(ckan(api, "/api/3/action/resource_show?id=" + rid, raw).body).at("result").at("format").as_string(), "XLSX");
+    EXPECT_EQ(
+        json::parse(ckan(api, "/api/3/action/resource_show?id=" + rid, raw).body).at("result").at("format").as_string(),
+        "XLSX");
     EXPECT_EQ(ckan(api, "/api/3/action/resource_show?id=" + rid, none).status, 404u);
 }
 
@@ -246,16 +263,16 @@ TEST(SatuDataTokens, BadRevokedExpiredKeysAndWritesAreCkanRefusals) {
     EXPECT_EQ(ckan(api, "/api/3/action/package_list", {{"Authorization", token}}).status, 200u);
 
     const std::vector<std::string> bad = {
-        "sd_" + std::string(43, 'A'),                   // well formed, unknown
-        "sd_",                                          // prefix only
-        token + "x",                                    // one character more
-        token.substr(0, token.size() - 1),              // one less
-        "not-a-token-at-all-but-long-enough",           // neither kind
-        std::string(10 * 1024, 'k'),                    // 10 KB
-        "sd_" + std::string(10 * 1024, 'A'),            // 10 KB with the prefix
-        "sd_\xC3\xA9\xC3\xA9\xC3\xA9 token",            // non-ASCII
-        "Bearer",                                       // a scheme without a key
-        "Basic dXNlcjpwYXNz",                           // another scheme
+        "sd_" + std::string(43, 'A'),          // well formed, unknown
+        "sd_",                                 // prefix only
+        token + "x",                           // one character more
+        token.substr(0, token.size() - 1),     // one less
+        "not-a-token-at-all-but-long-enough",  // neither kind
+        std::string(10 * 1024, 'k'),           // 10 KB
+        "sd_" + std::string(10 * 1024, 'A'),   // 10 KB with the prefix
+        "sd_\xC3\xA9\xC3\xA9\xC3\xA9 token",   // non-ASCII
+        "Bearer",                              // a scheme without a key
+        "Basic dXNlcjpwYXNz",                  // another scheme
     };
     for (const auto& key : bad)
         for (const char* header : {"Authorization", "X-CKAN-API-Key"}) {
@@ -301,11 +318,14 @@ TEST(SatuDataTokens, CoreRefusalsUnderApi3AreCkanEnvelopes) {
     EXPECT_EQ(r.status, 405u);
     EXPECT_FALSE(json::parse(r.body).at("success").as_bool());
     // A user's API token still works as before (Bearer), and other APIs keep the core's 401.
-    auto tok = api.api(Method::post, "/api/v1/auth/token", R"({"email":"operator.disdik@demo.gapura.id","password":"gapura-demo-2026"})");
+    auto tok = api.api(Method::post, "/api/v1/auth/token",
+                       R"({"email":"operator.disdik@demo.gapura.id","password":"gapura-demo-2026"})");
     const std::string user_token(json::parse(tok.body).at("token").as_string());
     EXPECT_EQ(api.api(Method::get, "/api/3/action/package_list", "", user_token).status, 200u);
     EXPECT_EQ(ckan(api, "/api/3/action/package_list", {{"Authorization", user_token}}).status, 200u);
-    EXPECT_EQ(api.request(Method::get, "/api/v1/me", "", "", {{"Authorization", "Bearer sd_nope-nope-nope-nope-nope"}}).status, 401u);
+    EXPECT_EQ(api.request(Method::get, "/api/v1/me", "", "", {{"Authorization", "Bearer sd_nope-nope-nope-nope-nope"}})
+                  .status,
+              401u);
 }
 
 TEST(SatuDataTokens, DownloadsWithATokenAndTheOriginalForTheOwnerOnly) {
@@ -327,9 +347,11 @@ TEST(SatuDataTokens, DownloadsWithATokenAndTheOriginalForTheOwnerOnly) {
         auto r = api.get(std::string("/data/tk-dibagi/unduh/1.") + ext, {{"Authorization", "Bearer " + disdik}});
         EXPECT_EQ(r.status, 200u) << ext;
         EXPECT_EQ(r.header(core::http::bhttp::field::cache_control), "private, no-store");
-        EXPECT_EQ(api.get(std::string("/data/tk-dibagi/unduh/1.") + ext, {{"X-CKAN-API-Key", capil}}).status, 403u) << ext;
+        EXPECT_EQ(api.get(std::string("/data/tk-dibagi/unduh/1.") + ext, {{"X-CKAN-API-Key", capil}}).status, 403u)
+            << ext;
     }
-    EXPECT_EQ(api.get("/data/tk-dibagi/unduh/1.csv", {{"Authorization", disdik}}).body, "kode,jumlah\r\n35.23.01,5\r\n35.23.02,7\r\n");
+    EXPECT_EQ(api.get("/data/tk-dibagi/unduh/1.csv", {{"Authorization", disdik}}).body,
+              "kode,jumlah\r\n35.23.01,5\r\n35.23.02,7\r\n");
     // The exact stored bytes: the producing OPD's token, not a reader's.
     auto orig = api.get("/data/tk-dibagi/asli/1", {{"Authorization", pupr}});
     EXPECT_EQ(orig.status, 200u);
@@ -345,11 +367,17 @@ TEST(SatuDataTokens, XlsxDownloadKeepsHostileCellsInert) {
     in.title = "Catatan berbahaya";
     in.slug = "xlsx-berbahaya";
     auto id = *w.svc.create_dataset(pupr, in);
-    ASSERT_TRUE(w.svc.set_columns(pupr, id, {{"catatan", ColumnType::text, false, {}}, {"nilai", ColumnType::integer, false, {}},
-                                             {"rasio", ColumnType::decimal, false, {}}}).ok());
+    ASSERT_TRUE(w.svc
+                    .set_columns(pupr, id,
+                                 {{"catatan", ColumnType::text, false, {}},
+                                  {"nilai", ColumnType::integer, false, {}},
+                                  {"rasio", ColumnType::decimal, false, {}}})
+                    .ok());
     const std::string big(64 * 1024, 'x');
-    auto up = w.svc.upload(pupr, id, "h.csv",
-                           "catatan,nilai,rasio\n=CMD(),-5,\"3,5\"\n<script>alert(1)</script>,+7,0.25\n\"@SUM(A1)\tz\",,\n" + big + ",1,2\n");
+    auto up =
+        w.svc.upload(pupr, id, "h.csv",
+                     "catatan,nilai,rasio\n=CMD(),-5,\"3,5\"\n<script>alert(1)</script>,+7,0.25\n\"@SUM(A1)\tz\",,\n" +
+                         big + ",1,2\n");
     ASSERT_TRUE(up.ok() && up->accepted) << (up.ok() ? up->report.errors.size() : 0);
     auto wali = w.who("walidata@demo.gapura.id");
     ASSERT_TRUE(w.svc.submit(pupr, id).ok());
@@ -361,8 +389,10 @@ TEST(SatuDataTokens, XlsxDownloadKeepsHostileCellsInert) {
     EXPECT_NE(page.body.find("/data/xlsx-berbahaya/unduh/1.xlsx"), std::string::npos);
     auto r = c.get("/data/xlsx-berbahaya/unduh/1.xlsx");
     ASSERT_EQ(r.status, 200u);
-    EXPECT_EQ(r.header(core::http::bhttp::field::content_type), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    EXPECT_NE(r.header(core::http::bhttp::field::content_disposition).find("xlsx-berbahaya-v1.xlsx"), std::string::npos);
+    EXPECT_EQ(r.header(core::http::bhttp::field::content_type),
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    EXPECT_NE(r.header(core::http::bhttp::field::content_disposition).find("xlsx-berbahaya-v1.xlsx"),
+              std::string::npos);
     EXPECT_EQ(c.get("/data/xlsx-berbahaya/unduh/9.xlsx").status, 404u);
     EXPECT_EQ(c.get("/data/tidak-ada/unduh/1.xlsx").status, 404u);
     if (!testing_xlsx::have_python()) GTEST_SKIP() << "python3 not installed";
@@ -372,7 +402,8 @@ TEST(SatuDataTokens, XlsxDownloadKeepsHostileCellsInert) {
               "A2|s|=CMD()\nB2|n|-5\nC2|n|3.5\n"
               "A3|s|<script>alert(1)</script>\nB3|n|7\nC3|n|0.25\n"
               "A4|s|@SUM(A1)\\tz\n"
-              "A5|s|" + std::string(32767, 'x') + "\nB5|n|1\nC5|n|2\n");
+              "A5|s|" +
+                  std::string(32767, 'x') + "\nB5|n|1\nC5|n|2\n");
     // DCAT lists the workbook beside CSV and JSON.
     EXPECT_NE(c.get("/catalog.jsonld").body.find("xlsx-berbahaya/unduh/1.xlsx"), std::string::npos);
 }

@@ -116,7 +116,8 @@ struct XlsxWriter::Zip {
         out += e.name;
         entries.push_back(std::move(e));
         z = z_stream{};
-        if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("xlsx: deflateInit2");
+        if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            throw std::runtime_error("xlsx: deflateInit2");
         open = true;
         usize = 0;
         crc = static_cast<std::uint32_t>(crc32(0L, Z_NULL, 0));
@@ -142,7 +143,8 @@ struct XlsxWriter::Zip {
         if (data.empty()) return;
         usize += data.size();
         if (usize > 0xffffffffULL) throw std::length_error("xlsx: entry over 4 GiB");
-        crc = static_cast<std::uint32_t>(crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+        crc = static_cast<std::uint32_t>(
+            crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
         run(data, Z_NO_FLUSH);
     }
 
@@ -205,6 +207,8 @@ struct XlsxWriter::Zip {
 };
 
 XlsxWriter::XlsxWriter(std::int64_t modified) : zip_(std::make_unique<Zip>(modified)) {
+    // The package parts read best as the XML they are.
+    // clang-format off
     const std::string ct_xml =
         "application/vnd.openxmlformats-officedocument.spreadsheetml.";
     zip_->add("[Content_Types].xml",
@@ -244,13 +248,15 @@ XlsxWriter::XlsxWriter(std::int64_t modified) : zip_(std::make_unique<Zip>(modif
     zip_->write(std::string(kXmlDecl) + "<worksheet xmlns=\"" + kMain + "\">"
                 "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\""
                 " state=\"frozen\"/></sheetView></sheetViews><sheetData>");
+    // clang-format on
 }
 
 XlsxWriter::~XlsxWriter() = default;
 
 std::string XlsxWriter::column_name(std::int64_t index) {
     std::string s;
-    for (std::int64_t n = index + 1; n > 0; n = (n - 1) / 26) s.insert(s.begin(), static_cast<char>('A' + (n - 1) % 26));
+    for (std::int64_t n = index + 1; n > 0; n = (n - 1) / 26)
+        s.insert(s.begin(), static_cast<char>('A' + (n - 1) % 26));
     return s;
 }
 
@@ -308,19 +314,28 @@ void XlsxWriter::append_text(std::string& out, std::string_view s) {
         if (units + u > kMaxCellUnits) break;
         units += u;
         switch (cp) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '\r': out += "&#13;"; break;  // kept as written, not folded into a line break
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\r':  // kept as written, not folded into a line break
+                out += "&#13;";
+                break;
             case '_':
                 // "_x0041_" would be read as an escaped "A": escape the underscore itself.
-                if (i + 5 < s.size() && s[i] == 'x' && hex(s[i + 1]) && hex(s[i + 2]) && hex(s[i + 3]) && hex(s[i + 4]) &&
-                    s[i + 5] == '_')
+                if (i + 5 < s.size() && s[i] == 'x' && hex(s[i + 1]) && hex(s[i + 2]) && hex(s[i + 3]) &&
+                    hex(s[i + 4]) && s[i + 5] == '_')
                     out += "_x005F_";
                 else
                     out += '_';
                 break;
-            default: out += ch;
+            default:
+                out += ch;
         }
     }
 }

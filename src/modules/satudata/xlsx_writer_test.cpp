@@ -20,7 +20,8 @@ TEST(XlsxWriter, ColumnNames) {
 }
 
 TEST(XlsxWriter, PlainNumbersOnly) {
-    for (const char* ok : {"0", "-5", "12345678901234", "3.5", "-0.25", "1e3", "2.5E-7"}) EXPECT_TRUE(XlsxWriter::plain_number(ok)) << ok;
+    for (const char* ok : {"0", "-5", "12345678901234", "3.5", "-0.25", "1e3", "2.5E-7"})
+        EXPECT_TRUE(XlsxWriter::plain_number(ok)) << ok;
     for (const char* bad : {"", "-", "+5", "3,5", ".5", "5.", "1e", "1e+", "=1+1", "0x10", "1 2", "NaN", "inf", "1e999",
                             "12345678901234567890123456789012345678901"})
         EXPECT_FALSE(XlsxWriter::plain_number(bad)) << bad;
@@ -35,11 +36,17 @@ std::string text(std::string_view s) {
 TEST(XlsxWriter, TextIsEscapedAndCleaned) {
     EXPECT_EQ(text("<script>alert('x') & \"y\"</script>"), "&lt;script&gt;alert('x') &amp; \"y\"&lt;/script&gt;");
     // Control characters XML 1.0 forbids are removed; tab and line feed stay, CR is kept as a reference.
-    EXPECT_EQ(text("a\x01" "b\x1f" "c\td\ne\rf\x7f"), "abc\td\ne&#13;f\x7f");
+    EXPECT_EQ(text("a\x01"
+                   "b\x1f"
+                   "c\td\ne\rf\x7f"),
+              "abc\td\ne&#13;f\x7f");
     EXPECT_EQ(text(std::string("nul\0byte", 8)), "nulbyte");
     // U+FFFE / U+FFFF are not XML characters; invalid UTF-8, surrogates and overlong forms are dropped.
     EXPECT_EQ(text("x\xEF\xBF\xBEy\xEF\xBF\xBFz"), "xyz");
-    EXPECT_EQ(text("a\xC3(b\xED\xA0\x80" "c\xC0\xAF" "d\xFF"), "a(bcd");
+    EXPECT_EQ(text("a\xC3(b\xED\xA0\x80"
+                   "c\xC0\xAF"
+                   "d\xFF"),
+              "a(bcd");
     EXPECT_EQ(text("Rp 5.000 — Tuban 🌊"), "Rp 5.000 — Tuban 🌊");
     // "_x0041_" would read back as "A": the underscore is escaped; other underscores stay.
     EXPECT_EQ(text("_x0041_ and snake_case and _x12_"), "_x005F_x0041_ and snake_case and _x12_");
@@ -80,7 +87,8 @@ TEST(XlsxWriter, AWorkbookAPythonReaderOpens) {
               "A2|s|35.23.01\nB2|n|5\nC2|s|=CMD()\n"
               "A3|s|35.23.02\nB3|n|-1.5e3\nC3|s|<script>x</script>\\r\\n\n"
               "B4|s|=1+1\nC4|s|_x005F_x0041_\nD4|s| spasi\\t\n"
-              "A5|s|" + std::string(XlsxWriter::kMaxCellUnits, 'b') + "\n");
+              "A5|s|" +
+                  std::string(XlsxWriter::kMaxCellUnits, 'b') + "\n");
 }
 
 TEST(XlsxWriter, ManyRowsStayCompressed) {
