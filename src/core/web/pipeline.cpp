@@ -217,20 +217,14 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
 
     // Who is asking.
     const auto cookie = header(req, bhttp::field::cookie);
-    if (ctx.api) {
+    if (ctx.api && util::starts_with(ctx.path, "/api/3/")) {
+        // The CKAN API (satudata) reads Authorization / X-CKAN-API-Key itself: OPD tokens, raw
+        // keys, and CKAN's 403 for a bad one. Here only the session, on safe methods.
+        if (!unsafe_method(req.method()))
+            if (auto sid = http::find_cookie(cookie, kSessionCookie)) ctx.principal = auth_.session_principal(std::string(*sid));
+    } else if (ctx.api) {
         auto authz = header(req, bhttp::field::authorization);
-        // CKAN clients send the raw token (Authorization: <token> or X-CKAN-API-Key).
-        const bool ckan = util::starts_with(ctx.path, "/api/3/");
-        std::string ckan_token;
-        if (ckan) {
-            auto it = req.find("X-CKAN-API-Key");
-            if (authz.empty() && it != req.end()) ckan_token = std::string(util::trim(std::string_view(it->value().data(), it->value().size())));
-            else if (!authz.empty() && !util::starts_with(authz, "Bearer ")) ckan_token = std::string(util::trim(authz));
-        }
-        if (!ckan_token.empty()) {
-            ctx.principal = auth_.token_principal(ckan_token);
-            if (!ctx.principal) return views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
-        } else if (!authz.empty()) {
+        if (!authz.empty()) {
             if (!util::starts_with(authz, "Bearer ")) {
                 auto res = views_.error(ctx, ErrorCode::unauthorized, "err_token_invalid");
                 res.set(bhttp::field::www_authenticate, "Bearer");

@@ -12,6 +12,7 @@
 #include "core/http/response.hpp"
 #include "core/region/regency.hpp"
 #include "core/util/strings.hpp"
+#include "core/web/views.hpp"
 #include "modules/satudata/satudata_module.hpp"
 #include "modules/satudata/satudata_policy.hpp"
 #include "modules/satudata/satudata_store.hpp"
@@ -27,6 +28,31 @@ struct CkanError {
     std::string type;
     json::value message;  // a string, or for Validation Error a {field: [messages]} object
 };
+
+constexpr const char* kXlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// The downloads of a version, as CKAN resources: the CSV's id is the version id, the others add
+// a suffix.
+struct ResourceFormat {
+    std::string format, suffix, ext, mime;
+    const char* description;
+};
+const std::vector<ResourceFormat>& resource_formats() {
+    static const std::vector<ResourceFormat> v = {{"CSV", "", ".csv", "text/csv", "satudata_res_csv"},
+                                                  {"JSON", "-json", ".json", "application/json", "satudata_res_json"},
+                                                  {"XLSX", "-xlsx", ".xlsx", kXlsxMime, "satudata_res_xlsx"}};
+    return v;
+}
+
+// CKAN's write actions (create, update, patch, delete, ...): none is offered here.
+bool is_write_action(std::string_view a) {
+    for (std::string_view w : {"_create", "_update", "_patch", "_delete", "_purge", "_revise", "_reorder", "_upsert",
+                               "_insert", "_clear", "_cancel", "_revoke", "_generate", "_mark_"})
+        if (a.find(w) != std::string_view::npos) return true;
+    for (std::string_view w : {"bulk_", "follow_", "unfollow_", "send_", "user_invite"})
+        if (util::starts_with(a, w)) return true;
+    return false;
+}
 
 std::string ckan_time(std::int64_t t) {
     auto s = format_iso8601(t, 0);  // 2027-01-01T00:00:00Z
@@ -79,15 +105,17 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         return fail({http::Status::conflict, "Validation Error", o});
     };
 
-    // Who: session or "Authorization: Bearer" through the pipeline; older clients' X-CKAN-API-Key here.
-    std::optional<core::auth::Principal> who = ctx.principal;
-    if (!who) {
-        auto it = ctx.req.find("X-CKAN-API-Key");
-        if (it != ctx.req.end()) {
-            who = s_.auth.token_principal(std::string(util::trim(std::string_view(it->value().data(), it->value().size()))));
-            if (!who) return fail({http::Status::forbidden, "Authorization Error", json::value(t(ctx.lang, "err_token_invalid"))});
-        }
-    }
+    // Who: an OPD token or a user's API token in CKAN's headers, else the session (safe methods
+    // only: the route reads its own credentials). A bad key is CKAN's 403, never the core's 401.
+    const Caller caller = caller_of(ctx);
+    if (caller.refused)
+        return fail({http::Status::forbidden, "Authorization Error", json::value(t(ctx.lang, "satudata_err_token_invalid"))});
+    const std::optional<core::auth::Principal>& who = caller.principal;  // empty for an OPD token
+    const Viewer viewer = caller.viewer();
+    // Nothing is written through this API; an OPD token is read-only by definition.
+    if (is_write_action(action))
+        return fail({http::Status::forbidden, "Authorization Error",
+                     json::value(t(ctx.lang, caller.token ? "satudata_ckan_read_only" : "satudata_ckan_no_writes"))});
 
     Params params;
     for (const auto& [k, v] : ctx.query.fields()) params.v[k] = json::value(v);
@@ -118,15 +146,15 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         const std::string base = s_.config.public_url + "/data/" + d.slug + "/unduh/" + std::to_string(v.version_no);
         json::array out;
         int pos = 0;
-        for (const char* fmt : {"CSV", "JSON"}) {
-            const bool csv = std::string(fmt) == "CSV";
-            out.push_back(json::object{{"id", std::to_string(v.id) + (csv ? "" : "-json")},
+        for (const auto& rf : resource_formats()) {
+            const bool csv = rf.suffix.empty();
+            out.push_back(json::object{{"id", std::to_string(v.id) + rf.suffix},
                                        {"package_id", std::to_string(d.id)},
-                                       {"url", base + (csv ? ".csv" : ".json")},
-                                       {"name", d.title + " (" + fmt + ")"},
-                                       {"description", t(ctx.lang, csv ? "satudata_res_csv" : "satudata_res_json")},
-                                       {"format", fmt},
-                                       {"mimetype", csv ? "text/csv" : "application/json"},
+                                       {"url", base + rf.ext},
+                                       {"name", d.title + " (" + rf.format + ")"},
+                                       {"description", t(ctx.lang, rf.description)},
+                                       {"format", rf.format},
+                                       {"mimetype", rf.mime},
                                        {"size", csv ? json::value(v.size) : json::value(nullptr)},
                                        {"hash", csv ? "sha256:" + v.sha256 : std::string()},
                                        {"created", ckan_time(v.created_at)},
@@ -154,7 +182,7 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         std::int64_t num = 0;
         if (d.published_version_id)
             if (auto v = svc_.version_by_id(*d.published_version_id)) {
-                num = 2;
+                num = static_cast<std::int64_t>(resource_formats().size());
                 if (with_resources) resources = resource_dicts(d, *v);
             }
         return json::object{{"id", std::to_string(d.id)},
@@ -186,8 +214,8 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
 
     // A package by id or name, if this caller may see it (403 for another OPD's restricted data).
     auto find_package = [&](const std::string& key, Result<Dataset>& out) {
-        out = svc_.viewable(who, key);
-        if (out && !svc_.listed_for(who, *out) && !(who && policy::can_see_unpublished(*who, *out)))
+        out = caller.token ? svc_.viewable(viewer, key) : svc_.viewable(who, key);
+        if (out && !caller.token && !svc_.listed_for(who, *out) && !(who && policy::can_see_unpublished(*who, *out)))
             out = make_error(ErrorCode::not_found, "err_not_found");
     };
 
@@ -266,7 +294,9 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         auto mincount = int_param("facet.mincount", 1, 0, 1000000);
         if (!limit) return validation("facet.limit", "satudata_ckan_bad_int");
         if (!mincount) return validation("facet.mincount", "satudata_ckan_bad_int");
-        auto res = svc_.search(who, q, !facet_fields.empty());
+        // Internal and restricted datasets only on request, as CKAN's private ones (never anonymously).
+        const auto priv = util::to_lower_ascii(params.str("include_private").value_or("false"));
+        auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
         json::array results;
         for (const auto& d : res.results) results.push_back(package_dict(d, true));
         json::object facets, search_facets;
@@ -309,13 +339,12 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         q.rows = static_cast<int>(*limit);
         q.start = static_cast<int>(*offset);
         q.sort = "name asc";
-        auto res = svc_.search(who, q, false);
+        auto res = svc_.search(viewer, q, false);
         json::array names;
         for (const auto& d : res.results) names.push_back(json::value(d.slug));
         return ok(names);
     }
     if (action == "organization_list" || action == "organization_show") {
-        auto viewer = policy::viewer_of(who);
         const auto now = s_.clock.now();
         auto orgs = s_.db.read([&](core::db::Connection& c) { return store::organizations(c, viewer, now); });
         if (action == "organization_show") {
@@ -331,7 +360,7 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                         q.opd = o.slug;
                         q.rows = 1000;
                         json::array pk;
-                        for (const auto& d : svc_.search(who, q, false).results) pk.push_back(package_dict(d, false));
+                        for (const auto& d : svc_.search(viewer, q, false).results) pk.push_back(package_dict(d, false));
                         dict["packages"] = pk;
                     }
                     return ok(dict);
@@ -363,7 +392,6 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         return ok(out);
     }
     if (action == "tag_list") {
-        auto viewer = policy::viewer_of(who);
         const auto now = s_.clock.now();
         auto tags = s_.db.read([&](core::db::Connection& c) { return store::tag_counts(c, viewer, now); });
         auto all_fields = params.str("all_fields").value_or("false");
@@ -382,8 +410,10 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
     if (action == "resource_show") {
         auto id = params.str("id").value_or("");
         if (id.empty()) return validation("id", "err_required");
-        const bool json_res = id.size() > 5 && id.substr(id.size() - 5) == "-json";
-        auto vid = util::parse_int(json_res ? id.substr(0, id.size() - 5) : id);
+        std::size_t res_index = 0;
+        for (std::size_t k = 1; k < resource_formats().size(); ++k)
+            if (id.ends_with(resource_formats()[k].suffix)) res_index = k;
+        auto vid = util::parse_int(id.substr(0, id.size() - resource_formats()[res_index].suffix.size()));
         auto v = vid ? svc_.version_by_id(*vid) : std::nullopt;
         if (!v) return not_found(t(ctx.lang, "satudata_ckan_resource"));
         Result<Dataset> d = make_error(ErrorCode::not_found, "err_not_found");
@@ -397,7 +427,7 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         if (!producer && (!d->published_version_id || v->id > *d->published_version_id))
             return not_found(t(ctx.lang, "satudata_ckan_resource"));
         auto list = resource_dicts(*d, *v);
-        return ok(list[json_res ? 1 : 0]);
+        return ok(list[res_index]);
     }
     if (action == "status_show") {
         return ok(json::object{{"ckan_version", "2.10.0"}, {"site_title", "Satu Data " + s_.regency.name},
@@ -406,6 +436,47 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
     if (action == "group_list") return ok(json::array{});
     return fail({http::Status::bad_request, "Bad Request",
                  json::value(t(ctx.lang, "satudata_ckan_unknown_action") + ": " + (util::valid_utf8(action) ? action : "?"))});
+}
+
+std::vector<core::web::ErrorFormat> SatuDataModule::error_formats() const {
+    return {{"/api/3/", [this](const core::web::ErrorReport& r) { return ckan_core_error(r); }}};
+}
+
+// The core's refusals under /api/3/ (unknown path, wrong method, body too large, malformed query,
+// busy database, a bug) in CKAN's envelope. CKAN never answers 401: a missing or bad credential
+// is its 403 "Authorization Error".
+http::Response SatuDataModule::ckan_core_error(const core::web::ErrorReport& r) const {
+    std::string action;
+    constexpr std::string_view kActions = "/api/3/action/";
+    if (util::starts_with(r.path, kActions)) action = std::string(r.path.substr(kActions.size()));
+    if (!util::valid_utf8(action) || action.size() > 100) action.clear();
+    const std::string help = s_.config.public_url + "/api/3/action/help_show?name=" + util::percent_encode(action);
+    http::Status status = r.status;
+    std::string type = "Bad Request";
+    std::string key = r.error.message_key.empty() ? "err_generic" : r.error.message_key;
+    switch (static_cast<unsigned>(r.status)) {
+        case 401:
+        case 403:
+            status = http::Status::forbidden;
+            type = "Authorization Error";
+            break;
+        case 404:
+            type = "Not Found Error";
+            if (key == "err_not_found") key = "satudata_ckan_not_found";
+            break;
+        case 409:
+        case 422:
+            status = http::Status::conflict;
+            type = "Validation Error";
+            break;
+        default:
+            if (static_cast<unsigned>(r.status) >= 500) type = "Internal Server Error";
+    }
+    std::string lang(r.lang);
+    json::object err{{"__type", type}, {"message", s_.views.t(lang, key)}};
+    for (const auto& f : r.error.fields) err[f.field] = json::array{json::value(s_.views.t(lang, f.message_key))};
+    auto res = http::json_response(status, json::serialize(json::object{{"help", help}, {"success", false}, {"error", err}}));
+    return res;
 }
 
 http::Response SatuDataModule::dcat_catalog(Ctx& ctx) {
@@ -426,6 +497,8 @@ http::Response SatuDataModule::dcat_catalog(Ctx& ctx) {
                                             {"dcat:byteSize", v->size}});
                 dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (JSON)"},
                                             {"dcat:downloadURL", base + ".json"}, {"dcat:mediaType", "application/json"}});
+                dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (XLSX)"},
+                                            {"dcat:downloadURL", base + ".xlsx"}, {"dcat:mediaType", kXlsxMime}});
             }
         datasets.push_back(json::object{
             {"@type", "dcat:Dataset"},

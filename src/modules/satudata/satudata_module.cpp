@@ -5,6 +5,7 @@
 #include <map>
 
 #include "app/config.hpp"
+#include "core/auth/auth_service.hpp"
 #include "core/files/file_store.hpp"
 #include "core/http/context.hpp"
 #include "core/http/response.hpp"
@@ -13,6 +14,7 @@
 #include "core/util/strings.hpp"
 #include "modules/satudata/satudata_policy.hpp"
 #include "modules/satudata/satudata_store.hpp"
+#include "modules/satudata/xlsx_writer.hpp"
 
 namespace gapura::modules::satudata {
 
@@ -25,7 +27,11 @@ std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& ser
     return std::make_unique<SatuDataModule>(services);
 }
 
-std::vector<core::db::Migration> SatuDataModule::migrations() const { return store::migrations(); }
+std::vector<core::db::Migration> SatuDataModule::migrations() const {
+    auto all = store::migrations();
+    all.push_back(OpdTokenService::migration());  // version 3
+    return all;
+}
 
 void SatuDataModule::register_routes(http::Router& r) {
     using M = http::Method;
@@ -45,14 +51,18 @@ void SatuDataModule::register_routes(http::Router& r) {
     r.add(M::post, "/data/permohonan/{id}/perpanjang", [this](auto& c) { return info_extend(c); });
     r.add(M::post, "/data/permohonan/{id}/jawab", [this](auto& c) { return info_answer(c); });
     r.add(M::get, "/data/{slug}", [this](auto& c) { return dataset_page(c); });
-    r.add(M::get, "/data/{slug}/unduh/{no}.csv", [this](auto& c) { return download(c, false); });
-    r.add(M::get, "/data/{slug}/unduh/{no}.json", [this](auto& c) { return download(c, true); });
+    r.add(M::get, "/data/{slug}/unduh/{no}.csv", [this](auto& c) { return download(c, Format::csv); });
+    r.add(M::get, "/data/{slug}/unduh/{no}.json", [this](auto& c) { return download(c, Format::json); });
+    r.add(M::get, "/data/{slug}/unduh/{no}.xlsx", [this](auto& c) { return download(c, Format::xlsx); });
     r.add(M::get, "/data/{slug}/asli/{no}", [this](auto& c) { return download_original(c); });
     r.add(M::post, "/data/{slug}/minta-akses", [this](auto& c) { return request_access(c); });
     // Producers.
     r.add(M::get, "/data-opd", [this](auto& c) { return producer_home(c); });
     r.add(M::get, "/data-opd/baru", [this](auto& c) { return edit_form(c); });
     r.add(M::post, "/data-opd/baru", [this](auto& c) { return edit_save(c); });
+    r.add(M::get, "/data-opd/token", [this](auto& c) { return tokens_page(c); });
+    r.add(M::post, "/data-opd/token", [this](auto& c) { return token_create(c); });
+    r.add(M::post, "/data-opd/token/{id}/cabut", [this](auto& c) { return token_revoke(c); });
     r.add(M::get, "/data-opd/permintaan", [this](auto& c) { return requests_page(c); });
     r.add(M::post, "/data-opd/permintaan/{id}/setujui", [this](auto& c) { return decide_access(c, true); });
     r.add(M::post, "/data-opd/permintaan/{id}/tolak", [this](auto& c) { return decide_access(c, false); });
@@ -356,6 +366,27 @@ http::Response SatuDataModule::dataset_page(Ctx& ctx) {
     return s_.views.page(ctx, "satudata/dataset", page, d.title);
 }
 
+SatuDataModule::Caller SatuDataModule::caller_of(Ctx& ctx) {
+    Caller who;
+    // CKAN's headers: "Authorization: <key>" (or "Bearer <key>"), older clients "X-CKAN-API-Key".
+    // An empty header counts as none; the key is never logged.
+    std::string_view key = util::trim(ctx.header(bhttp::field::authorization));
+    if (key.size() >= 7 && util::iequals(key.substr(0, 7), "Bearer ")) key = util::trim(key.substr(7));
+    if (key.empty())
+        if (auto it = ctx.req.find("X-CKAN-API-Key"); it != ctx.req.end())
+            key = util::trim(std::string_view(it->value().data(), it->value().size()));
+    if (key.empty()) {
+        who.principal = ctx.principal;
+        return who;
+    }
+    if (util::starts_with(key, OpdTokenService::kSecretPrefix)) who.token = tokens_.check(key);
+    else if (key.size() <= 200) who.principal = s_.auth.token_principal(std::string(key));
+    who.refused = !who.token && !who.principal;
+    return who;
+}
+
+Viewer SatuDataModule::Caller::policy_viewer() const { return policy::viewer_of(principal); }
+
 namespace {
 // The version numbered `no` among those the principal may download.
 std::optional<Version> pick_version(const std::vector<Version>& vers, std::string_view no_text) {
@@ -365,18 +396,46 @@ std::optional<Version> pick_version(const std::vector<Version>& vers, std::strin
         if (v.version_no == *no) return v;
     return std::nullopt;
 }
+
+ColumnType type_of(const std::vector<ColumnSpec>& cols, const std::string& name) {
+    for (const auto& c : cols)
+        if (util::iequals(c.name, name)) return c.type;
+    return ColumnType::text;
+}
+
+// A typed cell's number in plain form ("+5" -> "5", "3,5" -> "3.5"); nullopt when the value does
+// not fit the column's type (a version validated against older columns).
+std::optional<std::string> number_text(ColumnType type, std::string_view val) {
+    if (val.empty()) return std::nullopt;
+    if (type == ColumnType::integer) {
+        if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) return std::to_string(*n);
+    } else if (type == ColumnType::decimal) {
+        std::string d(val[0] == '+' ? val.substr(1) : val);
+        std::replace(d.begin(), d.end(), ',', '.');
+        if (!d.empty() && d[0] == '.') d.insert(d.begin(), '0');
+        if (util::parse_double(d) && XlsxWriter::plain_number(d)) return d;
+    }
+    return std::nullopt;
+}
 }  // namespace
 
-http::Response SatuDataModule::download(Ctx& ctx, bool json) {
-    auto r = svc_.viewable(ctx.principal, std::string(ctx.param("slug")));
+http::Response SatuDataModule::download(Ctx& ctx, Format format) {
+    const auto who = caller_of(ctx);
+    if (who.refused) return s_.views.error(ctx, ErrorCode::forbidden, "satudata_err_token_invalid");
+    const std::string slug(ctx.param("slug"));
+    auto r = who.token ? svc_.viewable(who.viewer(), slug) : svc_.viewable(who.principal, slug);
     if (!r) return s_.views.error(ctx, r.error());
-    auto v = pick_version(svc_.visible_versions(ctx.principal, *r), ctx.param("no"));
+    auto v = pick_version(svc_.visible_versions(who.principal, *r), ctx.param("no"));
     if (!v) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
     auto bytes = s_.files.read(v->sha256);
     if (!bytes) throw std::runtime_error("satudata: stored file missing " + v->sha256);
     auto cols = svc_.columns(r->id);
     std::string out;
-    if (json) {
+    const char* mime = "text/csv";
+    const char* ext = ".csv";
+    if (format == Format::json) {
+        mime = "application/json";
+        ext = ".json";
         boost::json::array rows;
         std::vector<std::string> header;
         CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
@@ -386,9 +445,7 @@ http::Response SatuDataModule::download(Ctx& ctx, bool json) {
             }
             boost::json::object o;
             for (std::size_t i = 0; i < f.size() && i < header.size(); ++i) {
-                ColumnType type = ColumnType::text;
-                for (const auto& c : cols)
-                    if (util::iequals(c.name, header[i])) type = c.type;
+                const ColumnType type = type_of(cols, header[i]);
                 std::string_view val = util::trim(f[i]);
                 if (val.empty()) o[header[i]] = nullptr;
                 // A version is validated against the columns of its day; columns retyped later
@@ -413,6 +470,39 @@ http::Response SatuDataModule::download(Ctx& ctx, bool json) {
         reader.feed(*bytes);
         reader.finish();
         out = boost::json::serialize(boost::json::object{{"dataset", r->slug}, {"version", v->version_no}, {"rows", rows}});
+    } else if (format == Format::xlsx) {
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        ext = ".xlsx";
+        // Rows are deflated as they are read: memory holds the stored CSV and the compressed
+        // workbook, never the worksheet XML.
+        XlsxWriter book(v->created_at);
+        std::vector<ColumnType> types;
+        std::vector<std::string> numbers;
+        std::vector<XlsxCell> cells;
+        bool fits = true;
+        CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
+            if (no == 1)
+                for (auto& h : f) types.push_back(type_of(cols, std::string(util::trim(h))));
+            cells.assign(f.size(), XlsxCell{});
+            numbers.assign(f.size(), std::string());
+            for (std::size_t i = 0; i < f.size(); ++i) {
+                std::string_view val = f[i];
+                if (no > 1 && i < types.size()) {
+                    if (auto n = number_text(types[i], util::trim(val))) {
+                        numbers[i] = std::move(*n);
+                        cells[i] = {numbers[i], true};
+                        continue;
+                    }
+                }
+                cells[i] = {val, false};
+            }
+            fits = book.add_row(cells);
+            return fits;
+        });
+        reader.feed(*bytes);
+        reader.finish();
+        if (!fits) return s_.views.error(ctx, ErrorCode::too_large, "satudata_err_xlsx_too_big");
+        out = book.finish();
     } else {
         // The export: UTF-8, comma, CRLF, formula-like cells escaped with a leading '.
         CsvReader reader([&](std::int64_t, std::vector<std::string>& f, bool) {
@@ -422,23 +512,27 @@ http::Response SatuDataModule::download(Ctx& ctx, bool json) {
         reader.feed(*bytes);
         reader.finish();
     }
-    auto res = http::make_response(http::Status::ok, std::move(out), json ? "application/json; charset=utf-8" : "text/csv; charset=utf-8");
-    const std::string name = r->slug + "-v" + std::to_string(v->version_no) + (json ? ".json" : ".csv");
-    res.set(bhttp::field::content_disposition,
-            core::files::content_disposition("attachment", name, json ? "application/json" : "text/csv", r->slug));
+    const std::string content_type = std::string(mime) + (format == Format::xlsx ? "" : "; charset=utf-8");
+    auto res = http::make_response(http::Status::ok, std::move(out), content_type);
+    const std::string name = r->slug + "-v" + std::to_string(v->version_no) + ext;
+    res.set(bhttp::field::content_disposition, core::files::content_disposition("attachment", name, mime, r->slug));
     res.set("Content-Security-Policy", "default-src 'none'; sandbox");
-    if (r->visibility != "public" || !r->publicly_listed()) res.set(bhttp::field::cache_control, "private, no-store");
+    if (r->visibility != "public" || !r->publicly_listed() || who.token) res.set(bhttp::field::cache_control, "private, no-store");
     return res;
 }
 
 http::Response SatuDataModule::download_original(Ctx& ctx) {
-    auto r = svc_.viewable(ctx.principal, std::string(ctx.param("slug")));
+    const auto who = caller_of(ctx);
+    if (who.refused) return s_.views.error(ctx, ErrorCode::forbidden, "satudata_err_token_invalid");
+    const std::string slug(ctx.param("slug"));
+    auto r = who.token ? svc_.viewable(who.viewer(), slug) : svc_.viewable(who.principal, slug);
     if (!r) return s_.views.error(ctx, r.error());
-    // The exact bytes (sha256-verifiable) only for the producer and the walidata: the public
-    // export escapes formula cells.
-    if (!ctx.principal || !policy::can_see_unpublished(*ctx.principal, *r))
-        return s_.views.error(ctx, ErrorCode::forbidden, "err_forbidden");
-    auto v = pick_version(svc_.versions(r->id), ctx.param("no"));
+    // The exact bytes (sha256-verifiable) only for the producer and the walidata, and for a token
+    // of the producing OPD up to the published version: the public export escapes formula cells.
+    std::optional<Version> v;
+    if (who.token && who.token->opd_id == r->opd_id) v = pick_version(svc_.visible_versions(std::nullopt, *r), ctx.param("no"));
+    else if (!who.token && who.principal && policy::can_see_unpublished(*who.principal, *r)) v = pick_version(svc_.versions(r->id), ctx.param("no"));
+    else return s_.views.error(ctx, ErrorCode::forbidden, "err_forbidden");
     if (!v) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
     auto res = s_.files.serve(v->sha256, v->filename, ctx.header(bhttp::field::if_none_match));
     res.set(bhttp::field::cache_control, "private, no-store");
@@ -471,7 +565,91 @@ http::Response SatuDataModule::producer_home(Ctx& ctx) {
     }
     page.set("infos", infos);
     page.set("is_walidata", policy::is_walidata(p));
+    page.set("can_tokens", OpdTokenService::can_manage(p, *p.opd_id));
     return s_.views.page(ctx, "satudata/producer", page, t(ctx.lang, "satudata_producer_title"));
+}
+
+// ---------------------------------------------------------------- OPD API tokens
+
+http::Response SatuDataModule::tokens_page(Ctx& ctx, const Error* err, const TokenCreated* created) {
+    if (!ctx.principal) return http::redirect("/masuk?ke=%2Fdata-opd%2Ftoken");
+    const auto& p = *ctx.principal;
+    if (!p.is_admin() && (!p.opd_id || !OpdTokenService::can_manage(p, *p.opd_id)))
+        return s_.views.error(ctx, ErrorCode::forbidden, "err_forbidden");
+    Data page = web::object();
+    const std::string csrf = ctx.csrf();
+    page.set("csrf", csrf);
+    page.set("is_admin", p.is_admin());
+    std::string opd_name;
+    for (const auto& o : s_.regency.opds)
+        if (o.slug == p.opd_slug) opd_name = o.name;
+    set_text(page, "opd", opd_name);
+    if (p.is_admin()) {
+        Data opds = web::list();
+        const std::string chosen(ctx.field("opd"));
+        for (const auto& o : s_.regency.opds) {
+            Data x = web::object();
+            x.set("value", o.slug);
+            x.set("label", o.name);
+            x.set("selected", o.slug == chosen);
+            opds.push_back(x);
+        }
+        page.set("opds", opds);
+    }
+    if (err) {
+        add_errors(page, s_.views, ctx.lang, err);
+        page.set("name", std::string(ctx.field("name")));
+        page.set("expires", std::string(ctx.field("expires")));
+    }
+    if (ctx.query.value("pesan") == "dicabut") page.set("notice", t(ctx.lang, "satudata_token_revoked_notice"));
+    if (created) {
+        Data c = web::object();
+        c.set("secret", created->secret);
+        page.set("created", c);
+    }
+    const auto now = s_.clock.now();
+    Data list = web::list();
+    for (const auto& tk : tokens_.list(p)) {
+        Data o = web::object();
+        o.set("id", std::to_string(tk.id));
+        o.set("name", tk.name);
+        o.set("opd", tk.opd_name);
+        o.set("prefix", tk.prefix);
+        o.set("at", human(tk.created_at, s_.regency, ctx.lang));
+        o.set("by", tk.created_by_name);
+        o.set("expires", tk.expires_at ? human(*tk.expires_at, s_.regency, ctx.lang) : t(ctx.lang, "satudata_token_never"));
+        o.set("status", t(ctx.lang, tk.revoked_at ? "satudata_token_revoked"
+                                                  : tk.active(now) ? "satudata_token_active" : "satudata_token_expired"));
+        o.set("active", tk.active(now));
+        o.set("csrf", csrf);
+        list.push_back(o);
+    }
+    page.set("tokens", list);
+    auto res = s_.views.page(ctx, "satudata/tokens", page, t(ctx.lang, "satudata_tokens_title"));
+    if (err) res.result(http::status_for(err->code));
+    res.set(bhttp::field::cache_control, "no-store");  // the secret is on this page once
+    return res;
+}
+
+http::Response SatuDataModule::token_create(Ctx& ctx) {
+    if (!ctx.principal) return http::redirect("/masuk?ke=%2Fdata-opd%2Ftoken");
+    auto made = tokens_.create(*ctx.principal, std::string(ctx.field("opd")), std::string(ctx.field("name")),
+                               std::string(ctx.field("expires")));
+    if (!made) {
+        if (made.error().code == ErrorCode::forbidden) return s_.views.error(ctx, made.error());
+        return tokens_page(ctx, &made.error());
+    }
+    // The secret is rendered in this answer only (no redirect: it is never stored).
+    return tokens_page(ctx, nullptr, &*made);
+}
+
+http::Response SatuDataModule::token_revoke(Ctx& ctx) {
+    if (!ctx.principal) return http::redirect("/masuk?ke=%2Fdata-opd%2Ftoken");
+    auto id = id_param(ctx);
+    if (!id) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+    auto st = tokens_.revoke(*ctx.principal, *id);
+    if (!st.ok()) return s_.views.error(ctx, st.error());
+    return http::redirect("/data-opd/token?pesan=dicabut");
 }
 
 namespace {

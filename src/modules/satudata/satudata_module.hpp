@@ -12,12 +12,13 @@
 
 #include "core/module.hpp"
 #include "modules/satudata/satudata_service.hpp"
+#include "modules/satudata/satudata_tokens.hpp"
 
 namespace gapura::modules::satudata {
 
 class SatuDataModule final : public core::Module {
 public:
-    explicit SatuDataModule(core::CoreServices s) : s_(s), svc_(s) {}
+    explicit SatuDataModule(core::CoreServices s) : s_(s), svc_(s), tokens_(s) {}
     std::string name() const override { return "satudata"; }
     std::vector<core::db::Migration> migrations() const override;
     void register_routes(core::http::Router& router) override;
@@ -25,8 +26,11 @@ public:
     void seed(bool demo) override;
     std::vector<core::web::NavItem> nav() const override { return {{"/data", "satudata_nav", 40}}; }
     std::vector<std::string> public_audit_types() const override { return {"dataset", "info_request", "daftar_data"}; }
+    // Every error under /api/3/ (the core's refusals included) in CKAN's envelope.
+    std::vector<core::web::ErrorFormat> error_formats() const override;
 
     SatuDataService& service() { return svc_; }
+    OpdTokenService& tokens() { return tokens_; }
 
 private:
     using Ctx = core::http::RequestContext;
@@ -35,7 +39,8 @@ private:
     // Public pages.
     Res catalog(Ctx& ctx);
     Res dataset_page(Ctx& ctx);
-    Res download(Ctx& ctx, bool json);
+    enum class Format { csv, json, xlsx };
+    Res download(Ctx& ctx, Format format);
     Res download_original(Ctx& ctx);
     Res schedule(Ctx& ctx, const Error* err = nullptr);
     Res schedule_add(Ctx& ctx);
@@ -55,12 +60,28 @@ private:
     Res requests_page(Ctx& ctx);
     Res request_access(Ctx& ctx);
     Res decide_access(Ctx& ctx, bool approve);
+    Res tokens_page(Ctx& ctx, const Error* err = nullptr, const TokenCreated* created = nullptr);
+    Res token_create(Ctx& ctx);
+    Res token_revoke(Ctx& ctx);
     // Walidata desk.
     Res desk(Ctx& ctx, const Error* err = nullptr);
     Res desk_action(Ctx& ctx, const std::string& action);
     // CKAN API and DCAT (satudata_ckan.cpp).
     Res ckan_action(Ctx& ctx);
     Res dcat_catalog(Ctx& ctx);
+    core::http::Response ckan_core_error(const core::web::ErrorReport& r) const;
+
+    // Who is asking, for the CKAN API and the downloads: an OPD token or a user's API token sent
+    // as "Authorization: <key>", "Authorization: Bearer <key>" or "X-CKAN-API-Key: <key>" (then
+    // the session is not looked at), else the session's principal.
+    struct Caller {
+        std::optional<Principal> principal;
+        std::optional<OpdToken> token;
+        bool refused = false;  // a key was sent and is not valid (unknown, revoked, expired)
+        Viewer viewer() const { return token ? token_viewer(*token) : policy_viewer(); }
+        Viewer policy_viewer() const;
+    };
+    Caller caller_of(Ctx& ctx);
 
     core::web::Data dataset_summary(const Dataset& d, const std::string& lang) const;
     std::string error_text(const std::string& lang, const CellError& e) const;
@@ -68,6 +89,7 @@ private:
 
     core::CoreServices s_;
     SatuDataService svc_;
+    OpdTokenService tokens_;
 };
 
 std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& services);

@@ -521,9 +521,26 @@ Result<Dataset> SatuDataService::viewable(const std::optional<Principal>& p, con
     }
     if (!d) return make_error(ErrorCode::not_found, "err_not_found");
     if (p && policy::can_see_unpublished(*p, *d)) return *d;
-    if (listed_for(p, *d)) return *d;
+    return visible_as(policy::viewer_of(p), std::move(*d));
+}
+
+Result<Dataset> SatuDataService::viewable(const Viewer& v, const std::string& key) {
+    auto d = find_slug(key);
+    if (!d) {
+        auto id = util::parse_int(key);
+        if (id) d = find(*id);
+    }
+    if (!d) return make_error(ErrorCode::not_found, "err_not_found");
+    return visible_as(v, std::move(*d));
+}
+
+Result<Dataset> SatuDataService::visible_as(const Viewer& viewer, Dataset d) {
+    if (d.publicly_listed()) {
+        const auto now = s_.clock.now();
+        if (s_.db.read([&](db::Connection& c) { return store::visible(c, viewer, d, now); })) return d;
+    }
     // OPD staff learn that a restricted dataset exists (so they can ask for access); nobody else does.
-    if (p && policy::viewer_of(p).staff && d->publicly_listed() && d->visibility == "restricted")
+    if (viewer.staff && d.publicly_listed() && d.visibility == "restricted")
         return make_error(ErrorCode::forbidden, "satudata_err_restricted");
     return make_error(ErrorCode::not_found, "err_not_found");
 }
@@ -546,7 +563,9 @@ std::optional<Version> SatuDataService::version_by_id(std::int64_t id) {
     return s_.db.read([&](db::Connection& c) { return store::version_by_id(c, id); });
 }
 SearchResult SatuDataService::search(const std::optional<Principal>& p, const SearchQuery& q, bool facets) {
-    auto viewer = policy::viewer_of(p);
+    return search(policy::viewer_of(p), q, facets);
+}
+SearchResult SatuDataService::search(const Viewer& viewer, const SearchQuery& q, bool facets) {
     const auto now = s_.clock.now();
     return s_.db.read([&](db::Connection& c) { return store::search(c, viewer, q, now, facets); });
 }

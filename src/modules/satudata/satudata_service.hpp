@@ -62,6 +62,8 @@ public:
     std::optional<Dataset> find_slug(const std::string& slug);
     // The dataset when this principal may see it (published and visible, or its producer/walidata).
     Result<Dataset> viewable(const std::optional<Principal>& p, const std::string& slug_or_id);
+    // The same for a viewer without producer rights (an OPD API token): published and visible only.
+    Result<Dataset> viewable(const Viewer& v, const std::string& slug_or_id);
     // Published and visible to the viewer (the catalog and the CKAN API).
     bool listed_for(const std::optional<Principal>& p, const Dataset& d);
     std::vector<ColumnSpec> columns(std::int64_t id);
@@ -70,6 +72,7 @@ public:
     std::vector<Version> visible_versions(const std::optional<Principal>& p, const Dataset& d);
     std::optional<Version> version_by_id(std::int64_t id);
     SearchResult search(const std::optional<Principal>& p, const SearchQuery& q, bool facets = true);
+    SearchResult search(const Viewer& v, const SearchQuery& q, bool facets = true);
     std::vector<Dataset> for_opd(std::int64_t opd_id);
     std::vector<Dataset> desk_queue();
 
@@ -98,6 +101,7 @@ public:
     std::string working_days_after(const std::string& date, int n) const { return add_working_days(calendar_, date, n); }
 
 private:
+    Result<Dataset> visible_as(const Viewer& viewer, Dataset d);
     Result<Dataset> check_input(const Principal& p, const DatasetInput& in, std::int64_t opd_id);
     Status transition(const Principal& p, std::int64_t id, const char* from, const char* to, const char* action,
                       const std::string& note);

@@ -425,8 +425,10 @@ TEST(SatuDataRoutes, RestrictedDatasetThroughCkanWithAnotherOpdsToken) {
     EXPECT_EQ(r.status, 200u);
     r = c.api(Method::get, "/api/3/action/package_search?q=aset", "", capil);
     EXPECT_EQ(json::parse(r.body).at("result").at("count").as_int64(), 0);
-    r = c.api(Method::get, "/api/3/action/package_search?q=aset", "", disdik);
+    r = c.api(Method::get, "/api/3/action/package_search?q=aset&include_private=true", "", disdik);
     EXPECT_EQ(json::parse(r.body).at("result").at("count").as_int64(), 1);
+    r = c.api(Method::get, "/api/3/action/package_search?q=aset", "", disdik);  // private ones only on request
+    EXPECT_EQ(json::parse(r.body).at("result").at("count").as_int64(), 0);
     EXPECT_EQ(c.get("/data/aset-jalan-terbatas").status, 404u);
 }
 

@@ -1,0 +1,173 @@
+#include "modules/satudata/satudata_tokens.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/auth/auth_service.hpp"
+#include "core/auth/crypto.hpp"
+#include "core/region/regency.hpp"
+#include "core/util/strings.hpp"
+#include "modules/satudata/satudata_policy.hpp"
+#include "modules/satudata/satudata_service.hpp"
+
+namespace gapura::modules::satudata {
+
+namespace db = core::db;
+using core::auth::Crypto;
+
+namespace {
+
+constexpr const char* kTokenColumns =
+    "SELECT t.id, t.opd_id, o.slug, o.name, t.name, t.prefix, COALESCE(u.display_name, ''), t.created_at,"
+    " t.expires_at, t.revoked_at FROM sd_api_tokens t JOIN opds o ON o.id = t.opd_id"
+    " LEFT JOIN users u ON u.id = t.created_by";
+constexpr const char* kInsertToken =
+    "INSERT INTO sd_api_tokens (opd_id, name, token_hash, prefix, created_by, created_at, expires_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+constexpr const char* kRevokeToken =
+    "UPDATE sd_api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kActiveTokensOfOpd =
+    "SELECT COUNT(*) FROM sd_api_tokens WHERE opd_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at "
+    "> ?)";
+constexpr std::size_t kSecretBytes = 32;  // 43 base64url characters after the prefix
+constexpr std::size_t kShownPrefix = 7;   // "sd_" and four characters of the secret
+constexpr std::size_t kMaxSecretLength = 128;
+
+OpdToken read_token(db::Query& q) {
+    OpdToken t;
+    t.id = q.integer(0);
+    t.opd_id = q.integer(1);
+    t.opd_slug = q.text(2);
+    t.opd_name = q.text(3);
+    t.name = q.text(4);
+    t.prefix = q.text(5);
+    t.created_by_name = q.text(6);
+    t.created_at = q.integer(7);
+    t.expires_at = q.opt_integer(8);
+    t.revoked_at = q.opt_integer(9);
+    return t;
+}
+
+std::optional<OpdToken> token_where(db::Connection& c, const std::string& where,
+                                    std::initializer_list<db::Value> params) {
+    db::Query q(c, std::string(kTokenColumns) + where, params);
+    if (!q.next()) return std::nullopt;
+    return read_token(q);
+}
+
+std::string summary(const OpdToken& t) {
+    boost::json::object o{{"opd", t.opd_slug}, {"name", t.name}, {"prefix", t.prefix}};
+    o["expires_at"] = t.expires_at ? boost::json::value(*t.expires_at) : boost::json::value(nullptr);
+    return boost::json::serialize(o);
+}
+
+Error field_error(const char* field, const char* key) {
+    return Error{ErrorCode::unprocessable, "err_form_invalid", {{field, key}}, {}, 0};
+}
+
+}  // namespace
+
+db::Migration OpdTokenService::migration() {
+    return {
+        3, "api_tokens",
+        "CREATE TABLE sd_api_tokens ("
+        " id {{id}}, opd_id BIGINT NOT NULL REFERENCES opds (id), name TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, created_by BIGINT REFERENCES users (id),"
+        " created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, revoked_by BIGINT REFERENCES users (id));"
+        "CREATE INDEX sd_api_tokens_opd ON sd_api_tokens (opd_id, id);"};
+}
+
+bool OpdTokenService::can_manage(const core::auth::Principal& p, std::int64_t opd_id) {
+    return policy::can_produce(p, opd_id);
+}
+
+Result<TokenCreated> OpdTokenService::create(const core::auth::Principal& p, const std::string& opd_slug,
+                                             const std::string& name_in, const std::string& expires) {
+    std::optional<std::int64_t> opd = p.opd_id;
+    if (p.is_admin() && !opd_slug.empty())
+        opd = s_.db.read(
+            [&](db::Connection& c) { return db::scalar_int(c, "SELECT id FROM opds WHERE slug = ?", {opd_slug}); });
+    if (!opd)
+        return p.is_admin() ? Result<TokenCreated>(field_error("opd", "satudata_err_choice"))
+                            : Result<TokenCreated>(make_error(ErrorCode::forbidden, "err_forbidden"));
+    if (!can_manage(p, *opd)) return make_error(ErrorCode::forbidden, "err_forbidden");
+
+    std::string name(util::trim(name_in));
+    if (name.empty() || !util::valid_utf8(name) || util::has_control_chars(name) || util::utf8_length(name) > 80)
+        return field_error("name", "satudata_err_token_name");
+    const auto now = s_.clock.now();
+    std::optional<std::int64_t> expires_at;
+    if (!util::trim(expires).empty()) {
+        const auto today = (now + s_.regency.utc_offset_minutes * 60) / 86400;
+        auto day = parse_day(util::trim(expires));
+        if (!day || *day < today || *day > today + 2 * 366) return field_error("expires", "satudata_err_token_expiry");
+        expires_at = (*day + 1) * 86400 - s_.regency.utc_offset_minutes * 60;
+    }
+
+    TokenCreated out;
+    out.secret = std::string(kSecretPrefix) + Crypto::random_token(kSecretBytes);
+    const std::string hash = Crypto::sha256_hex(out.secret);
+    return s_.db.write([&](db::Connection& c) -> Result<TokenCreated> {
+        if (db::scalar_int(c, kActiveTokensOfOpd, {*opd, now}).value_or(0) >=
+            static_cast<std::int64_t>(kMaxTokensPerOpd))
+            return make_error(ErrorCode::conflict, "satudata_err_token_limit");
+        auto id = db::scalar_int(c, kInsertToken,
+                                 {*opd, name, hash, out.secret.substr(0, kShownPrefix), p.user_id, now,
+                                  expires_at ? db::Value(*expires_at) : db::Value(nullptr)});
+        out.token = *token_where(c, " WHERE t.id = ?", {*id});
+        // The audit entry names the token; neither the secret nor its hash goes into it.
+        s_.audit.record(c, core::auth::AuthService::actor_of(p), "satudata.token_create", "sd_api_token",
+                        std::to_string(*id), summary(out.token), now);
+        return out;
+    });
+}
+
+Status OpdTokenService::revoke(const core::auth::Principal& p, std::int64_t id) {
+    const auto now = s_.clock.now();
+    return s_.db.write([&](db::Connection& c) -> Status {
+        auto t = token_where(c, " WHERE t.id = ?", {id});
+        if (!t || !can_manage(p, t->opd_id)) return make_error(ErrorCode::not_found, "err_not_found");
+        if (db::exec(c, kRevokeToken, {now, p.user_id, id}) == 0)
+            return make_error(ErrorCode::conflict, "satudata_err_token_revoked");
+        s_.audit.record(c, core::auth::AuthService::actor_of(p), "satudata.token_revoke", "sd_api_token",
+                        std::to_string(id), summary(*t), now);
+        return ok_status();
+    });
+}
+
+std::vector<OpdToken> OpdTokenService::list(const core::auth::Principal& p) {
+    return s_.db.read([&](db::Connection& c) {
+        std::vector<OpdToken> out;
+        if (p.is_admin()) {
+            db::Query q(c, std::string(kTokenColumns) + " ORDER BY t.id DESC LIMIT 500");
+            while (q.next()) out.push_back(read_token(q));
+        } else if (p.opd_id && can_manage(p, *p.opd_id)) {
+            db::Query q(c, std::string(kTokenColumns) + " WHERE t.opd_id = ? ORDER BY t.id DESC LIMIT 500",
+                        {*p.opd_id});
+            while (q.next()) out.push_back(read_token(q));
+        }
+        return out;
+    });
+}
+
+std::optional<OpdToken> OpdTokenService::check(std::string_view secret) {
+    if (secret.size() <= std::string_view(kSecretPrefix).size() || secret.size() > kMaxSecretLength ||
+        !util::starts_with(secret, kSecretPrefix))
+        return std::nullopt;
+    for (unsigned char ch : secret)
+        if (ch <= 0x20 || ch >= 0x7f) return std::nullopt;
+    const std::string hash = Crypto::sha256_hex(secret);
+    const auto now = s_.clock.now();
+    return s_.db.read([&](db::Connection& c) -> std::optional<OpdToken> {
+        std::optional<std::string> stored;
+        {
+            db::Query q(c, "SELECT token_hash FROM sd_api_tokens WHERE token_hash = ?", {hash});
+            if (q.next()) stored = q.text(0);
+        }
+        if (!stored || !Crypto::equal(*stored, hash)) return std::nullopt;
+        auto t = token_where(c, " WHERE t.token_hash = ?", {hash});
+        if (!t || !t->active(now)) return std::nullopt;
+        return t;
+    });
+}
+
+}  // namespace gapura::modules::satudata
