@@ -102,6 +102,12 @@ void put(Data& obj, const std::string& key, Data&& value) {
     obj[key] = std::move(value);
 }
 
+Data list(std::size_t capacity) {
+    Data d{Data::type::list};
+    const_cast<kainjow::mustache::basic_list<std::string>&>(d.list_value()).reserve(capacity);
+    return d;
+}
+
 void push(Data& list, Data&& item) {
     if (!list.is_list()) throw std::logic_error("web::push on a Data that is not a list");
     // list_value() is the only accessor kainjow offers; the vector it refers to is owned by `list`

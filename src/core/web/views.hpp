@@ -26,6 +26,10 @@ namespace gapura::core::web {
 using Data = kainjow::mustache::data;
 inline Data object() { return Data{Data::type::object}; }
 inline Data list() { return Data{Data::type::list}; }
+// A list with room for `capacity` items. kainjow's Data has a move constructor that is not
+// noexcept, so a std::vector of them that grows copies every item (and all under it): give a
+// list of known length its capacity up front.
+Data list(std::size_t capacity);
 // kainjow's Data::set and Data::push_back copy their argument with everything under it (every
 // string of every row of a list); these two move it in instead. For pages built per request.
 // `obj` must be an object, `list` a list (std::logic_error otherwise).

@@ -104,6 +104,16 @@ TEST(ViewsData, PutAndPushMoveInAndRenderLikeSetAndPushBack) {
     ASSERT_EQ(page.get("rows")->list_value().size(), 2u);
     kainjow::mustache::mustache m("{{#rows}}[{{name}}{{#open}}!{{/open}}]{{/rows}}");
     EXPECT_EQ(m.render(page), "[Jalan rusak!][Jalan rusak!]");
+    // A list given its capacity never copies its items while it fills up (the string an item holds
+    // stays the same object).
+    Data sized = list(3);
+    Data first = object();
+    put(first, "name", Data(std::string("pertama")));
+    push(sized, std::move(first));
+    const std::string* held = &sized.list_value().front().get("name")->string_value();
+    push(sized, object());
+    push(sized, object());
+    EXPECT_EQ(&sized.list_value().front().get("name")->string_value(), held);
     Data not_a_list = object();
     EXPECT_THROW(push(not_a_list, object()), std::logic_error);
     Data not_an_object = list();

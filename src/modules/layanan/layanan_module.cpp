@@ -661,10 +661,11 @@ http::Response LayananModule::queue(Ctx& ctx) {
     int page_no = static_cast<int>(std::clamp<std::int64_t>(util::parse_int(ctx.query.value("hal")).value_or(1), 1, 100000));
     f.limit = 51;
     f.offset = (page_no - 1) * 50;
+    f.summary_only = true;
     auto rows = svc_->queue(f);
     using core::web::push;
     using core::web::put;
-    Data list = core::web::list();
+    Data list = core::web::list(std::min<std::size_t>(rows.size(), 50));
     // Only what the queue shows, moved into the page (Data::set/push_back would copy every row).
     for (std::size_t i = 0; i < rows.size() && i < 50; ++i) {
         const Ticket& tk = rows[i];
@@ -685,7 +686,7 @@ http::Response LayananModule::queue(Ctx& ctx) {
     Data page = core::web::object();
     put(page, "tickets", std::move(list));
     put(page, "empty", Data(rows.empty()));
-    Data statuses = core::web::list();
+    Data statuses = core::web::list(10);
     for (const char* s : {"open", "all", "closed", "new", "assigned", "in_progress", "pending", "resolved", "rejected", "merged"}) {
         Data d = core::web::object();
         put(d, "value", Data(s));
@@ -694,7 +695,7 @@ http::Response LayananModule::queue(Ctx& ctx) {
         push(statuses, std::move(d));
     }
     put(page, "statuses", std::move(statuses));
-    Data services = core::web::list();
+    Data services = core::web::list(catalog_.services().size());
     for (const auto& s : catalog_.services()) {
         Data d = core::web::object();
         put(d, "value", Data(s.code));

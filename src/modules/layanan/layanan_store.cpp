@@ -20,6 +20,13 @@ constexpr const char* kTicketColumns =
     " FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id LEFT JOIN regions r ON r.code = t.village_code"
     " LEFT JOIN users u ON u.id = t.assignee_user_id ";
 
+// The columns of a ticket list (QueueFilter::summary_only), read by summary_from.
+constexpr const char* kSummaryColumns =
+    "SELECT t.id, t.code, t.service_code, t.is_public, t.opd_id, o.slug, o.name, t.status, t.priority,"
+    " t.assignee_user_id, COALESCE(u.display_name, ''), t.first_response_at, t.respond_due, t.resolve_due,"
+    " t.paused_at, t.respond_breached, t.resolve_breached"
+    " FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id LEFT JOIN users u ON u.id = t.assignee_user_id ";
+
 constexpr const char* kInsertTicket =
     "INSERT INTO layanan_tickets (code, service_code, is_public, opd_id, reporter_opd_id, status, priority,"
     " description, address, village_code, lat, lng, reporter_user_id, reporter_name, reporter_email, reporter_phone,"
@@ -235,6 +242,28 @@ Ticket ticket_from(const Query& q) {
     return t;
 }
 
+Ticket summary_from(const Query& q) {
+    Ticket t;
+    t.id = q.integer(0);
+    t.code = q.text(1);
+    t.service_code = q.text(2);
+    t.is_public = q.integer(3) != 0;
+    t.opd_id = q.integer(4);
+    t.opd_slug = q.text(5);
+    t.opd_name = q.text(6);
+    t.status = parse_status(q.text(7)).value_or(TicketStatus::new_);
+    t.priority = q.text(8);
+    t.assignee_user_id = q.opt_integer(9);
+    t.assignee_name = q.text(10);
+    t.first_response_at = q.opt_integer(11);
+    t.respond_due = q.integer(12);
+    t.resolve_due = q.integer(13);
+    t.paused_at = q.opt_integer(14);
+    t.respond_breached = q.integer(15) != 0;
+    t.resolve_breached = q.integer(16) != 0;
+    return t;
+}
+
 std::vector<Ticket> tickets(Connection& c, const std::string& sql, const std::vector<Value>& params) {
     std::vector<Ticket> out;
     Query q(c, sql, params);
@@ -421,16 +450,22 @@ std::vector<TicketEvent> events(Connection& c, std::int64_t ticket_id, bool publ
 namespace {
 
 // Rows by id, in the order of ids (one IN list: at most a page).
-std::vector<Ticket> tickets_in_order(Connection& c, const std::vector<std::int64_t>& ids) {
+std::vector<Ticket> tickets_in_order(Connection& c, const std::vector<std::int64_t>& ids, bool summary_only = false) {
     if (ids.empty()) return {};
-    std::string sql = std::string(kTicketColumns) + "WHERE t.id IN (";
+    std::string sql = std::string(summary_only ? kSummaryColumns : kTicketColumns) + "WHERE t.id IN (";
     std::vector<Value> p;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         sql += i ? ", ?" : "?";
         p.emplace_back(static_cast<long long>(ids[i]));
     }
     sql += ")";
-    auto rows = tickets(c, sql, p);
+    std::vector<Ticket> rows;
+    if (summary_only) {
+        Query q(c, sql, p);
+        while (q.next()) rows.push_back(summary_from(q));
+    } else {
+        rows = tickets(c, sql, p);
+    }
     std::vector<Ticket> out;
     out.reserve(rows.size());
     for (auto id : ids)
@@ -508,7 +543,9 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
             sql = head + "1 = 1" + conditions(false) + due;
             p.insert(p.end(), cp.begin(), cp.end());
         }
-        return sql + (open ? " ORDER BY 2, 1 DESC" : " ORDER BY 1 DESC");
+        // Open: by deadline, then the older report first (id ascending, the index's own order, so
+        // no sort: `id DESC` here made SQLite sort every run of equal deadlines). Closed: newest first.
+        return sql + (open ? " ORDER BY 2, 1" : " ORDER BY 1 DESC");
     };
     auto ids_of = [&](bool open, long long limit, long long offset) {
         std::vector<Value> p;
@@ -540,7 +577,7 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
         auto more = ids_of(false, limit, offset);
         ids.insert(ids.end(), more.begin(), more.end());
     }
-    return tickets_in_order(c, ids);
+    return tickets_in_order(c, ids, f.summary_only);
 }
 
 std::vector<Ticket> recent_public(Connection& c, int limit) {

@@ -36,6 +36,10 @@ struct QueueFilter {
     std::optional<std::int64_t> reporter_user_id;
     std::optional<std::int64_t> reporter_opd_id;
     int limit = 50, offset = 0;
+    // Only what a list of tickets shows (id, code, service, public, OPD, status, priority, assignee,
+    // deadlines, pause and breach flags); the text fields, reporter, location, attributes and
+    // photos stay empty. The queue page reads 51 rows per request.
+    bool summary_only = false;
 };
 // Open tickets by next deadline, then closed ones newest first (index order, no sort of the table).
 std::vector<Ticket> queue(core::db::Connection& c, const QueueFilter& f);

@@ -746,7 +746,8 @@ TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
         t.app.db().read([&](Connection& c) {
             core::db::Query q(c,
                               "SELECT t.id FROM layanan_tickets t WHERE " + where +
-                                  " ORDER BY CASE WHEN t.next_due IS NULL THEN 1 ELSE 0 END, t.next_due, t.id DESC",
+                                  " ORDER BY CASE WHEN t.next_due IS NULL THEN 1 ELSE 0 END, t.next_due,"
+                                  " CASE WHEN t.next_due IS NULL THEN -t.id ELSE t.id END",
                               p);
             while (q.next()) ids.push_back(q.integer(0));
             return 0;
@@ -790,6 +791,36 @@ TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
     ASSERT_EQ(recent.size(), 3u);
     EXPECT_GE(recent[0].created_at, recent[1].created_at);
     for (const auto& tk : recent) EXPECT_TRUE(tk.is_public);
+}
+
+TEST_F(Desk, QueueSummaryRowsCarryWhatTheListShows) {
+    store::QueueFilter full;
+    full.limit = 200;
+    auto rows = svc.queue(full);
+    ASSERT_GT(rows.size(), 5u);  // the demo seed
+    store::QueueFilter lean = full;
+    lean.summary_only = true;
+    auto summary = svc.queue(lean);
+    ASSERT_EQ(summary.size(), rows.size());
+    bool some_description = false;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto &a = rows[i], &b = summary[i];
+        EXPECT_EQ(b.id, a.id);
+        EXPECT_EQ(b.code, a.code);
+        EXPECT_EQ(b.service_code, a.service_code);
+        EXPECT_EQ(b.is_public, a.is_public);
+        EXPECT_EQ(b.opd_id, a.opd_id);
+        EXPECT_EQ(b.opd_name, a.opd_name);
+        EXPECT_EQ(b.status, a.status);
+        EXPECT_EQ(b.priority, a.priority);
+        EXPECT_EQ(b.assignee_name, a.assignee_name);
+        EXPECT_EQ(b.next_due(), a.next_due());
+        EXPECT_EQ(b.paused_at, a.paused_at);
+        EXPECT_EQ(b.breached(), a.breached());
+        EXPECT_TRUE(b.description.empty());
+        some_description = some_description || !a.description.empty();
+    }
+    EXPECT_TRUE(some_description);
 }
 
 TEST_F(Desk, PublicStatisticsPagesInBothLanguages) {
