@@ -62,10 +62,11 @@ std::vector<db::Migration> migrations() {
         {3, "search_fts",
          "CREATE VIRTUAL TABLE sd_fts USING fts5(title, description, tags, konsep, definisi, opd,"
          " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+         // tags: one a line (a tag may hold spaces, never a control character).
          "INSERT INTO sd_fts (sd_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 5.0, 2.0, 2.0, 3.0)');"
          "CREATE TRIGGER sd_fts_ai AFTER INSERT ON sd_datasets BEGIN"
          " INSERT INTO sd_fts (rowid, title, description, tags, konsep, definisi, opd) VALUES (NEW.id, NEW.title,"
-         " NEW.description, (SELECT COALESCE(group_concat(tag, ' '), '') FROM sd_tags WHERE dataset_id = NEW.id),"
+         " NEW.description, (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = NEW.id),"
          " NEW.konsep, NEW.definisi, (SELECT name || ' ' || abbreviation FROM opds WHERE id = NEW.opd_id)); END;"
          "CREATE TRIGGER sd_fts_au AFTER UPDATE OF title, description, konsep, definisi, opd_id ON sd_datasets BEGIN"
          " UPDATE sd_fts SET title = NEW.title, description = NEW.description, konsep = NEW.konsep,"
@@ -73,14 +74,14 @@ std::vector<db::Migration> migrations() {
          " WHERE rowid = NEW.id; END;"
          "CREATE TRIGGER sd_fts_ad AFTER DELETE ON sd_datasets BEGIN DELETE FROM sd_fts WHERE rowid = OLD.id; END;"
          "CREATE TRIGGER sd_fts_tag_ai AFTER INSERT ON sd_tags BEGIN"
-         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, ' '), '') FROM sd_tags WHERE dataset_id = NEW.dataset_id)"
+         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = NEW.dataset_id)"
          " WHERE rowid = NEW.dataset_id; END;"
          "CREATE TRIGGER sd_fts_tag_ad AFTER DELETE ON sd_tags BEGIN"
-         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, ' '), '') FROM sd_tags WHERE dataset_id = OLD.dataset_id)"
+         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = OLD.dataset_id)"
          " WHERE rowid = OLD.dataset_id; END;"
          "INSERT INTO sd_fts (rowid, title, description, tags, konsep, definisi, opd)"
          " SELECT d.id, d.title, d.description,"
-         " (SELECT COALESCE(group_concat(t.tag, ' '), '') FROM sd_tags t WHERE t.dataset_id = d.id),"
+         " (SELECT COALESCE(group_concat(t.tag, char(10)), '') FROM sd_tags t WHERE t.dataset_id = d.id),"
          " d.konsep, d.definisi, o.name || ' ' || o.abbreviation FROM sd_datasets d JOIN opds o ON o.id = d.opd_id;"},
     };
 }
@@ -401,17 +402,28 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
         return facets &&
                (sq.facet_fields.empty() || std::find(sq.facet_fields.begin(), sq.facet_fields.end(), field) != sq.facet_fields.end());
     };
-    const bool by_org = wanted("organization"), by_year = wanted("year"), by_level = wanted("region_level");
-    if (by_org || by_year || by_level) {
-        // One pass over the matches gives the count and three facets (one statement, not four).
-        std::map<std::string, std::int64_t> orgs, levels;
+    const bool by_org = wanted("organization"), by_year = wanted("year"), by_level = wanted("region_level"),
+               by_tag = wanted("tags");
+    if (by_org || by_year || by_level || by_tag) {
+        // One pass over the matches gives the count and four facets (one statement, not five); the
+        // tags of each match come one a line from its sd_tags range (primary key order).
+        std::map<std::string, std::int64_t> orgs, levels, tags;
         std::map<std::int64_t, std::int64_t> years;
-        db::Query q(c, "SELECT o.slug, d.year, d.region_level" + from + where, p);
+        db::Query q(c,
+                    "SELECT o.slug, d.year, d.region_level" +
+                        std::string(by_tag ? ", (SELECT group_concat(t.tag, char(10)) FROM sd_tags t WHERE t.dataset_id = d.id)" : "") +
+                        from + where,
+                    p);
         while (q.next()) {
             ++out.count;
             if (by_org) ++orgs[q.text(0)];
             if (by_year && q.integer(1) > 0) ++years[q.integer(1)];
             if (by_level) ++levels[q.text(2)];
+            if (by_tag) {
+                const std::string lines = q.text(3);
+                for (auto t : util::split(lines, '\n'))
+                    if (!t.empty()) ++tags[std::string(t)];
+            }
         }
         auto keep = [&](const char* field, std::vector<std::pair<std::string, std::int64_t>> list, bool by_count) {
             if (by_count)
@@ -421,6 +433,7 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
         };
         if (by_org) keep("organization", {orgs.begin(), orgs.end()}, true);  // by count, then name
         if (by_level) keep("region_level", {levels.begin(), levels.end()}, true);
+        if (by_tag) keep("tags", {tags.begin(), tags.end()}, true);
         if (by_year) {
             std::vector<std::pair<std::string, std::int64_t>> list;
             for (auto it = years.rbegin(); it != years.rend(); ++it) list.emplace_back(std::to_string(it->first), it->second);
@@ -450,15 +463,6 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
                                          order + " LIMIT ? OFFSET ?",
                                      page);
     if (!facets || out.count == 0) return out;
-    if (wanted("tags")) {
-        auto& list = out.facets["tags"];
-        db::Query q(c,
-                    "SELECT t.tag, COUNT(*)" + from + " JOIN sd_tags t ON t.dataset_id = d.id" + where +
-                        " GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag" +
-                        (sq.facet_limit >= 0 ? " LIMIT " + std::to_string(sq.facet_limit) : std::string()),
-                    p);
-        while (q.next()) list.emplace_back(q.text(0), q.integer(1));
-    }
     if (wanted("res_format")) {
         // Every published version is offered as CSV and as JSON.
         auto& fmt = out.facets["res_format"];
