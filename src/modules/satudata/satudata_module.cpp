@@ -41,7 +41,8 @@ void SatuDataModule::register_routes(http::Router& r) {
     upload_opts.body_limit = SatuDataService::kMaxUploadBytes + (1 << 20);  // the file plus multipart framing
     // Anonymous reads of the catalog and of the CKAN API give the same bytes to everyone for the
     // same URL: kept 5 s in cache_ (a hit is answered on the I/O thread, RouteOptions::fast), and
-    // dropped by every write that changes what the public sees (metadata edits, walidata steps).
+    // dropped by every write that changes what the public sees (metadata edits, submission, walidata
+    // steps; a new upload is not public before the walidata publishes it).
     auto cache_key = [](const char* tag, const Ctx& c) { return std::string(tag) + '|' + c.lang + '|' + c.path + '?' + c.target_query; };
     auto anonymous = [](const Ctx& c) { return !c.principal && c.req.find("X-CKAN-API-Key") == c.req.end(); };
     auto cached = [this, cache_key, anonymous](const char* tag, auto handler) {
@@ -101,7 +102,7 @@ void SatuDataModule::register_routes(http::Router& r) {
     r.add(M::post, "/data-opd/{id}/ubah", writes([this](Ctx& c) { return edit_save(c); }));
     r.add(M::post, "/data-opd/{id}/kolom", [this](auto& c) { return columns_save(c); });
     r.add(M::post, "/data-opd/{id}/unggah", [this](auto& c) { return upload(c); }, upload_opts);
-    r.add(M::post, "/data-opd/{id}/ajukan", [this](auto& c) { return submit(c); });
+    r.add(M::post, "/data-opd/{id}/ajukan", writes([this](Ctx& c) { return submit(c); }));  // metadata_modified moves
     // Walidata.
     r.add(M::get, "/walidata", [this](auto& c) { return desk(c); });
     r.add(M::post, "/walidata/{id}/kembalikan", writes([this](Ctx& c) { return desk_action(c, "return"); }));

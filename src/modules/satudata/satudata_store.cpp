@@ -387,8 +387,7 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
         where += " AND d.region_level = ?";
         p.emplace_back(sq.level);
     }
-    // The page, ranked by relevance, walks the FTS matches (ORDER BY the table's bm25 rank); the
-    // other statements take the matching ids as a subquery.
+    // A ranked search walks the FTS matches (bm25 rank); otherwise the matching ids are a subquery.
     const std::string ranked_where = where + " AND sd_fts MATCH ?";
     auto ranked_p = p;
     ranked_p.emplace_back(match);
@@ -404,16 +403,26 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
     };
     const bool by_org = wanted("organization"), by_year = wanted("year"), by_level = wanted("region_level"),
                by_tag = wanted("tags");
-    if (by_org || by_year || by_level || by_tag) {
+    const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
+    const bool ranked = relevance && !match.empty();
+    // A ranked search: one pass over the FTS matches gives the count, the facets and each match's
+    // bm25 rank; the page is the best (start + rows) of them, then read by id.
+    struct Hit {
+        double rank;
+        std::int64_t updated, id;
+    };
+    std::vector<Hit> hits;
+    if (ranked || by_org || by_year || by_level || by_tag) {
         // One pass over the matches gives the count and four facets (one statement, not five); the
         // tags of each match come one a line from its sd_tags range (primary key order).
         std::map<std::string, std::int64_t> orgs, levels, tags;
         std::map<std::int64_t, std::int64_t> years;
         db::Query q(c,
-                    "SELECT o.slug, d.year, d.region_level" +
-                        std::string(by_tag ? ", (SELECT group_concat(t.tag, char(10)) FROM sd_tags t WHERE t.dataset_id = d.id)" : "") +
-                        from + where,
-                    p);
+                    "SELECT o.slug, d.year, d.region_level, " +
+                        std::string(by_tag ? "(SELECT group_concat(t.tag, char(10)) FROM sd_tags t WHERE t.dataset_id = d.id)" : "''") +
+                        ", d.id, d.updated_at" + (ranked ? ", sd_fts.rank" : "") + from +
+                        (ranked ? " JOIN sd_fts ON sd_fts.rowid = d.id" + ranked_where : where),
+                    ranked ? ranked_p : p);
         while (q.next()) {
             ++out.count;
             if (by_org) ++orgs[q.text(0)];
@@ -424,6 +433,7 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
                 for (auto t : util::split(lines, '\n'))
                     if (!t.empty()) ++tags[std::string(t)];
             }
+            if (ranked) hits.push_back({q.real(6), q.integer(5), q.integer(4)});
         }
         auto keep = [&](const char* field, std::vector<std::pair<std::string, std::int64_t>> list, bool by_count) {
             if (by_count)
@@ -443,25 +453,43 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
         db::Query q(c, "SELECT COUNT(*)" + from + where, p);
         out.count = q.next() ? q.integer(0) : 0;
     }
-    std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
-    const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
-    if (relevance && !match.empty()) order = " ORDER BY sd_fts.rank, d.updated_at DESC, d.id DESC";  // bm25: lower is better
-    else if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
-    else if (sq.sort == "title_string asc" || sq.sort == "title asc") order = " ORDER BY d.title ASC, d.id";
-    else if (sq.sort == "title_string desc" || sq.sort == "title desc") order = " ORDER BY d.title DESC, d.id";
-    else if (sq.sort == "name asc") order = " ORDER BY d.slug ASC";  // CKAN's name is the slug
-    else if (sq.sort == "name desc") order = " ORDER BY d.slug DESC";
-    else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
-    else if (sq.sort == "metadata_created asc") order = " ORDER BY d.created_at ASC, d.id ASC";
-    const bool ranked = relevance && !match.empty();
-    auto page = ranked ? ranked_p : p;
-    page.emplace_back(sq.rows);
-    page.emplace_back(sq.start);
-    if (sq.rows > 0 && sq.start < out.count)
-        out.results = query_datasets(c,
-                                     std::string(kDatasetCols) + (ranked ? " JOIN sd_fts ON sd_fts.rowid = d.id" + ranked_where : where) +
-                                         order + " LIMIT ? OFFSET ?",
-                                     page);
+    if (ranked) {
+        // bm25: lower is better; ties by newest, then by id.
+        const std::size_t begin = static_cast<std::size_t>(std::max(0, sq.start));
+        const std::size_t end = std::min(hits.size(), begin + static_cast<std::size_t>(std::max(0, sq.rows)));
+        if (begin < end) {
+            auto better = [](const Hit& a, const Hit& b) {
+                if (a.rank != b.rank) return a.rank < b.rank;
+                if (a.updated != b.updated) return a.updated > b.updated;
+                return a.id > b.id;
+            };
+            std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(), better);
+            std::string sql = std::string(kDatasetCols) + " WHERE d.id IN (";
+            std::vector<db::Value> ids;
+            for (std::size_t i = begin; i < end; ++i) {
+                sql += i > begin ? ", ?" : "?";
+                ids.emplace_back(hits[i].id);
+            }
+            auto rows = query_datasets(c, sql + ")", ids);
+            for (std::size_t i = begin; i < end; ++i)
+                for (auto& d : rows)
+                    if (d.id == hits[i].id) out.results.push_back(std::move(d));
+        }
+    } else {
+        std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
+        if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
+        else if (sq.sort == "title_string asc" || sq.sort == "title asc") order = " ORDER BY d.title ASC, d.id";
+        else if (sq.sort == "title_string desc" || sq.sort == "title desc") order = " ORDER BY d.title DESC, d.id";
+        else if (sq.sort == "name asc") order = " ORDER BY d.slug ASC";  // CKAN's name is the slug
+        else if (sq.sort == "name desc") order = " ORDER BY d.slug DESC";
+        else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
+        else if (sq.sort == "metadata_created asc") order = " ORDER BY d.created_at ASC, d.id ASC";
+        auto page = p;
+        page.emplace_back(sq.rows);
+        page.emplace_back(sq.start);
+        if (sq.rows > 0 && sq.start < out.count)
+            out.results = query_datasets(c, std::string(kDatasetCols) + where + order + " LIMIT ? OFFSET ?", page);
+    }
     if (!facets || out.count == 0) return out;
     if (wanted("res_format")) {
         // Every published version is offered as CSV and as JSON.
