@@ -86,6 +86,9 @@ struct Viewer {
     std::optional<std::int64_t> opd_id;
 };
 
+// Longest search text accepted (characters), on /data and in package_search.
+inline constexpr std::size_t kMaxQueryChars = 200;
+
 struct SearchQuery {
     std::string q;
     std::string opd;                // OPD slug
@@ -93,8 +96,11 @@ struct SearchQuery {
     std::string format;             // CSV or JSON
     int year = 0;
     std::string level;
+    // "score desc, metadata_modified desc" (relevance: bm25 when there is text) or a CKAN sort.
     std::string sort = "metadata_modified desc";
     int rows = 10, start = 0;
+    std::vector<std::string> facet_fields;  // which facets to count when asked; empty: all
+    int facet_limit = 50;                   // values a facet, -1: all
 };
 
 struct SearchResult {

@@ -78,6 +78,28 @@ struct Params {
         return it == v.end() ? nullptr : &it->second;
     }
 };
+// What help_show answers for each action this API implements (CKAN gives the action's docstring).
+const std::map<std::string, std::string>& action_help() {
+    static const std::map<std::string, std::string> h = {
+        {"package_search",
+         "Searches published datasets. Parameters: q (free text; words are ANDed, the last one matches as a prefix), "
+         "fq (organization:, tags:, res_format:, year:, region_level:), sort (score desc, metadata_modified desc | "
+         "metadata_modified asc|desc | metadata_created asc|desc | title_string asc|desc | name asc|desc), rows (default 10, "
+         "at most 1000), start, facet.field (JSON list of organization, tags, res_format, year, region_level; default none), "
+         "facet.limit (default 50, -1 for all), facet.mincount (default 1). Returns count, results, facets, search_facets."},
+        {"package_show", "Returns one dataset. Parameters: id (the dataset's id or name)."},
+        {"package_list", "Returns the names of the published datasets. Parameters: limit (at most 1000), offset."},
+        {"organization_list",
+         "Returns the organizations (OPD). Parameters: all_fields, sort (name asc | title asc | package_count desc), limit, offset."},
+        {"organization_show", "Returns one organization. Parameters: id (name or id), include_datasets."},
+        {"group_list", "Returns the groups (none on this portal)."},
+        {"tag_list", "Returns the tags of published datasets. Parameters: query, all_fields."},
+        {"resource_show", "Returns one resource (a CSV or JSON distribution of a dataset version). Parameters: id."},
+        {"status_show", "Returns the site's version and title."},
+        {"help_show", "Returns the help text of an action. Parameters: name."},
+    };
+    return h;
+}
 }  // namespace
 
 http::Response SatuDataModule::ckan_action(Ctx& ctx) {
@@ -89,7 +111,9 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             for (const auto& kv : e.message.as_object()) err[kv.key()] = kv.value();
         else
             err["message"] = e.message;
-        return http::json_response(e.status, json::serialize(json::object{{"help", help}, {"success", false}, {"error", err}}));
+        auto res = http::json_response(e.status, json::serialize(json::object{{"help", help}, {"success", false}, {"error", err}}));
+        res.set("Access-Control-Allow-Origin", "*");  // errors too: a browser client must be able to read them
+        return res;
     };
     auto ok = [&](json::value result) {
         auto res = http::json_response(http::Status::ok,
@@ -122,9 +146,14 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
     if (ctx.req.method() == http::Method::post && !ctx.req.body().empty()) {
         json::error_code ec;
         auto body = json::parse(ctx.req.body(), ec);
-        if (ec || !body.is_object())
-            return fail({http::Status::bad_request, "Validation Error", json::value(t(ctx.lang, "err_json_invalid"))});
+        if (ec || !body.is_object())  // CKAN: 400 "Bad request - JSON Error"
+            return fail({http::Status::bad_request, "Bad Request", json::value(t(ctx.lang, "err_json_invalid"))});
         for (const auto& kv : body.as_object()) params.v[std::string(kv.key())] = kv.value();
+    }
+    // Every text parameter must be UTF-8 (a query string may carry any byte as %XX).
+    for (const auto& [k, v] : params.v) {
+        if (!util::valid_utf8(k)) return fail({http::Status::conflict, "Validation Error", json::object{{"parameter", json::array{json::value(t(ctx.lang, "err_utf8"))}}}});
+        if (v.is_string() && !util::valid_utf8(v.as_string())) return validation(k, "err_utf8");
     }
 
     auto int_param = [&](const std::string& k, std::int64_t def, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
@@ -223,17 +252,18 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         SearchQuery q;
         q.q = params.str("q").value_or("");
         if (q.q == "*:*") q.q.clear();
-        if (util::utf8_length(q.q) > 200) return validation("q", "satudata_err_query");
-        auto rows = int_param("rows", 10, 0, 1000);
+        if (util::utf8_length(q.q) > kMaxQueryChars) return validation("q", "satudata_err_query");
+        auto rows = int_param("rows", 10, 0, 1000);  // CKAN: above ckan.search.rows_max (1000) is cut to it
         if (!rows) return validation("rows", "satudata_ckan_bad_int");
         auto start = int_param("start", 0, 0, 1000000);
         if (!start) return validation("start", "satudata_ckan_bad_int");
         q.rows = static_cast<int>(*rows);
         q.start = static_cast<int>(*start);
-        q.sort = params.str("sort").value_or("metadata_modified desc");
+        q.sort = params.str("sort").value_or("score desc, metadata_modified desc");
         static const std::vector<std::string> kSorts = {"score desc, metadata_modified desc", "metadata_modified desc",
                                                         "metadata_modified asc", "title_string asc", "title_string desc",
-                                                        "name asc", "name desc", "metadata_created desc", "relevance asc"};
+                                                        "name asc", "name desc", "metadata_created desc", "metadata_created asc",
+                                                        "score desc", "relevance asc"};
         if (std::find(kSorts.begin(), kSorts.end(), q.sort) == kSorts.end())
             return fail({http::Status::bad_request, "Search Query Error", json::value(t(ctx.lang, "satudata_ckan_bad_sort"))});
         // fq: organization:x tags:y res_format:CSV (space or AND separated, values optionally quoted).
@@ -269,8 +299,12 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             else if (key == "tags") q.tags.push_back(value);
             else if (key == "res_format") q.format = value;
             else if (key == "region_level" || key == "tingkat_wilayah") q.level = value;
-            else if (key == "year") q.year = static_cast<int>(util::parse_int(value).value_or(-1));
-            else
+            else if (key == "year") {
+                auto y = util::parse_int(value);
+                if (!y || *y < 1 || *y > 9999)
+                    return fail({http::Status::bad_request, "Search Query Error", json::value(t(ctx.lang, "satudata_ckan_bad_fq") + ": year")});
+                q.year = static_cast<int>(*y);
+            } else
                 return fail({http::Status::bad_request, "Search Query Error",
                              json::value(t(ctx.lang, "satudata_ckan_bad_fq") + ": " + key)});
         }
@@ -287,13 +321,13 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                 if (!f.is_string()) return validation("facet.field", "satudata_ckan_bad_facet");
                 facet_fields.emplace_back(f.as_string());
             }
-        } else {
-            facet_fields = {"organization", "tags", "res_format"};
-        }
+        }  // CKAN: no facet.field, no facets
         auto limit = int_param("facet.limit", 50, -1, 1000);
         auto mincount = int_param("facet.mincount", 1, 0, 1000000);
         if (!limit) return validation("facet.limit", "satudata_ckan_bad_int");
         if (!mincount) return validation("facet.mincount", "satudata_ckan_bad_int");
+        q.facet_fields = facet_fields;
+        q.facet_limit = *mincount > 1 ? -1 : static_cast<int>(*limit);  // mincount filters below, then the limit
         // Internal and restricted datasets only on request, as CKAN's private ones (never anonymously).
         const auto priv = util::to_lower_ascii(params.str("include_private").value_or("false"));
         auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
@@ -377,7 +411,8 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             return validation("sort", "satudata_ckan_bad_sort");
         auto limit = int_param("limit", 1000, 0, 1000);
         auto offset = int_param("offset", 0, 0, 1000000);
-        if (!limit || !offset) return validation("limit", "satudata_ckan_bad_int");
+        if (!limit) return validation("limit", "satudata_ckan_bad_int");
+        if (!offset) return validation("offset", "satudata_ckan_bad_int");
         json::array out;
         for (std::size_t k = static_cast<std::size_t>(*offset); k < orgs.size() && out.size() < static_cast<std::size_t>(*limit); ++k) {
             const auto& o = orgs[k];
@@ -434,6 +469,13 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                                {"site_url", s_.config.public_url}, {"extensions", json::array{"gapura-satudata"}}});
     }
     if (action == "group_list") return ok(json::array{});
+    if (action == "help_show") {
+        auto name = params.str("name").value_or("");
+        if (name.empty()) return validation("name", "err_required");
+        auto it = action_help().find(name);
+        if (it == action_help().end()) return not_found(t(ctx.lang, "satudata_ckan_action"));
+        return ok(json::value(it->second));
+    }
     return fail({http::Status::bad_request, "Bad Request",
                  json::value(t(ctx.lang, "satudata_ckan_unknown_action") + ": " + (util::valid_utf8(action) ? action : "?"))});
 }
@@ -479,51 +521,93 @@ http::Response SatuDataModule::ckan_core_error(const core::web::ErrorReport& r) 
     return res;
 }
 
+// The DCAT catalog, paged Hydra-style (?page=N, kDcatPageSize datasets a page, all of them over
+// the pages): links and URLs are JSON-LD node references {"@id": ...}, not plain strings.
 http::Response SatuDataModule::dcat_catalog(Ctx& ctx) {
-    (void)ctx;
+    constexpr int kDcatPageSize = 500;
+    auto bad = [&](http::Status st, const std::string& key) {
+        return http::make_response(st, json::serialize(json::object{{"error", t(ctx.lang, key)}}), "application/json; charset=utf-8");
+    };
+    std::int64_t page_no = 1;
+    if (auto raw = ctx.query.value("page"); !raw.empty()) {
+        auto n = util::parse_int(raw);
+        if (!n || *n < 1 || *n > 1000000) return bad(http::Status::bad_request, "satudata_dcat_bad_page");
+        page_no = *n;
+    }
     SearchQuery q;
-    q.rows = 1000;
+    q.rows = kDcatPageSize;
+    q.start = static_cast<int>((page_no - 1) * kDcatPageSize);
+    q.sort = "name asc";  // stable order, so the pages neither skip nor repeat
     auto res = svc_.search(std::nullopt, q, false);  // public datasets only
+    const std::int64_t last = std::max<std::int64_t>(1, (res.count + kDcatPageSize - 1) / kDcatPageSize);
+    if (page_no > last) return bad(http::Status::not_found, "err_not_found");
+    auto ref = [](const std::string& url) { return json::object{{"@id", url}}; };
     json::array datasets;
     for (const auto& d : res.results) {
         json::array keywords;
         for (const auto& tg : d.tags) keywords.push_back(json::value(tg));
+        const std::string landing = s_.config.public_url + "/data/" + d.slug;
         json::array dist;
         if (d.published_version_id)
             if (auto v = svc_.version_by_id(*d.published_version_id)) {
-                const std::string base = s_.config.public_url + "/data/" + d.slug + "/unduh/" + std::to_string(v->version_no);
+                const std::string base = landing + "/unduh/" + std::to_string(v->version_no);
                 dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (CSV)"},
-                                            {"dcat:downloadURL", base + ".csv"}, {"dcat:mediaType", "text/csv"},
-                                            {"dcat:byteSize", v->size}});
+                                            {"dcat:accessURL", ref(landing)}, {"dcat:downloadURL", ref(base + ".csv")},
+                                            {"dcat:mediaType", "text/csv"}, {"dct:format", "CSV"}, {"dcat:byteSize", v->size}});
                 dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (JSON)"},
-                                            {"dcat:downloadURL", base + ".json"}, {"dcat:mediaType", "application/json"}});
+                                            {"dcat:accessURL", ref(landing)}, {"dcat:downloadURL", ref(base + ".json")},
+                                            {"dcat:mediaType", "application/json"}, {"dct:format", "JSON"}});
                 dist.push_back(json::object{{"@type", "dcat:Distribution"}, {"dct:title", d.title + " (XLSX)"},
-                                            {"dcat:downloadURL", base + ".xlsx"}, {"dcat:mediaType", kXlsxMime}});
+                                            {"dcat:accessURL", ref(landing)}, {"dcat:downloadURL", ref(base + ".xlsx")},
+                                            {"dcat:mediaType", kXlsxMime}, {"dct:format", "XLSX"}});
             }
-        datasets.push_back(json::object{
-            {"@type", "dcat:Dataset"},
-            {"@id", s_.config.public_url + "/data/" + d.slug},
-            {"dct:identifier", d.slug},
-            {"dct:title", d.title},
-            {"dct:description", d.description},
-            {"dcat:keyword", keywords},
-            {"dct:issued", d.published_at ? format_iso8601(*d.published_at, 0) : std::string()},
-            {"dct:modified", format_iso8601(d.updated_at, 0)},
-            {"dct:publisher", json::object{{"@type", "foaf:Organization"}, {"foaf:name", d.opd_name}}},
-            {"dcat:contactPoint", json::object{{"@type", "vcard:Kind"}, {"vcard:fn", d.contact_name},
-                                               {"vcard:hasEmail", d.contact_email.empty() ? "" : "mailto:" + d.contact_email}}},
-            {"dct:license", d.license_id == "CC-BY-4.0" ? "https://creativecommons.org/licenses/by/4.0/" : d.license_id},
-            {"dcat:landingPage", s_.config.public_url + "/data/" + d.slug},
-            {"dcat:distribution", dist}});
+        json::object contact{{"@type", "vcard:Kind"}, {"vcard:fn", d.contact_name.empty() ? d.opd_name : d.contact_name}};
+        if (!d.contact_email.empty()) contact["vcard:hasEmail"] = ref("mailto:" + d.contact_email);  // none: left out
+        json::object ds{{"@type", "dcat:Dataset"},
+                        {"@id", landing},
+                        {"dct:identifier", d.slug},
+                        {"dct:title", d.title},
+                        {"dct:description", d.description},
+                        {"dcat:keyword", keywords},
+                        {"dct:modified", format_iso8601(d.updated_at, 0)},
+                        {"dct:publisher", json::object{{"@type", "foaf:Organization"}, {"foaf:name", d.opd_name}}},
+                        {"dcat:contactPoint", contact},
+                        {"dcat:landingPage", ref(landing)},
+                        {"dcat:distribution", dist}};
+        if (d.published_at) ds["dct:issued"] = format_iso8601(*d.published_at, 0);
+        static const std::map<std::string, std::string> kLicenses = {
+            {"CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/"},
+            {"CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"},
+            {"ODbL-1.0", "https://opendatacommons.org/licenses/odbl/1-0/"}};
+        if (auto lic = kLicenses.find(d.license_id); lic != kLicenses.end()) ds["dct:license"] = ref(lic->second);
+        else ds["dct:rights"] = d.license_id;  // no public licence document to point at
+        datasets.push_back(std::move(ds));
     }
+    const std::string self = s_.config.public_url + "/catalog.jsonld";
+    auto page_url = [&](std::int64_t n) { return self + "?page=" + std::to_string(n); };
+    json::object view{{"@id", page_url(page_no)},
+                      {"@type", "hydra:PartialCollectionView"},
+                      {"hydra:first", page_url(1)},
+                      {"hydra:last", page_url(last)}};
+    if (page_no > 1) view["hydra:previous"] = page_url(page_no - 1);
+    if (page_no < last) view["hydra:next"] = page_url(page_no + 1);
     json::object catalog{
-        {"@context", json::object{{"dcat", "http://www.w3.org/ns/dcat#"}, {"dct", "http://purl.org/dc/terms/"},
-                                  {"foaf", "http://xmlns.com/foaf/0.1/"}, {"vcard", "http://www.w3.org/2006/vcard/ns#"}}},
-        {"@id", s_.config.public_url + "/catalog.jsonld"},
-        {"@type", "dcat:Catalog"},
+        {"@context", json::object{{"dcat", "http://www.w3.org/ns/dcat#"},
+                                  {"dct", "http://purl.org/dc/terms/"},
+                                  {"foaf", "http://xmlns.com/foaf/0.1/"},
+                                  {"vcard", "http://www.w3.org/2006/vcard/ns#"},
+                                  {"hydra", "http://www.w3.org/ns/hydra/core#"},
+                                  {"hydra:first", json::object{{"@type", "@id"}}},
+                                  {"hydra:last", json::object{{"@type", "@id"}}},
+                                  {"hydra:next", json::object{{"@type", "@id"}}},
+                                  {"hydra:previous", json::object{{"@type", "@id"}}}}},
+        {"@id", self},
+        {"@type", json::array{"dcat:Catalog", "hydra:Collection"}},
         {"dct:title", "Satu Data " + s_.regency.name},
         {"dct:description", t("id", "satudata_catalog_lead")},
         {"dct:publisher", json::object{{"@type", "foaf:Organization"}, {"foaf:name", s_.regency.name}}},
+        {"hydra:totalItems", res.count},
+        {"hydra:view", view},
         {"dcat:dataset", datasets}};
     return http::make_response(http::Status::ok, json::serialize(catalog), "application/ld+json; charset=utf-8");
 }

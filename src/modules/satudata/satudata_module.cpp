@@ -23,13 +23,17 @@ namespace web = core::web;
 namespace bhttp = http::bhttp;
 using web::Data;
 
+namespace {
+constexpr const char* kCatalogLink = "</catalog.jsonld>; rel=\"alternate\"; type=\"application/ld+json\"";
+}
+
 std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& services) {
     return std::make_unique<SatuDataModule>(services);
 }
 
 std::vector<core::db::Migration> SatuDataModule::migrations() const {
     auto all = store::migrations();
-    all.push_back(OpdTokenService::migration());  // version 3
+    all.push_back(OpdTokenService::migration());  // version 4, after the store's own
     return all;
 }
 
@@ -41,8 +45,50 @@ void SatuDataModule::register_routes(http::Router& r) {
     api_post.body_limit = 256 * 1024;
     http::RouteOptions upload_opts;
     upload_opts.body_limit = SatuDataService::kMaxUploadBytes + (1 << 20);  // the file plus multipart framing
+    // Anonymous reads of the catalog and of the CKAN API give the same bytes to everyone for the
+    // same URL: kept 5 s in cache_ (a hit is answered on the I/O thread, RouteOptions::fast), and
+    // dropped by every write that changes what the public sees (metadata edits, submission, walidata
+    // steps; a new upload is not public before the walidata publishes it).
+    auto cache_key = [](const char* tag, const Ctx& c) { return std::string(tag) + '|' + c.lang + '|' + c.path + '?' + c.target_query; };
+    // No session and no credential header: an OPD token (Authorization or X-CKAN-API-Key) is read
+    // by the CKAN handler itself, not by the pipeline, so ctx.principal alone does not show it.
+    auto anonymous = [](const Ctx& c) {
+        return !c.principal && c.req.find(http::bhttp::field::authorization) == c.req.end() &&
+               c.req.find("X-CKAN-API-Key") == c.req.end();
+    };
+    auto cached = [this, cache_key, anonymous](const char* tag, auto handler) {
+        return [this, cache_key, anonymous, tag, handler](Ctx& c) -> Res {
+            auto res = handler(c);
+            if (anonymous(c) && c.req.method() == M::get && res.result() == http::Status::ok && c.set_cookies.empty())
+                cache_.put(cache_key(tag, c), res.body(), s_.clock.now());
+            return res;
+        };
+    };
+    auto from_cache = [this, cache_key, anonymous](http::RouteOptions o, const char* tag) {
+        o.fast = [this, cache_key, anonymous, tag](Ctx& c) -> std::optional<Res> {
+            if (!anonymous(c)) return std::nullopt;
+            auto body = cache_.get(cache_key(tag, c), s_.clock.now());
+            if (!body) return std::nullopt;
+            if (std::string(tag) == "ckan") {
+                auto res = http::json_response(http::Status::ok, *body);
+                res.set("Access-Control-Allow-Origin", "*");
+                return res;
+            }
+            auto res = http::make_response(http::Status::ok, *body, "text/html; charset=utf-8");
+            res.set(bhttp::field::link, kCatalogLink);
+            return res;
+        };
+        return o;
+    };
+    auto writes = [this](auto handler) {
+        return [this, handler](Ctx& c) -> Res {
+            auto res = handler(c);
+            cache_.clear();
+            return res;
+        };
+    };
     // Public.
-    r.add(M::get, "/data", [this](auto& c) { return catalog(c); });
+    r.add(M::get, "/data", cached("html", [this](Ctx& c) { return catalog(c); }), from_cache({}, "html"));
     r.add(M::get, "/data/jadwal", [this](auto& c) { return schedule(c); });
     r.add(M::post, "/data/jadwal", [this](auto& c) { return schedule_add(c); });
     r.add(M::get, "/data/permohonan", [this](auto& c) { return info_list(c); });
@@ -59,7 +105,7 @@ void SatuDataModule::register_routes(http::Router& r) {
     // Producers.
     r.add(M::get, "/data-opd", [this](auto& c) { return producer_home(c); });
     r.add(M::get, "/data-opd/baru", [this](auto& c) { return edit_form(c); });
-    r.add(M::post, "/data-opd/baru", [this](auto& c) { return edit_save(c); });
+    r.add(M::post, "/data-opd/baru", writes([this](Ctx& c) { return edit_save(c); }));
     r.add(M::get, "/data-opd/token", [this](auto& c) { return tokens_page(c); });
     r.add(M::post, "/data-opd/token", [this](auto& c) { return token_create(c); });
     r.add(M::post, "/data-opd/token/{id}/cabut", [this](auto& c) { return token_revoke(c); });
@@ -68,18 +114,18 @@ void SatuDataModule::register_routes(http::Router& r) {
     r.add(M::post, "/data-opd/permintaan/{id}/tolak", [this](auto& c) { return decide_access(c, false); });
     r.add(M::get, "/data-opd/{id}", [this](auto& c) { return manage(c); });
     r.add(M::get, "/data-opd/{id}/ubah", [this](auto& c) { return edit_form(c); });
-    r.add(M::post, "/data-opd/{id}/ubah", [this](auto& c) { return edit_save(c); });
+    r.add(M::post, "/data-opd/{id}/ubah", writes([this](Ctx& c) { return edit_save(c); }));
     r.add(M::post, "/data-opd/{id}/kolom", [this](auto& c) { return columns_save(c); });
     r.add(M::post, "/data-opd/{id}/unggah", [this](auto& c) { return upload(c); }, upload_opts);
-    r.add(M::post, "/data-opd/{id}/ajukan", [this](auto& c) { return submit(c); });
+    r.add(M::post, "/data-opd/{id}/ajukan", writes([this](Ctx& c) { return submit(c); }));  // metadata_modified moves
     // Walidata.
     r.add(M::get, "/walidata", [this](auto& c) { return desk(c); });
-    r.add(M::post, "/walidata/{id}/kembalikan", [this](auto& c) { return desk_action(c, "return"); });
-    r.add(M::post, "/walidata/{id}/verifikasi", [this](auto& c) { return desk_action(c, "verify"); });
-    r.add(M::post, "/walidata/{id}/terbitkan", [this](auto& c) { return desk_action(c, "publish"); });
-    r.add(M::post, "/walidata/{id}/tarik", [this](auto& c) { return desk_action(c, "withdraw"); });
+    r.add(M::post, "/walidata/{id}/kembalikan", writes([this](Ctx& c) { return desk_action(c, "return"); }));
+    r.add(M::post, "/walidata/{id}/verifikasi", writes([this](Ctx& c) { return desk_action(c, "verify"); }));
+    r.add(M::post, "/walidata/{id}/terbitkan", writes([this](Ctx& c) { return desk_action(c, "publish"); }));
+    r.add(M::post, "/walidata/{id}/tarik", writes([this](Ctx& c) { return desk_action(c, "withdraw"); }));
     // CKAN Action API and DCAT.
-    r.add(M::get, "/api/3/action/{action}", [this](auto& c) { return ckan_action(c); }, api);
+    r.add(M::get, "/api/3/action/{action}", cached("ckan", [this](Ctx& c) { return ckan_action(c); }), from_cache(api, "ckan"));
     r.add(M::post, "/api/3/action/{action}", [this](auto& c) { return ckan_action(c); }, api_post);
     r.add(M::get, "/catalog.jsonld", [this](auto& c) { return dcat_catalog(c); });
 }
@@ -183,7 +229,8 @@ Data SatuDataModule::dataset_summary(const Dataset& d, const std::string& lang) 
 http::Response SatuDataModule::catalog(Ctx& ctx) {
     SearchQuery q;
     q.q = std::string(util::trim(ctx.query.value("q")));
-    if (util::utf8_length(q.q) > 200) return s_.views.error(ctx, ErrorCode::bad_request, "satudata_err_query");
+    if (!util::valid_utf8(q.q)) return s_.views.error(ctx, ErrorCode::bad_request, "err_utf8");
+    if (util::utf8_length(q.q) > kMaxQueryChars) return s_.views.error(ctx, ErrorCode::bad_request, "satudata_err_query");
     q.opd = std::string(ctx.query.value("opd"));
     if (auto tag = ctx.query.value("tag"); !tag.empty()) q.tags.emplace_back(tag);
     q.format = std::string(ctx.query.value("format"));
@@ -192,6 +239,7 @@ http::Response SatuDataModule::catalog(Ctx& ctx) {
     const int page_no = static_cast<int>(std::clamp<std::int64_t>(util::parse_int(ctx.query.value("hal")).value_or(1), 1, 10000));
     q.rows = 20;
     q.start = (page_no - 1) * 20;
+    q.sort = "score desc, metadata_modified desc";  // relevance when there is text, else newest first
     if (ctx.query.value("urut") == "judul") q.sort = "title asc";
     auto res = svc_.search(ctx.principal, q, true);
 
@@ -256,7 +304,7 @@ http::Response SatuDataModule::catalog(Ctx& ctx) {
         page.set("head_links", links);
     }
     auto out = s_.views.page(ctx, "satudata/catalog", page, t(ctx.lang, "satudata_catalog_title"));
-    out.set(bhttp::field::link, "</catalog.jsonld>; rel=\"alternate\"; type=\"application/ld+json\"");
+    out.set(bhttp::field::link, kCatalogLink);
     return out;
 }
 

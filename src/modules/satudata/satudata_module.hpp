@@ -5,12 +5,14 @@
 // information requests. APIs: the CKAN Action API subset under /api/3/action/ and a DCAT
 // catalog at /catalog.jsonld. Rules live in SatuDataService; handlers parse, call it, render.
 //
-// Threads: handlers run on the worker pool; the module holds no mutable state.
+// Threads: handlers run on the worker pool; the only mutable state is the page cache of anonymous
+// catalog/CKAN reads (PageCache, internally locked), also read on the I/O thread by fast handlers.
 #pragma once
 
 #include <memory>
 
 #include "core/module.hpp"
+#include "core/web/page_cache.hpp"
 #include "modules/satudata/satudata_service.hpp"
 #include "modules/satudata/satudata_tokens.hpp"
 
@@ -90,6 +92,7 @@ private:
     core::CoreServices s_;
     SatuDataService svc_;
     OpdTokenService tokens_;
+    core::web::PageCache cache_{32u << 20, 5};  // 32 MB, 5 s; cleared by writes that change what the public sees
 };
 
 std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& services);

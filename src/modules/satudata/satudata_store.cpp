@@ -1,6 +1,8 @@
 #include "modules/satudata/satudata_store.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "core/util/strings.hpp"
 
@@ -51,7 +53,62 @@ std::vector<db::Migration> migrations() {
          " extended INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL DEFAULT '', answer_public INTEGER NOT NULL DEFAULT 1,"
          " created_at BIGINT NOT NULL, answered_at BIGINT);"
          "CREATE INDEX sd_info_requests_opd ON sd_info_requests (opd_id, state);"},
+        // Full-text search (SQLite FTS5): one row per dataset, rowid = dataset id, over the words a
+        // visitor types: title, description, tags, konsep/definisi and the OPD's name. Triggers keep
+        // it in step with every dataset and tag write, inside the writer's own transaction; the last
+        // statement fills it for the datasets that exist already. Ranking is bm25 with the title
+        // weighted highest (the 'rank' setting is stored in the table). Prefix indexes of 2 and 3
+        // characters make the "last word as a prefix" query cheap.
+        {3, "search_fts",
+         "CREATE VIRTUAL TABLE sd_fts USING fts5(title, description, tags, konsep, definisi, opd,"
+         " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+         // tags: one a line (a tag may hold spaces, never a control character).
+         "INSERT INTO sd_fts (sd_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 5.0, 2.0, 2.0, 3.0)');"
+         "CREATE TRIGGER sd_fts_ai AFTER INSERT ON sd_datasets BEGIN"
+         " INSERT INTO sd_fts (rowid, title, description, tags, konsep, definisi, opd) VALUES (NEW.id, NEW.title,"
+         " NEW.description, (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = NEW.id),"
+         " NEW.konsep, NEW.definisi, (SELECT name || ' ' || abbreviation FROM opds WHERE id = NEW.opd_id)); END;"
+         "CREATE TRIGGER sd_fts_au AFTER UPDATE OF title, description, konsep, definisi, opd_id ON sd_datasets BEGIN"
+         " UPDATE sd_fts SET title = NEW.title, description = NEW.description, konsep = NEW.konsep,"
+         " definisi = NEW.definisi, opd = (SELECT name || ' ' || abbreviation FROM opds WHERE id = NEW.opd_id)"
+         " WHERE rowid = NEW.id; END;"
+         "CREATE TRIGGER sd_fts_ad AFTER DELETE ON sd_datasets BEGIN DELETE FROM sd_fts WHERE rowid = OLD.id; END;"
+         "CREATE TRIGGER sd_fts_tag_ai AFTER INSERT ON sd_tags BEGIN"
+         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = NEW.dataset_id)"
+         " WHERE rowid = NEW.dataset_id; END;"
+         "CREATE TRIGGER sd_fts_tag_ad AFTER DELETE ON sd_tags BEGIN"
+         " UPDATE sd_fts SET tags = (SELECT COALESCE(group_concat(tag, char(10)), '') FROM sd_tags WHERE dataset_id = OLD.dataset_id)"
+         " WHERE rowid = OLD.dataset_id; END;"
+         "INSERT INTO sd_fts (rowid, title, description, tags, konsep, definisi, opd)"
+         " SELECT d.id, d.title, d.description,"
+         " (SELECT COALESCE(group_concat(t.tag, char(10)), '') FROM sd_tags t WHERE t.dataset_id = d.id),"
+         " d.konsep, d.definisi, o.name || ' ' || o.abbreviation FROM sd_datasets d JOIN opds o ON o.id = d.opd_id;"},
     };
+}
+
+std::string fts_query(std::string_view text) {
+    // Words are runs of ASCII letters and digits and of non-ASCII characters (UTF-8 sequences);
+    // everything else (quotes, *, -, :, parentheses, ^, +) only separates. Each word becomes an
+    // FTS5 string ("word"), so NEAR, AND, OR, NOT and column filters in the text are plain words;
+    // the last one is a prefix ("word"*) for search-as-you-type. Words are ANDed.
+    std::vector<std::string> words;
+    std::string cur;
+    auto flush = [&] {
+        if (!cur.empty() && words.size() < kMaxSearchWords) words.push_back(cur);
+        cur.clear();
+    };
+    for (unsigned char ch : text) {
+        if (std::isalnum(ch) || ch >= 0x80) cur += static_cast<char>(std::tolower(ch));
+        else flush();
+    }
+    flush();
+    std::string out;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (i) out += ' ';
+        out += '"' + words[i] + '"';
+        if (i + 1 == words.size()) out += '*';
+    }
+    return out;
 }
 
 namespace {
@@ -134,14 +191,6 @@ std::vector<Dataset> query_datasets(db::Connection& c, const std::string& sql, c
     return out;
 }
 
-std::string like_escape(std::string_view s) {
-    std::string out;
-    for (char ch : s) {
-        if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-        out += ch;
-    }
-    return out;
-}
 }  // namespace
 
 std::optional<Dataset> dataset_by_id(db::Connection& c, std::int64_t id) {
@@ -318,14 +367,9 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
     std::string where = std::string(" WHERE") + kVisibleWhere;
     std::vector<db::Value> p;
     visible_params(p, viewer, now);
-    int terms = 0;
-    const std::string lowered = util::to_lower_ascii(sq.q);
-    for (auto word : util::split(lowered, ' ')) {
-        word = util::trim(word);
-        if (word.empty() || ++terms > 8) continue;
-        where += " AND d.search_text LIKE ? ESCAPE '\\'";
-        p.emplace_back("%" + like_escape(word) + "%");
-    }
+    // The text goes to FTS5 as quoted words built here (fts_query), never as FTS5 syntax: hostile
+    // text cannot raise a syntax error. The matching ids are one subquery, evaluated once a statement.
+    const std::string match = fts_query(sq.q);
     if (!sq.opd.empty()) {
         where += " AND o.slug = ?";
         p.emplace_back(sq.opd);
@@ -343,38 +387,115 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
         where += " AND d.region_level = ?";
         p.emplace_back(sq.level);
     }
+    // A ranked search walks the FTS matches (bm25 rank); otherwise the matching ids are a subquery.
+    const std::string ranked_where = where + " AND sd_fts MATCH ?";
+    auto ranked_p = p;
+    ranked_p.emplace_back(match);
+    if (!match.empty()) {
+        where += " AND d.id IN (SELECT rowid FROM sd_fts WHERE sd_fts MATCH ?)";
+        p.emplace_back(match);
+    }
     const std::string from = " FROM sd_datasets d JOIN opds o ON o.id = d.opd_id";
     SearchResult out;
-    {
+    auto wanted = [&](const char* field) {
+        return facets &&
+               (sq.facet_fields.empty() || std::find(sq.facet_fields.begin(), sq.facet_fields.end(), field) != sq.facet_fields.end());
+    };
+    const bool by_org = wanted("organization"), by_year = wanted("year"), by_level = wanted("region_level"),
+               by_tag = wanted("tags");
+    const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
+    const bool ranked = relevance && !match.empty();
+    // A ranked search: one pass over the FTS matches gives the count, the facets and each match's
+    // bm25 rank; the page is the best (start + rows) of them, then read by id.
+    struct Hit {
+        double rank;
+        std::int64_t updated, id;
+    };
+    std::vector<Hit> hits;
+    if (ranked || by_org || by_year || by_level || by_tag) {
+        // One pass over the matches gives the count and four facets (one statement, not five); the
+        // tags of each match come one a line from its sd_tags range (primary key order).
+        std::map<std::string, std::int64_t> orgs, levels, tags;
+        std::map<std::int64_t, std::int64_t> years;
+        db::Query q(c,
+                    "SELECT o.slug, d.year, d.region_level, " +
+                        std::string(by_tag ? "(SELECT group_concat(t.tag, char(10)) FROM sd_tags t WHERE t.dataset_id = d.id)" : "''") +
+                        ", d.id, d.updated_at" + (ranked ? ", sd_fts.rank" : "") + from +
+                        (ranked ? " JOIN sd_fts ON sd_fts.rowid = d.id" + ranked_where : where),
+                    ranked ? ranked_p : p);
+        while (q.next()) {
+            ++out.count;
+            if (by_org) ++orgs[q.text(0)];
+            if (by_year && q.integer(1) > 0) ++years[q.integer(1)];
+            if (by_level) ++levels[q.text(2)];
+            if (by_tag) {
+                const std::string lines = q.text(3);
+                for (auto t : util::split(lines, '\n'))
+                    if (!t.empty()) ++tags[std::string(t)];
+            }
+            if (ranked) hits.push_back({q.real(6), q.integer(5), q.integer(4)});
+        }
+        auto keep = [&](const char* field, std::vector<std::pair<std::string, std::int64_t>> list, bool by_count) {
+            if (by_count)
+                std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+            if (sq.facet_limit >= 0 && list.size() > static_cast<std::size_t>(sq.facet_limit)) list.resize(sq.facet_limit);
+            if (!list.empty()) out.facets[field] = std::move(list);
+        };
+        if (by_org) keep("organization", {orgs.begin(), orgs.end()}, true);  // by count, then name
+        if (by_level) keep("region_level", {levels.begin(), levels.end()}, true);
+        if (by_tag) keep("tags", {tags.begin(), tags.end()}, true);
+        if (by_year) {
+            std::vector<std::pair<std::string, std::int64_t>> list;
+            for (auto it = years.rbegin(); it != years.rend(); ++it) list.emplace_back(std::to_string(it->first), it->second);
+            keep("year", std::move(list), false);  // newest first
+        }
+    } else {
         db::Query q(c, "SELECT COUNT(*)" + from + where, p);
         out.count = q.next() ? q.integer(0) : 0;
     }
-    std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
-    if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
-    else if (sq.sort == "title_string asc" || sq.sort == "title asc") order = " ORDER BY d.title ASC, d.id";
-    else if (sq.sort == "title_string desc" || sq.sort == "title desc") order = " ORDER BY d.title DESC, d.id";
-    else if (sq.sort == "name asc") order = " ORDER BY d.slug ASC";  // CKAN's name is the slug
-    else if (sq.sort == "name desc") order = " ORDER BY d.slug DESC";
-    else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
-    auto page = p;
-    page.emplace_back(sq.rows);
-    page.emplace_back(sq.start);
-    out.results = query_datasets(c, std::string(kDatasetCols) + where + order + " LIMIT ? OFFSET ?", page);
-    if (!facets) return out;
-    auto group = [&](const std::string& field, const std::string& sql) {
-        auto& list = out.facets[field];
-        db::Query q(c, sql, p);
-        while (q.next()) list.emplace_back(q.text(0), q.integer(1));
-    };
-    group("organization", "SELECT o.slug, COUNT(*)" + from + where + " GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 50");
-    group("tags", "SELECT t.tag, COUNT(*)" + from + " JOIN sd_tags t ON t.dataset_id = d.id" + where +
-                      " GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT 50");
-    group("year", "SELECT CAST(d.year AS TEXT), COUNT(*)" + from + where + " AND d.year > 0 GROUP BY d.year ORDER BY d.year DESC");
-    group("region_level", "SELECT d.region_level, COUNT(*)" + from + where + " GROUP BY d.region_level ORDER BY COUNT(*) DESC");
-    auto& fmt = out.facets["res_format"];
-    if (out.count > 0) {
-        fmt.emplace_back("CSV", out.count);
-        fmt.emplace_back("JSON", out.count);
+    if (ranked) {
+        // bm25: lower is better; ties by newest, then by id.
+        const std::size_t begin = static_cast<std::size_t>(std::max(0, sq.start));
+        const std::size_t end = std::min(hits.size(), begin + static_cast<std::size_t>(std::max(0, sq.rows)));
+        if (begin < end) {
+            auto better = [](const Hit& a, const Hit& b) {
+                if (a.rank != b.rank) return a.rank < b.rank;
+                if (a.updated != b.updated) return a.updated > b.updated;
+                return a.id > b.id;
+            };
+            std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(), better);
+            std::string sql = std::string(kDatasetCols) + " WHERE d.id IN (";
+            std::vector<db::Value> ids;
+            for (std::size_t i = begin; i < end; ++i) {
+                sql += i > begin ? ", ?" : "?";
+                ids.emplace_back(hits[i].id);
+            }
+            auto rows = query_datasets(c, sql + ")", ids);
+            for (std::size_t i = begin; i < end; ++i)
+                for (auto& d : rows)
+                    if (d.id == hits[i].id) out.results.push_back(std::move(d));
+        }
+    } else {
+        std::string order = " ORDER BY d.updated_at DESC, d.id DESC";
+        if (sq.sort == "metadata_modified asc") order = " ORDER BY d.updated_at ASC, d.id ASC";
+        else if (sq.sort == "title_string asc" || sq.sort == "title asc") order = " ORDER BY d.title ASC, d.id";
+        else if (sq.sort == "title_string desc" || sq.sort == "title desc") order = " ORDER BY d.title DESC, d.id";
+        else if (sq.sort == "name asc") order = " ORDER BY d.slug ASC";  // CKAN's name is the slug
+        else if (sq.sort == "name desc") order = " ORDER BY d.slug DESC";
+        else if (sq.sort == "metadata_created desc") order = " ORDER BY d.created_at DESC, d.id DESC";
+        else if (sq.sort == "metadata_created asc") order = " ORDER BY d.created_at ASC, d.id ASC";
+        auto page = p;
+        page.emplace_back(sq.rows);
+        page.emplace_back(sq.start);
+        if (sq.rows > 0 && sq.start < out.count)
+            out.results = query_datasets(c, std::string(kDatasetCols) + where + order + " LIMIT ? OFFSET ?", page);
+    }
+    if (!facets || out.count == 0) return out;
+    if (wanted("res_format")) {
+        // Every published version is offered as CSV and as JSON.
+        auto& fmt = out.facets["res_format"];
+        if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
+        if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
     }
     return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/db/database.hpp"
@@ -41,7 +42,12 @@ std::vector<Version> versions(core::db::Connection& c, std::int64_t dataset_id);
 std::optional<Version> version_by_id(core::db::Connection& c, std::int64_t id);
 std::int64_t insert_version(core::db::Connection& c, const Version& v);
 
-// Search over published datasets the viewer may see (portable LIKE search).
+// The FTS5 query for a visitor's text: at most kMaxSearchWords words, each quoted, the last as a
+// prefix; "" when the text has no word. Never FTS5 syntax from the text itself.
+inline constexpr std::size_t kMaxSearchWords = 16;
+std::string fts_query(std::string_view text);
+
+// Search over published datasets the viewer may see (FTS5 over sd_fts, bm25 for relevance).
 SearchResult search(core::db::Connection& c, const Viewer& viewer, const SearchQuery& q, std::int64_t now,
                     bool facets);
 // Whether a published/listed dataset is visible to the viewer (visibility rules only).

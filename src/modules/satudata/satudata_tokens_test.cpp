@@ -217,6 +217,9 @@ TEST(SatuDataTokens, ATokenReadsWhatItsOpdMaySeeAndNothingElse) {
     EXPECT_EQ(search_count(api, "q=token&include_private=true", none), 1);
     EXPECT_EQ(search_count(api, "q=token", raw), 1);
     EXPECT_EQ(search_count(api, "q=token&include_private=true", raw), 3);
+    // A token's answer is never kept for anonymous callers of the same URL (the page cache).
+    EXPECT_EQ(search_count(api, "q=token&include_private=1", raw), 3);
+    EXPECT_EQ(search_count(api, "q=token&include_private=1", none), 1);
     r = ckan(api, "/api/3/action/package_search", raw, Method::post, R"({"q":"token","include_private":true})");
     EXPECT_EQ(json::parse(r.body).at("result").at("count").as_int64(), 3);
     EXPECT_EQ(json::parse(ckan(api, "/api/3/action/package_list", raw).body).at("result").as_array().size(),

@@ -1,0 +1,356 @@
+// Full-text search (FTS5) of Satu Data, the catalog's facets and cache, and the CKAN/DCAT
+// conformance points: hostile input at every boundary of /data, package_search and /catalog.jsonld.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/testing.hpp"
+#include "core/db/migrator.hpp"
+#include "modules/satudata/satudata_store.hpp"
+
+namespace gapura::modules::satudata {
+namespace {
+
+using core::http::Method;
+namespace json = boost::json;
+
+// Adds `n` published public datasets with bench/data/satudata_bulk.sql (the bench's own loader).
+void bulk_load(testing::TestApp& t, int n) {
+    std::ifstream in(testing::source_dir() + "/bench/data/satudata_bulk.sql");
+    ASSERT_TRUE(in) << "bench/data/satudata_bulk.sql";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string sql = ss.str();
+    auto sub = [&](const std::string& from, const std::string& to) {
+        for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos + to.size())) sql.replace(pos, from.size(), to);
+    };
+    sub(":now", std::to_string(t.clock.now()));
+    sub(":n", std::to_string(n));
+    sub("PRAGMA synchronous = OFF;", "");
+    sub("BEGIN;", "");
+    sub("COMMIT;", "");
+    t.app.db().write([&](core::db::Connection& c) { c.exec_script(sql); });
+}
+
+json::object ckan(testing::Client& c, const std::string& target, unsigned want) {
+    auto r = c.get(target);
+    EXPECT_EQ(r.status, want) << target.substr(0, 200) << "\n" << r.body.substr(0, 500);
+    EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*") << target.substr(0, 200);
+    auto v = json::parse(r.body);
+    EXPECT_TRUE(v.is_object());
+    return v.as_object();
+}
+
+std::vector<std::string> names(const json::object& env) {
+    std::vector<std::string> out;
+    for (const auto& p : env.at("result").at("results").as_array()) out.emplace_back(p.at("name").as_string());
+    return out;
+}
+
+TEST(SatuDataSearch, FtsQueryQuotesEveryWordAndPrefixesTheLast) {
+    EXPECT_EQ(store::fts_query(""), "");
+    EXPECT_EQ(store::fts_query("  \"*:-()^  "), "");
+    EXPECT_EQ(store::fts_query("Jumlah Pendu"), "\"jumlah\" \"pendu\"*");
+    EXPECT_EQ(store::fts_query("title:jalan NEAR(a b) -x OR \"y"), "\"title\" \"jalan\" \"near\" \"a\" \"b\" \"x\" \"or\" \"y\"*");
+    EXPECT_EQ(store::fts_query("sekolah*"), "\"sekolah\"*");
+    EXPECT_EQ(store::fts_query("Kab. Tuban—Jawa"), "\"kab\" \"tuban—jawa\"*");  // non-ASCII kept for the tokenizer
+    std::string many;
+    for (int i = 0; i < 40; ++i) many += "w" + std::to_string(i) + " ";
+    auto q = store::fts_query(many);
+    EXPECT_EQ(std::count(q.begin(), q.end(), '"'), static_cast<long>(2 * store::kMaxSearchWords));
+}
+
+TEST(SatuDataSearch, CatalogFindsByPrefixKonsepTagAndOpdAndSurvivesHostileText) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    // Prefix of the last word, any case.
+    auto r = c.get("/data?q=PENDU");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_NE(r.body.find("Jumlah Penduduk per Kecamatan"), std::string::npos);
+    EXPECT_EQ(r.body.find("Jumlah Sekolah per Kecamatan"), std::string::npos);
+    // The OPD's name and its abbreviation are searchable.
+    r = c.get("/data?q=disdukcapil");
+    EXPECT_NE(r.body.find("Jumlah Penduduk per Kecamatan"), std::string::npos);
+    // Hostile FTS5 syntax is plain text: never a 500.
+    for (const std::string q : {"%22", "%22%22%22", "*", "-", ":", "(", ")))", "NEAR(", "NEAR%2F3", "title%3Ajalan", "jalan%20OR",
+                          "AND", "%5E", "%2B%2B", "%7B%7D", "jalan%20NOT%20%22", "%27%3B%20DROP%20TABLE%20sd_fts%3B--",
+                          "%E2%80%9C", "a*b*c", "%5Bx%5D"}) {
+        r = c.get("/data?q=" + q);
+        EXPECT_EQ(r.status, 200u) << q;
+        auto api = c.get("/api/3/action/package_search?q=" + q);
+        EXPECT_EQ(api.status, 200u) << q << api.body;
+    }
+    // "jalan:panjang" is two words, not a filter on a column named jalan (FTS5 would fail on it).
+    EXPECT_NE(c.get("/data?q=jalan%3Apanjang").body.find("Panjang Jalan Kabupaten"), std::string::npos);
+    // Invalid UTF-8 and too long text: 400 in the user's language, server still answers.
+    r = c.get("/data?q=%FF%FE");
+    EXPECT_EQ(r.status, 400u);
+    r = c.get("/data?q=" + std::string(4000, 'a'));  // over 200 characters (a 10 KB URL is refused by the server core)
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_EQ(c.get("/data?q=" + std::string(10240, 'a')).status, 400u);
+    EXPECT_EQ(c.get("/data").status, 200u);
+    // Facets on the page: OPD, tag, format, year, region level.
+    r = c.get("/data");
+    for (const char* key : {"tingkat=", "tahun=", "format=CSV", "opd=", "tag="}) EXPECT_NE(r.body.find(key), std::string::npos) << key;
+}
+
+TEST(SatuDataSearch, IndexFollowsEditsTagsAndPublicationInTheSameTransaction) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    auto count = [&](const std::string& q) {
+        return ckan(c, "/api/3/action/package_search?q=" + q, 200u).at("result").at("count").as_int64();
+    };
+    EXPECT_EQ(count("zebracross"), 0);
+    auto id = t.app.db().read([&](core::db::Connection& cn) {
+        return *core::db::scalar_int(cn, "SELECT id FROM sd_datasets WHERE slug = 'panjang-jalan-kabupaten-per-kecamatan'");
+    });
+    testing::Client op(t.app);
+    t.sign_in(op, "operator.pupr@demo.gapura.id");
+    auto form = op.get("/data-opd/" + std::to_string(id) + "/ubah");
+    ASSERT_EQ(form.status, 200u);
+    // Edit the title and the tags through the producer's form.
+    auto saved = op.post_form("/data-opd/" + std::to_string(id) + "/ubah", "/data-opd/" + std::to_string(id) + "/ubah",
+                              "title=Panjang+Jalan+Zebracross&slug=panjang-jalan-kabupaten-per-kecamatan&description=Uji&konsep=Jalan"
+                              "&frequency=tahunan&region_level=kecamatan&visibility=public&license_id=CC-BY-4.0&tags=marka%2Czebrakuning"
+                              "&period_start=2024&period_end=2024");
+    ASSERT_EQ(saved.status, 303u) << saved.body.substr(0, 2000);
+    EXPECT_EQ(count("zebracross"), 1);
+    EXPECT_EQ(count("zebrakuning"), 1);   // tags are indexed
+    EXPECT_EQ(count("infrastruktur"), 0);  // the old tag is gone from the index
+    // The index holds exactly one row per dataset.
+    EXPECT_EQ(t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM sd_fts"); }),
+              t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM sd_datasets"); }));
+    // Withdrawn: gone from the results (visibility is checked on the dataset, not in the index).
+    testing::Client w(t.app);
+    t.sign_in(w, "walidata@demo.gapura.id");
+    ASSERT_EQ(w.post_form("/walidata", "/walidata/" + std::to_string(id) + "/tarik", "reason=Uji+penarikan").status, 303u);
+    EXPECT_EQ(count("zebracross"), 0);
+}
+
+TEST(SatuDataSearch, MigrationRebuildsTheIndexForRowsThatExistAlready) {
+    testing::TestApp t;
+    t.app.db().write([&](core::db::Connection& c) {
+        c.exec_script("DROP TRIGGER sd_fts_ai; DROP TRIGGER sd_fts_au; DROP TRIGGER sd_fts_ad; DROP TRIGGER sd_fts_tag_ai;"
+                      " DROP TRIGGER sd_fts_tag_ad; DROP TABLE sd_fts;"
+                      " DELETE FROM schema_migrations WHERE module = 'satudata' AND version = 3;");
+    });
+    auto report = core::db::migrate(t.app.db(), {{"satudata", store::migrations()}}, 1);
+    EXPECT_EQ(report.applied, 1);
+    testing::Client c(t.app);
+    auto env = ckan(c, "/api/3/action/package_search?q=sekolah", 200u);
+    EXPECT_EQ(names(env), (std::vector<std::string>{"jumlah-sekolah-per-kecamatan"}));
+}
+
+TEST(SatuDataSearch, RelevanceRanksTitleMatchesFirstAndFacetsCountTheMatches) {
+    testing::TestApp t;
+    bulk_load(t, 600);
+    testing::Client c(t.app);
+    // 600 bulk datasets, 40 topics: "Jumlah Guru" is topic 4, 15 datasets; the word "guru" is in their titles.
+    auto env = ckan(c, "/api/3/action/package_search?q=guru&rows=5&facet.field=%5B%22organization%22,%22year%22,%22region_level%22%5D", 200u);
+    auto& res = env.at("result").as_object();
+    EXPECT_EQ(res.at("count").as_int64(), 15);
+    EXPECT_EQ(res.at("results").as_array().size(), 5u);
+    for (const auto& n : names(env)) EXPECT_NE(n.find("jumlah-guru"), std::string::npos) << n;
+    std::int64_t sum = 0;
+    for (const auto& kv : res.at("facets").at("region_level").as_object()) sum += kv.value().as_int64();
+    EXPECT_EQ(sum, 15);
+    EXPECT_EQ(res.at("search_facets").at("year").at("items").as_array().size(),
+              res.at("facets").at("year").as_object().size());
+    EXPECT_FALSE(res.at("facets").as_object().contains("tags"));  // only what was asked
+    // A title match outranks a match in the description only ("tuban" is in every bulk description
+    // and in no bulk title; "guru tuban" ranks the guru titles first).
+    env = ckan(c, "/api/3/action/package_search?q=guru%20tuban&rows=3", 200u);
+    for (const auto& n : names(env)) EXPECT_NE(n.find("jumlah-guru"), std::string::npos) << n;
+    // facet.limit and the rows cap.
+    env = ckan(c, "/api/3/action/package_search?facet.field=%5B%22tags%22%5D&facet.limit=3&rows=0", 200u);
+    EXPECT_EQ(env.at("result").at("facets").at("tags").as_object().size(), 3u);
+    EXPECT_EQ(env.at("result").at("results").as_array().size(), 0u);
+    env = ckan(c, "/api/3/action/package_search?facet.field=%5B%22tags%22%5D&facet.limit=-1&rows=0", 200u);
+    EXPECT_GT(env.at("result").at("facets").at("tags").as_object().size(), 20u);  // 40 topic tags share names: > 3, < all
+    env = ckan(c, "/api/3/action/package_search?rows=100000", 200u);
+    EXPECT_EQ(env.at("result").at("results").as_array().size(), 603u);  // under the 1000 cap: all 600 + 3 demo
+    // Paging by start: no overlap, no gap.
+    auto a = names(ckan(c, "/api/3/action/package_search?q=guru&rows=8&start=0", 200u));
+    auto b = names(ckan(c, "/api/3/action/package_search?q=guru&rows=8&start=8", 200u));
+    EXPECT_EQ(a.size(), 8u);
+    EXPECT_EQ(b.size(), 7u);
+    for (const auto& x : b) EXPECT_EQ(std::find(a.begin(), a.end(), x), a.end());
+}
+
+TEST(SatuDataCkan, ErrorsAreCkanShapedWithCorsAndTheServerKeepsAnswering) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    auto err = [&](const std::string& target, unsigned status, const std::string& type) {
+        auto env = ckan(c, target, status);
+        EXPECT_FALSE(env.at("success").as_bool()) << target.substr(0, 200);
+        EXPECT_EQ(env.at("error").at("__type").as_string(), type) << target.substr(0, 200);
+        return env;
+    };
+    auto e = err("/api/3/action/package_search?rows=-1", 409u, "Validation Error");
+    EXPECT_TRUE(e.at("error").as_object().contains("rows"));
+    err("/api/3/action/package_search?rows=abc", 409u, "Validation Error");
+    err("/api/3/action/package_search?rows=1e3", 409u, "Validation Error");
+    e = err("/api/3/action/package_search?start=-5", 409u, "Validation Error");
+    EXPECT_TRUE(e.at("error").as_object().contains("start"));
+    err("/api/3/action/package_search?sort=frobnicate%20asc", 400u, "Search Query Error");
+    err("/api/3/action/package_search?sort=title%3B%20DROP%20TABLE%20x", 400u, "Search Query Error");
+    err("/api/3/action/package_search?fq=bogus:1", 400u, "Search Query Error");
+    err("/api/3/action/package_search?fq=organization:%22unclosed", 400u, "Search Query Error");
+    err("/api/3/action/package_search?fq=)))(", 400u, "Search Query Error");
+    err("/api/3/action/package_search?fq=year:abc", 400u, "Search Query Error");
+    err("/api/3/action/package_search?facet.field=%7B%7D", 409u, "Validation Error");
+    err("/api/3/action/package_search?facet.limit=x", 409u, "Validation Error");
+    e = err("/api/3/action/package_search?q=" + std::string(4000, 'x'), 409u, "Validation Error");
+    EXPECT_TRUE(e.at("error").as_object().contains("q"));
+    // Invalid UTF-8 in a query string is refused by the server core (400) before the action runs;
+    // in a JSON body, by the JSON parser (400 Bad Request) or, for an escaped lone surrogate, here (409).
+    EXPECT_EQ(c.get("/api/3/action/package_search?q=%C3%28").status, 400u);
+    EXPECT_EQ(c.get("/api/3/action/package_show?id=%FF").status, 400u);
+    for (const char* body : {"{\"q\":\"\\ud800\"}", "{\"id\":\"\\udfff x\"}", "{\"\\ud800\":1}"}) {
+        auto r = c.api(Method::post, "/api/3/action/package_search", body);
+        EXPECT_TRUE(r.status == 400u || r.status == 409u) << body << " " << r.status;
+        EXPECT_FALSE(json::parse(r.body).at("success").as_bool()) << body;
+    }
+    // organization_list: a bad offset names offset, a bad limit names limit.
+    e = err("/api/3/action/organization_list?offset=-1", 409u, "Validation Error");
+    EXPECT_TRUE(e.at("error").as_object().contains("offset"));
+    EXPECT_FALSE(e.at("error").as_object().contains("limit"));
+    e = err("/api/3/action/organization_list?limit=zz", 409u, "Validation Error");
+    EXPECT_TRUE(e.at("error").as_object().contains("limit"));
+    // Invalid JSON in a POST: 400 Bad Request (CKAN), not a Validation Error; invalid UTF-8 in JSON too.
+    for (const std::string& body : std::vector<std::string>{"{", "[1,2]", "\"q\"", "{\"q\":\"a\xff\"}",
+                                                            std::string("{\"q\":\"") + std::string(300000, 'a') + "\"}"}) {
+        auto r = c.api(Method::post, "/api/3/action/package_search", body);
+        if (body.size() > 256 * 1024) {  // over the route's body limit: 413 from the server's reader, else q too long
+            EXPECT_TRUE(r.status == 413u || r.status == 409u) << r.status;
+            continue;
+        }
+        EXPECT_EQ(r.status, 400u) << body.substr(0, 100);
+        auto env = json::parse(r.body).as_object();
+        EXPECT_EQ(env.at("error").at("__type").as_string(), "Bad Request") << body.substr(0, 100);
+        EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*");
+    }
+    auto r = c.api(Method::post, "/api/3/action/package_search", "{\"q\":\"" + std::string(10240, 'y') + "\",\"rows\":1}");
+    EXPECT_EQ(r.status, 409u);  // q of 10 KB
+    EXPECT_TRUE(json::parse(r.body).at("error").as_object().contains("q"));
+    r = c.api(Method::post, "/api/3/action/package_search", "{\"rows\":-1}");
+    EXPECT_EQ(r.status, 409u);
+    r = c.api(Method::post, "/api/3/action/package_search", "{\"rows\":\"5\",\"q\":\"jalan\"}");
+    EXPECT_EQ(r.status, 200u);
+    err("/api/3/action/frobnicate", 400u, "Bad Request");
+    // Still up.
+    EXPECT_EQ(ckan(c, "/api/3/action/package_search?q=jalan", 200u).at("result").at("count").as_int64(), 1);
+}
+
+TEST(SatuDataCkan, HelpShowAnswersForEveryImplementedActionAndDefaultsFollowCkan) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    for (const char* action : {"package_search", "package_show", "package_list", "organization_list", "organization_show",
+                               "group_list", "tag_list", "resource_show", "status_show"}) {
+        auto env = ckan(c, std::string("/api/3/action/") + action + (std::string(action) == "package_show" ? "?id=nope" : ""),
+                        std::string(action) == "package_show" ? 404u : (std::string(action) == "organization_show" ||
+                                                                         std::string(action) == "resource_show")
+                                                                            ? 409u
+                                                                            : 200u);
+        std::string help(env.at("help").as_string());
+        auto path = help.substr(help.find("/api/3/action/"));
+        auto h = ckan(c, path, 200u);  // the link works
+        EXPECT_TRUE(h.at("success").as_bool()) << path;
+        EXPECT_FALSE(h.at("result").as_string().empty()) << path;
+    }
+    auto nf = ckan(c, "/api/3/action/help_show?name=package_create", 404u);
+    EXPECT_EQ(nf.at("error").at("__type").as_string(), "Not Found Error");
+    EXPECT_EQ(ckan(c, "/api/3/action/help_show", 409u).at("error").at("__type").as_string(), "Validation Error");
+    // package_search without facet.field: no facets (CKAN); rows default 10.
+    auto env = ckan(c, "/api/3/action/package_search", 200u);
+    EXPECT_TRUE(env.at("result").at("facets").as_object().empty());
+    EXPECT_TRUE(env.at("result").at("search_facets").as_object().empty());
+    EXPECT_EQ(env.at("result").at("sort").as_string(), "score desc, metadata_modified desc");
+}
+
+TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    const std::string url = "/api/3/action/package_search?q=jalan&facet.field=%5B%22organization%22%5D";
+    auto first = c.get(url);
+    EXPECT_FALSE(first.fast);
+    auto again = c.get(url);
+    EXPECT_TRUE(again.fast);
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(again.header("Access-Control-Allow-Origin"), "*");
+    EXPECT_FALSE(c.get(url, {{"X-CKAN-API-Key", "nonsense"}}).fast);  // a key is never answered from the cache
+    // Errors are not cached.
+    c.get("/api/3/action/package_search?rows=-1");
+    EXPECT_FALSE(c.get("/api/3/action/package_search?rows=-1").fast);
+    // /data too, with its Link header.
+    c.get("/data?q=jalan");
+    auto page = c.get("/data?q=jalan");
+    EXPECT_TRUE(page.fast);
+    EXPECT_NE(page.header(core::http::bhttp::field::link).find("catalog.jsonld"), std::string::npos);
+    // Signed-in visitors are never served from the cache.
+    testing::Client w(t.app);
+    t.sign_in(w, "walidata@demo.gapura.id");
+    EXPECT_FALSE(w.get(url).fast);
+    // Withdrawing the dataset clears the cache: the next anonymous read sees it gone.
+    auto id = t.app.db().read([&](core::db::Connection& cn) {
+        return *core::db::scalar_int(cn, "SELECT id FROM sd_datasets WHERE slug = 'panjang-jalan-kabupaten-per-kecamatan'");
+    });
+    ASSERT_EQ(w.post_form("/walidata", "/walidata/" + std::to_string(id) + "/tarik", "reason=Uji").status, 303u);
+    auto after = c.get(url);
+    EXPECT_FALSE(after.fast);
+    EXPECT_EQ(json::parse(after.body).at("result").at("count").as_int64(), 0);
+}
+
+TEST(SatuDataDcat, NodeReferencesNoEmptyEmailAndHydraPaging) {
+    testing::TestApp t;
+    bulk_load(t, 600);
+    testing::Client c(t.app);
+    auto r = c.get("/catalog.jsonld");
+    ASSERT_EQ(r.status, 200u);
+    auto cat = json::parse(r.body).as_object();
+    EXPECT_EQ(cat.at("hydra:totalItems").as_int64(), 603);
+    auto& ds = cat.at("dcat:dataset").as_array();
+    EXPECT_EQ(ds.size(), 500u);
+    std::size_t with_email = 0, without = 0;
+    for (const auto& d : ds) {
+        auto& o = d.as_object();
+        EXPECT_TRUE(o.at("dcat:landingPage").is_object());
+        EXPECT_TRUE(o.at("dcat:landingPage").as_object().contains("@id"));
+        EXPECT_TRUE(o.at("dct:license").at("@id").is_string());
+        for (const auto& dist : o.at("dcat:distribution").as_array()) {
+            EXPECT_EQ(std::string(dist.at("dcat:downloadURL").at("@id").as_string()).rfind("http", 0), 0u);
+            EXPECT_TRUE(dist.at("dcat:accessURL").is_object());
+        }
+        auto& cp = o.at("dcat:contactPoint").as_object();
+        if (auto it = cp.find("vcard:hasEmail"); it != cp.end()) {
+            ++with_email;
+            EXPECT_EQ(std::string(it->value().at("@id").as_string()).rfind("mailto:", 0), 0u);
+            EXPECT_GT(it->value().at("@id").as_string().size(), 7u);
+        } else {
+            ++without;
+        }
+    }
+    EXPECT_GT(with_email, 0u);
+    EXPECT_GT(without, 0u);  // one bulk dataset in three has no contact email: the key is left out
+    auto& view = cat.at("hydra:view").as_object();
+    EXPECT_NE(view.at("hydra:next").as_string().find("page=2"), std::string::npos);
+    EXPECT_FALSE(view.contains("hydra:previous"));
+    auto p2 = json::parse(c.get("/catalog.jsonld?page=2").body).as_object();
+    EXPECT_EQ(p2.at("dcat:dataset").as_array().size(), 103u);
+    EXPECT_FALSE(p2.at("hydra:view").as_object().contains("hydra:next"));
+    // Together the pages hold every public dataset once.
+    std::set<std::string> ids;
+    for (const auto* page : {&cat, &p2})
+        for (const auto& d : page->at("dcat:dataset").as_array()) ids.insert(std::string(d.at("@id").as_string()));
+    EXPECT_EQ(ids.size(), 603u);
+    for (const std::string bad : {"0", "-1", "abc", "1e2", "99999999999999999999", "%FF"}) EXPECT_EQ(c.get("/catalog.jsonld?page=" + bad).status, 400u) << bad;
+    EXPECT_EQ(c.get("/catalog.jsonld?page=3").status, 404u);
+    EXPECT_EQ(c.get("/catalog.jsonld").status, 200u);
+}
+
+}  // namespace
+}  // namespace gapura::modules::satudata
