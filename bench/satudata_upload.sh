@@ -67,7 +67,7 @@ new_dataset() {  # slug -> prints the id
     echo "$id"
 }
 upload() {  # id file -> "status seconds bytes_sent"
-    curl -sS -o "$TMP/answer.html" -w '%{http_code} %{time_total} %{size_upload}' -c "$JAR" -b "$JAR" \
+    curl -sS -o "$TMP/answer.html" -w '%{http_code} %{time_total} %{size_upload}\n' -c "$JAR" -b "$JAR" \
         -H 'Expect: 100-continue' -F "_csrf=$(csrf "/data-opd/$1")" -F "file=@$2;type=text/csv;filename=data.csv" \
         "$BASE/data-opd/$1/unggah"
 }
@@ -107,14 +107,15 @@ WC_MBS=$(awk -v b="$BYTES" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", b / 104857
 t0=$(now_us); taskset -c "$SCPU" cat "$CSV" >/dev/null; t1=$(now_us)
 CAT_MBS=$(awk -v b="$BYTES" -v t="$((t1 - t0))" 'BEGIN {printf "%.0f", b / 1048576 / (t / 1e6)}')
 mkdir -p "$TMP/nginx/www/up"
+echo ok >"$TMP/nginx/www/ok.txt"
 start_nginx "        location / { }
-        location /up/ { dav_methods PUT; client_max_body_size 1g; client_body_buffer_size 256k; create_full_put_path on; }" /
+        location /up/ { dav_methods PUT; client_max_body_size 1g; client_body_buffer_size 256k; create_full_put_path on; }" /ok.txt
 chmod 777 "$TMP/nginx/www/up" "$TMP/nginx/tmp"
 declare -a NG_MBS NG_WALL
 for r in $(seq 1 "$ROUNDS"); do
     sync
     c0=$(cpu_ns "${NG_ALL[@]}")
-    read -r code secs < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -H 'Expect: 100-continue' -T "$CSV" "http://127.0.0.1:$NPORT/up/data-$r.csv")
+    read -r code secs < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H 'Expect: 100-continue' -T "$CSV" "http://127.0.0.1:$NPORT/up/data-$r.csv")
     c1=$(cpu_ns "${NG_ALL[@]}")
     [[ $code == 201 || $code == 204 ]] || die "nginx PUT answered $code"
     NG_MBS+=("$(awk -v b="$BYTES" -v n="$((c1 - c0))" 'BEGIN {printf "%.1f", b / 1048576 / (n / 1e9)}')")
@@ -131,7 +132,7 @@ mkdir -p "$ROOT/bench/results"
 OUT="$ROOT/bench/results/satudata-upload-$(date +%Y-%m-%d-%H%M%S).txt"
 {
     echo "Satu Data upload bench, $(date -u +%FT%TZ), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "machine: $(nproc) cores, load before $LOAD0, idle before ${IDLE0}%, load after $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "machine: $(getconf _NPROCESSORS_ONLN) cores, load before $LOAD0, idle before ${IDLE0}%, load after $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "file: $BYTES bytes ($SIZE_MB MB), $(wc -l <"$CSV") lines, 5 columns; server on core $SCPU, curl on core $CCPU; $ROUNDS rounds (median)"
     echo
     printf '%-44s %10s %10s\n' "" "MB/s CPU" "MB/s wall"

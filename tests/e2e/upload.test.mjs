@@ -106,7 +106,8 @@ describe('Satu Data upload, streamed (black box)', () => {
     assert.equal(await versions(), 0);
   });
 
-  it('cuts off a chunked body that passes the limit (413) and keeps serving', async () => {
+  // Sends over 512 MB: skipped on the sanitizer build, where it takes minutes.
+  it('cuts off a chunked body that passes the limit (413) and keeps serving', { skip: SLOW && 'slow build' }, async () => {
     const c = await RawConn.open(srv.port);
     await c.write(head(null));
     const mb = Buffer.alloc(1 << 20, 0x61);  // preamble bytes: discarded by the parser, counted by the limit
