@@ -90,6 +90,7 @@ bench: build deps-test
 	bash bench/http.sh
 	bash bench/usulan.sh
 	bash bench/layanan.sh
+	bash bench/satudata_upload.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')
