@@ -441,7 +441,13 @@ TEST(SatuDataRoutes, UploadRefusalsBeforeAnythingIsStored) {
     const std::string b = "----sdtestboundary";
     const std::string csv = "kode,jumlah\n35.23.01,1\n";
     auto file_part = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\n\r\n" + csv + "\r\n";
-    auto token = csrf_of(c.get("/data-opd/" + id).body);
+    const auto page = c.get("/data-opd/" + id).body;
+    auto token = csrf_of(page);
+    {  // The form sends its CSRF token before the file: checked before a byte of the file is stored.
+        const auto form = page.find("action=\"/data-opd/" + id + "/unggah\"");
+        ASSERT_NE(form, std::string::npos);
+        EXPECT_LT(page.find("name=\"_csrf\"", form), page.find("name=\"file\"", form));
+    }
     auto csrf_part = "--" + b + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token + "\r\n";
     const std::string ct = "multipart/form-data; boundary=" + b;
     const std::string target = "/data-opd/" + id + "/unggah";
