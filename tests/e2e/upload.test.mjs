@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { startServer, DEMO, DEMO_PASSWORD, SLOW } from './lib/server.mjs';
 import { request, CookieJar, csrfFrom, RawConn, sleep } from './lib/client.mjs';
+import { launchBrowser, newPage, signInWith } from './lib/browser.mjs';
 
 const B = '----gapuraE2EUpload9f8e';
 const GB2 = 2 * 1024 * 1024 * 1024;
@@ -162,5 +163,27 @@ describe('Satu Data upload, streamed (black box)', () => {
     const orig = await request(srv.base, `/data/${slug}/asli/1`, { jar, timeout: 30000 });
     assert.equal(orig.status, 200);
     assert.equal(createHash('sha256').update(orig.buffer).digest('hex'), createHash('sha256').update(rows).digest('hex'));
+  });
+
+  // The form as a browser sends it: the CSRF field comes before the file, so the streamed
+  // route accepts it; the page then reports the rows accepted and the one row refused.
+  it('accepts the upload form submitted by Chromium', { skip: process.env.GAPURA_E2E_SKIP_BROWSER === '1' && 'GAPURA_E2E_SKIP_BROWSER=1' }, async () => {
+    const { browser } = await launchBrowser();
+    try {
+      const { context, page, problems } = await newPage(browser, srv.base, { timeout: 20000 });
+      await signInWith(page, DEMO.operator, DEMO_PASSWORD);
+      await page.goto(`/data-opd/${id}`);
+      await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('kode,jumlah\n35.23.01,5\n35.23.02,lima\n') });
+      await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/unggah"] button[type=submit]')]);
+      assert.match(await page.content(), /baris 3, kolom jumlah: .lima. bukan bilangan bulat/);
+      await page.setInputFiles('#file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from('\uFEFFkode;jumlah\r\n35.23.01;5\r\n35.23.02;6\r\n') });
+      await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/unggah"] button[type=submit]')]);
+      assert.match(await page.content(), /Berkas diterima: 2 baris lolos validasi/);
+      assert.deepEqual(problems, []);
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+    assert.equal(tempFiles(), 0);
   });
 });
