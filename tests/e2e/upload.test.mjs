@@ -187,3 +187,47 @@ describe('Satu Data upload, streamed (black box)', () => {
     assert.equal(tempFiles(), 0);
   });
 });
+
+describe('Satu Data upload, a client that stalls mid-body (black box)', () => {
+  let srv;
+  after(async () => { if (srv) await srv.stop(); });
+
+  it('closes the upload after body_timeout without progress and removes the temp file', async () => {
+    srv = await startServer({ accessLog: false, env: { GAPURA_BODY_TIMEOUT_S: '1' } });
+    const jar = new CookieJar();
+    let r = await request(srv.base, '/masuk', { jar });
+    r = await request(srv.base, '/masuk', { method: 'POST', jar, form: { _csrf: csrfFrom(r.body), email: DEMO.operator, password: DEMO_PASSWORD } });
+    assert.equal(r.status, 303);
+    r = await request(srv.base, '/data-opd/baru', { jar });
+    r = await request(srv.base, '/data-opd/baru', {
+      method: 'POST', jar,
+      form: { _csrf: csrfFrom(r.body), title: 'Uji lambat', slug: 'uji-lambat', frequency: 'tahunan', region_level: 'kecamatan', visibility: 'public', license_id: 'CC-BY-4.0' },
+    });
+    const id = /\/data-opd\/(\d+)/.exec(r.headers.location)[1];
+    r = await request(srv.base, `/data-opd/${id}`, { jar });
+    r = await request(srv.base, `/data-opd/${id}/kolom`, { method: 'POST', jar, form: { _csrf: csrfFrom(r.body), name_1: 'kode', type_1: 'region' } });
+    assert.equal(r.status, 303);
+    r = await request(srv.base, `/data-opd/${id}`, { jar });
+    const tmp = join(srv.varDir, 'files', 'tmp');
+    const c = await RawConn.open(srv.port);
+    await c.write(`POST /data-opd/${id}/unggah HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${jar.header()}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${10 << 20}\r\n\r\n` +
+      `--${B}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrfFrom(r.body)}\r\n` +
+      `--${B}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nkode\n35.23.01\n`);
+    // Still sending a byte now and then keeps it open past the timeout...
+    for (let i = 0; i < 4; i++) {
+      await sleep(500);
+      await c.write('3');
+    }
+    assert.ok(!c.closed && !c.ended, 'closed although bytes kept coming');
+    assert.equal(readdirSync(tmp).length, 1);
+    // ...silence closes it within the timeout (plus the watchdog's period) and drops the file.
+    const closedAfter = await c.waitClose(SLOW ? 15000 : 5000);
+    assert.notEqual(closedAfter, null, 'the server did not close the stalled upload');
+    const end = Date.now() + 5000;
+    while (readdirSync(tmp).length > 0 && Date.now() < end) await sleep(20);
+    assert.equal(readdirSync(tmp).length, 0);
+    const ok = await request(srv.base, '/healthz');
+    assert.equal(ok.status, 200);
+  });
+});
