@@ -91,6 +91,7 @@ bench: build deps-test
 	bash bench/usulan.sh
 	bash bench/layanan.sh
 	bash bench/satudata.sh
+	bash bench/satudata_upload.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')

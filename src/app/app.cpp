@@ -178,6 +178,7 @@ App::App(Config config, const Clock* clock) : config_(std::move(config)), clock_
     web::PipelineOptions popts;
     popts.trust_proxy = config_.trust_proxy;
     popts.default_lang = config_.default_lang;
+    popts.upload_dir = p_->files->temp_dir();
     p_->pipeline = std::make_unique<web::Pipeline>(p_->router, *p_->auth, *p_->views, p_->metrics, p_->access, p_->log, popts);
 }
 

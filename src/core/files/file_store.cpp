@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -269,6 +270,12 @@ FileStore::FileStore(std::string root_dir, db::Database& db, const Clock& clock)
     : root_(std::move(root_dir)), db_(db), clock_(clock) {
     if (root_.empty()) throw std::invalid_argument("FileStore: empty root directory");
     fs::create_directories(fs::path(root_) / "tmp");
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+    for (const auto& e : fs::directory_iterator(fs::path(root_) / "tmp", ec)) {
+        std::error_code e2;
+        if (e.is_regular_file(e2) && e.last_write_time(e2) < cutoff && !e2) fs::remove(e.path(), e2);
+    }
 }
 
 std::string FileStore::path_of(const std::string& sha256) const {
@@ -331,11 +338,74 @@ Result<StoredFile> FileStore::put(std::string_view bytes, const FilePolicy& poli
 
     StoredFile out{auth::Crypto::sha256_hex(bytes), *mime, static_cast<std::int64_t>(bytes.size())};
     write_atomically(out.sha256, bytes);  // the file is on disk before its row exists
+    return record(std::move(out), user_id);
+}
+
+Result<StoredFile> FileStore::record(StoredFile out, std::optional<std::int64_t> user_id) {
     const auto now = clock_.now();
     db_.write([&](db::Connection& c) {
         db::exec(c, kInsertFileSql, {out.sha256, out.size, out.mime, now, user_id});
     });
     return out;
+}
+
+Result<StoredFile> FileStore::adopt(http::SpooledFile& file, const FilePolicy& policy,
+                                    std::optional<std::int64_t> user_id) {
+    if (!file.complete || file.temp.path().empty() || !valid_sha256(file.sha256))
+        return make_error(ErrorCode::bad_request, "err_file_empty", "incomplete upload");
+    if (file.size == 0) return make_error(ErrorCode::bad_request, "err_file_empty");
+    if (file.size > policy.max_bytes) return make_error(ErrorCode::too_large, "err_file_too_large");
+    std::optional<std::string> mime;
+    if (file.size <= file.head.size()) {
+        mime = sniff_mime(file.head);
+    } else {
+        // Only the head is in memory: cut a UTF-8 sequence split by its end, judge the head,
+        // and for text require the whole file to be UTF-8 without NUL.
+        std::string_view head = file.head;
+        for (std::size_t back = 1; back <= 3 && back <= head.size(); ++back) {
+            auto c = static_cast<unsigned char>(head[head.size() - back]);
+            if ((c & 0xC0) == 0x80) continue;
+            const std::size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (need > back) head.remove_suffix(back);
+            break;
+        }
+        mime = sniff_mime(head);
+        if (mime == "application/json") mime = "text/csv";  // a parse of the head only proves nothing
+        if (mime == "text/csv" && (!file.utf8 || file.nul)) mime.reset();
+    }
+    if (!mime || std::find(policy.allowed_mimes.begin(), policy.allowed_mimes.end(), *mime) ==
+                     policy.allowed_mimes.end())
+        return make_error(ErrorCode::unsupported, "err_file_type",
+                          mime ? "detected " + *mime : "unknown type");
+
+    StoredFile out{file.sha256, *mime, static_cast<std::int64_t>(file.size)};
+    const fs::path final_path = path_of(out.sha256);
+    std::error_code ec;
+    auto existing_size = fs::file_size(final_path, ec);
+    if (!ec && existing_size == file.size) {
+        file.temp.remove();  // the same bytes are stored already
+    } else {
+        const fs::path dir = final_path.parent_path();
+        const bool created = fs::create_directories(dir);
+        int fd = ::open(file.temp.path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw_errno("open " + file.temp.path());
+        int rc = ::fsync(fd);
+        int saved = errno;
+        ::close(fd);
+        if (rc != 0) {
+            errno = saved;
+            throw_errno("fsync " + file.temp.path());
+        }
+        if (::rename(file.temp.path().c_str(), final_path.c_str()) != 0)
+            throw_errno("rename to " + final_path.string());
+        file.temp.release();
+        fsync_dir(dir);
+        if (created) {
+            fsync_dir(dir.parent_path());
+            fsync_dir(fs::path(root_));
+        }
+    }
+    return record(std::move(out), user_id);
 }
 
 std::optional<StoredFile> FileStore::info(const std::string& sha256) {

@@ -21,6 +21,7 @@
 
 #include "core/db/database.hpp"
 #include "core/http/types.hpp"
+#include "core/http/upload.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/result.hpp"
 
@@ -57,7 +58,8 @@ std::string content_disposition(std::string_view disposition, std::string_view d
 
 class FileStore {
   public:
-    // root_dir is created if missing (with root_dir/tmp for temp files).
+    // root_dir is created if missing (with root_dir/tmp for temp files). Temp files older than a
+    // day (left by a crash: a live upload is far younger) are removed.
     FileStore(std::string root_dir, db::Database& db, const Clock& clock);
 
     // Checks the policy (empty: bad_request "err_file_empty"; over max_bytes: too_large
@@ -66,6 +68,14 @@ class FileStore {
     // the disk fails and db::DbError when the database does.
     Result<StoredFile> put(std::string_view bytes, const FilePolicy& policy,
                            std::optional<std::int64_t> user_id);
+
+    // Like put(), for a file already on disk: an upload spooled to a temp file in temp_dir()
+    // while it arrived (core/http/upload.hpp), with its SHA-256 computed on the way. The type
+    // is judged from its first 64 KiB plus the spool's whole-file checks (valid UTF-8, no NUL)
+    // for text; a text file larger than that is never judged JSON. On success the temp file is
+    // renamed into the store (fsync first) and released; on refusal it stays with the caller
+    // (its destructor removes it). An incomplete part is refused as bad_request.
+    Result<StoredFile> adopt(http::SpooledFile& file, const FilePolicy& policy, std::optional<std::int64_t> user_id);
 
     // The recorded file, or nullopt when unknown or when sha256 is not 64 lowercase hex chars.
     std::optional<StoredFile> info(const std::string& sha256);
@@ -80,10 +90,13 @@ class FileStore {
                          std::string_view if_none_match);
 
     const std::string& root() const { return root_; }
+    // Temp files live here (same file system as the store, so adopting is a rename).
+    std::string temp_dir() const { return root_ + "/tmp"; }
 
   private:
     std::string path_of(const std::string& sha256) const;
     void write_atomically(const std::string& sha256, std::string_view bytes);
+    Result<StoredFile> record(StoredFile file, std::optional<std::int64_t> user_id);
 
     std::string root_;
     db::Database& db_;

@@ -14,6 +14,7 @@
 #include "core/http/form.hpp"
 #include "core/http/multipart.hpp"
 #include "core/http/router.hpp"
+#include "core/http/upload.hpp"
 #include "core/http/types.hpp"
 
 namespace gapura::core::http {
@@ -27,6 +28,8 @@ struct RequestContext {
     Form query;
     std::optional<Form> form;             // urlencoded body, parsed before the handler runs
     std::optional<Multipart> multipart;   // multipart body, parsed before the handler runs
+                                          // (upload routes: the fields only, files in `upload`)
+    UploadSpool* upload = nullptr;        // upload routes: the spooled files and the observer
     std::optional<auth::Principal> principal;
     std::string lang = "id";
     std::string request_id;

@@ -1,5 +1,7 @@
 #include "core/http/multipart.hpp"
 
+#include "core/http/multipart_stream.hpp"
+
 #include "core/util/strings.hpp"
 
 namespace gapura::core::http {
@@ -22,39 +24,6 @@ std::optional<std::string> multipart_boundary(std::string_view ct) {
     return std::nullopt;
 }
 
-namespace {
-// Reads a parameter like name="x" from a Content-Disposition value, splitting on ';' only
-// outside quotes, so a quoted value can never smuggle in another parameter.
-std::optional<std::string> disposition_param(std::string_view header, std::string_view key) {
-    std::size_t i = header.find(';');
-    while (i != std::string_view::npos && i < header.size()) {
-        ++i;
-        while (i < header.size() && (header[i] == ' ' || header[i] == '\t')) ++i;
-        std::size_t eq = header.find('=', i);
-        if (eq == std::string_view::npos) return std::nullopt;
-        std::string_view name = util::trim(header.substr(i, eq - i));
-        std::size_t j = eq + 1;
-        std::string value;
-        if (j < header.size() && header[j] == '"') {
-            ++j;
-            while (j < header.size() && header[j] != '"') {
-                if (header[j] == '\\' && j + 1 < header.size()) ++j;
-                value += header[j++];
-            }
-            if (j >= header.size()) return std::nullopt;  // unterminated quote
-            ++j;
-        } else {
-            std::size_t end = header.find(';', j);
-            value = std::string(util::trim(header.substr(j, end == std::string_view::npos ? end : end - j)));
-            j = end == std::string_view::npos ? header.size() : end;
-        }
-        if (util::iequals(name, key)) return value;
-        i = header.find(';', j);
-    }
-    return std::nullopt;
-}
-}  // namespace
-
 std::optional<Multipart> parse_multipart(std::string_view body, std::string_view boundary, std::size_t max_parts) {
     Multipart out;
     const std::string delim = "--" + std::string(boundary);
@@ -75,26 +44,13 @@ std::optional<Multipart> parse_multipart(std::string_view body, std::string_view
         std::string_view data = body.substr(data_start, next - data_start);
         if (++parts > max_parts) return std::nullopt;
 
-        std::string disposition, type;
-        for (auto line : util::split(headers, '\n')) {
-            line = util::trim(line);
-            auto colon = line.find(':');
-            if (colon == std::string_view::npos) return std::nullopt;
-            auto name = util::trim(line.substr(0, colon));
-            auto value = util::trim(line.substr(colon + 1));
-            if (util::iequals(name, "content-disposition")) disposition = std::string(value);
-            else if (util::iequals(name, "content-type")) type = std::string(value);
-        }
-        if (!util::starts_with(util::to_lower_ascii(disposition), "form-data")) return std::nullopt;
-        auto field = disposition_param(disposition, "name");
-        if (!field || !util::valid_utf8(*field)) return std::nullopt;
-        auto filename = disposition_param(disposition, "filename");
-        if (filename) {
-            if (!util::valid_utf8(*filename)) return std::nullopt;
-            out.files.push_back(UploadedFile{*field, *filename, type, std::string(data)});
+        auto head = parse_part_head(headers);
+        if (!head) return std::nullopt;
+        if (head->filename) {
+            out.files.push_back(UploadedFile{head->name, *head->filename, head->content_type, std::string(data)});
         } else {
             if (!util::valid_utf8(data)) return std::nullopt;
-            out.fields.add(*field, std::string(data));
+            out.fields.add(head->name, std::string(data));
         }
         pos = next + 2;
     }

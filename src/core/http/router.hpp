@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 namespace gapura::core::http {
 
 struct RequestContext;
+struct UploadRoute;
 using Handler = std::function<Response(RequestContext&)>;
 // A non-blocking first try for a blocking route (e.g. a cache lookup): an answer, or nullopt to
 // run the route's handler on the worker pool as usual.
@@ -33,6 +35,11 @@ struct RouteOptions {
     std::size_t body_limit = 64 * 1024;
     // Tried on the I/O thread first for anonymous requests (no session cookie, no token).
     FastHandler fast;
+    // The message of that 413 (a key of the message catalog), e.g. one naming the route's limit.
+    const char* too_large_key = "err_body_too_large";
+    // Set for upload routes: the multipart body is read in chunks and its files are spooled to
+    // disk while it arrives (core/http/upload.hpp); null: the body is read into memory.
+    std::shared_ptr<const UploadRoute> upload;
 };
 
 struct Route {

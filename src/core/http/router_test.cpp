@@ -253,7 +253,10 @@ TEST_F(RouterTest, OptionsForReturnsMatchingRouteOptions) {
     upload.api = true;
     local.add(Method::get, "/uploads/{id}", tagged("u.show"));
     local.add(Method::post, "/uploads/{id}", tagged("u.put"), upload);
-    local.add(Method::post, "/login", tagged("login"), RouteOptions{false, false, 4096, {}});
+    RouteOptions login;
+    login.blocking = false;
+    login.body_limit = 4096;
+    local.add(Method::post, "/login", tagged("login"), login);
 
     const RouteOptions* o = local.options_for(Method::post, "/uploads/7");
     ASSERT_NE(o, nullptr);

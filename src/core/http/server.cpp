@@ -9,12 +9,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <vector>
 #include <mutex>
 
 namespace gapura::core::http {
@@ -59,6 +61,181 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> write_response(beast
     serialize_head(res, head);
     const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
     co_return co_await asio::async_write(stream, bufs, use_tuple);
+}
+
+// Closes a body read that made no progress for `limit` (one timer for the whole body, re-armed
+// when it fires, instead of one per read). `last` is updated by the reader.
+struct BodyWatch : std::enable_shared_from_this<BodyWatch> {
+    BodyWatch(tcp::socket& s, std::chrono::seconds l) : timer(s.get_executor()), sock(s), limit(l) {}
+    void arm() {
+        timer.expires_at(last + limit);
+        timer.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+            if (ec || self->done) return;
+            if (std::chrono::steady_clock::now() - self->last >= self->limit) {
+                beast::error_code ignored;
+                self->sock.cancel(ignored);
+            } else {
+                self->arm();
+            }
+        });
+    }
+    void stop() {
+        done = true;
+        timer.cancel();
+    }
+    asio::steady_timer timer;
+    tcp::socket& sock;
+    std::chrono::seconds limit;
+    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    bool done = false;
+};
+
+// After an answer written before the request's body was read in full: stop sending, then read
+// and drop what the client still sends for a short while, so that it sees the answer rather
+// than a connection reset (a bounded lingering close, as nginx does).
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(3));
+    std::array<char, 16 * 1024> sink;
+    while (true) {
+        auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        (void)n;
+        if (rec) break;
+    }
+}
+
+// One request to an upload route (RouteOptions::upload), its header read: the pipeline decides
+// on the worker pool whether to read the body at all (sign-in, the route's start hook), then
+// the body is read in chunks of kChunk bytes, each handed to the pipeline on the worker pool
+// (written to disk and observed there, so the event loop never waits on the disk), and the
+// handler's answer is written. Returns true when the connection may serve another request.
+// A dropped connection or a timeout ends here: destroying the stream removes its temp files.
+asio::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                     bhttp::request_parser<bhttp::string_body>& parser, web::Pipeline& pipeline,
+                                     asio::thread_pool& pool, const ServerOptions& options, std::atomic<int>& queued,
+                                     const std::atomic<bool>& stopping, const web::ClientInfo& client,
+                                     std::string& out_head, std::size_t limit) {
+    constexpr std::size_t kChunk = 512 * 1024;
+    const Request& head = parser.get();
+    if (queued.load() >= options.max_queue) {
+        auto reply = pipeline.server_error(&head, Status::service_unavailable, "err_unavailable", client.peer_ip);
+        stream.expires_after(options.write_timeout);
+        co_await write_response(stream, reply, out_head);
+        co_return false;
+    }
+    web::StreamBegin begun;
+    {
+        Counter q(queued);
+        Request header_only(head.base());
+        begun = co_await asio::co_spawn(
+            pool, [&]() -> asio::awaitable<web::StreamBegin> { co_return pipeline.begin_stream(std::move(header_only), client); },
+            asio::use_awaitable);
+    }
+    if (begun.answer) {  // e.g. not signed in: the body is never read
+        begun.answer->keep_alive(false);
+        stream.expires_after(options.write_timeout);
+        auto [wec, wn] = co_await write_response(stream, *begun.answer, out_head);
+        (void)wn;
+        if (!wec) co_await linger(stream);
+        co_return false;
+    }
+    // 100-continue only now, so that a refused request never has its body sent.
+    auto expect = head.find(bhttp::field::expect);
+    if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
+        Response cont{Status::continue_, head.version()};
+        stream.expires_after(options.write_timeout);
+        auto [wec, wn] = co_await write_response(stream, cont, out_head);
+        (void)wn;
+        if (wec) co_return false;
+    }
+    std::vector<char> chunk(kChunk);
+    web::StreamEnd end = web::StreamEnd::complete;
+    auto feed = [&](std::size_t got) -> asio::awaitable<bool> {
+        co_return co_await asio::co_spawn(
+            pool,
+            [&]() -> asio::awaitable<bool> {
+                co_return pipeline.feed_stream(*begun.stream, std::string_view(chunk.data(), got));
+            },
+            asio::use_awaitable);
+    };
+    if (auto length = parser.content_length(); length && !parser.chunked()) {
+        // A body of known length (what browsers and curl send): read straight from the socket
+        // into the chunk, without the parser's copy, its 64 KiB reads or a timer per read; a
+        // watchdog closes the read when no byte came for body_timeout.
+        std::uint64_t left = *length;
+        auto watch = std::make_shared<BodyWatch>(stream.socket(), options.body_timeout);
+        struct Stop {
+            BodyWatch& w;
+            ~Stop() { w.stop(); }
+        } stop_watch{*watch};
+        stream.expires_never();
+        watch->arm();
+        while (left > 0) {
+            std::size_t got = 0;
+            if (buffer.size() > 0) {  // the first bytes may have come with the header
+                got = static_cast<std::size_t>(std::min<std::uint64_t>(std::min(buffer.size(), chunk.size()), left));
+                asio::buffer_copy(asio::buffer(chunk.data(), got), buffer.data());
+                buffer.consume(got);
+            } else {
+                const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), left));
+                auto [ec, n] = co_await asio::async_read(
+                    stream.socket(), asio::buffer(chunk.data(), want),
+                    [&](const beast::error_code& e, std::size_t done) -> std::size_t {
+                        watch->last = std::chrono::steady_clock::now();
+                        return e ? 0 : want - done;
+                    },
+                    use_tuple);
+                if (ec) co_return false;  // gone or too slow: nothing to answer, the temp files go with `begun`
+                got = n;
+            }
+            left -= got;
+            if (!co_await feed(got)) {
+                end = web::StreamEnd::stopped;
+                break;
+            }
+        }
+    } else {
+        // Chunked: Beast's parser takes the framing off and enforces the body limit.
+        bhttp::request_parser<bhttp::buffer_body> body(std::move(parser));
+        body.body_limit(limit);
+        while (!body.is_done()) {
+            body.get().body().data = chunk.data();
+            body.get().body().size = chunk.size();
+            stream.expires_after(options.body_timeout);  // per chunk: a slow but steady upload goes on
+            auto [ec, n] = co_await bhttp::async_read(stream, buffer, body, use_tuple);
+            (void)n;
+            if (ec == bhttp::error::need_buffer) ec = {};
+            if (ec == bhttp::error::body_limit) {
+                end = web::StreamEnd::too_large;
+                break;
+            }
+            if (ec) co_return false;
+            const std::size_t got = chunk.size() - body.get().body().size;
+            if (got == 0) continue;
+            if (!co_await feed(got)) {
+                end = web::StreamEnd::stopped;
+                break;
+            }
+        }
+    }
+    const bool complete = end == web::StreamEnd::complete;
+    Response res = co_await asio::co_spawn(
+        pool,
+        [&]() -> asio::awaitable<Response> {
+            auto r = pipeline.end_stream(*begun.stream, end);
+            begun.stream.reset();  // removes what was not adopted, off the event loop
+            co_return r;
+        },
+        asio::use_awaitable);
+    const bool keep = complete && res.keep_alive() && !stopping;
+    res.keep_alive(keep);
+    stream.expires_after(options.write_timeout);
+    auto [wec, wn] = co_await write_response(stream, res, out_head);
+    (void)wn;
+    if (wec) co_return false;
+    if (!complete) co_await linger(stream);
+    co_return keep;
 }
 
 Server::Server(ServerOptions options, web::Pipeline& pipeline, std::shared_ptr<spdlog::logger> log)
@@ -122,12 +299,22 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             }
             const RouteOptions* opts = pipeline_.route_options(head);
             const std::size_t limit = opts ? opts->body_limit : 64 * 1024;
+            const char* too_large_key = opts && opts->too_large_key ? opts->too_large_key : "err_body_too_large";
             if (auto len = parser.content_length(); len && *len > limit) {
-                auto reply =
-                    pipeline_.server_error(&head, Status::payload_too_large, "err_body_too_large", client.peer_ip);
+                // Refused from its Content-Length: the body is never read (nor, with
+                // Expect: 100-continue, ever sent).
+                auto reply = pipeline_.server_error(&head, Status::payload_too_large, too_large_key, client.peer_ip);
                 stream.expires_after(options_.write_timeout);
-                co_await write_response(stream, reply, out_head);
+                auto [wec, wn] = co_await write_response(stream, reply, out_head);
+                (void)wn;
+                if (!wec) co_await linger(stream);
                 break;
+            }
+            if (pipeline_.streams_body(head, opts)) {
+                const bool keep = co_await stream_request(stream, buffer, parser, pipeline_, impl_->pool, options_, queued_,
+                                                          stopping_, client, out_head, limit);
+                if (!keep) break;
+                continue;
             }
             parser.body_limit(limit);
             auto expect = head.find(bhttp::field::expect);
@@ -147,8 +334,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             }
             if (bec) {
                 if (bec == bhttp::error::body_limit) {
-                    auto reply = pipeline_.server_error(&head, Status::payload_too_large,
-                                                        "err_body_too_large", client.peer_ip);
+                    auto reply = pipeline_.server_error(&head, Status::payload_too_large, too_large_key, client.peer_ip);
                     stream.expires_after(options_.write_timeout);
                     co_await write_response(stream, reply, out_head);
                 }

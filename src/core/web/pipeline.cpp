@@ -8,7 +8,9 @@
 #include "core/auth/crypto.hpp"
 #include "core/db/database.hpp"
 #include "core/http/compress.hpp"
+#include "core/http/context.hpp"
 #include "core/http/cookies.hpp"
+#include "core/http/upload.hpp"
 #include "core/http/response.hpp"
 #include "core/util/strings.hpp"
 
@@ -124,9 +126,8 @@ std::optional<http::Response> Pipeline::try_fast(http::Request& req, const Clien
     return run(req, client, true);
 }
 
-std::optional<http::Response> Pipeline::run(http::Request& req, const ClientInfo& client, bool fast) {
-    const auto start = std::chrono::steady_clock::now();
-    http::RequestContext ctx(req);
+void Pipeline::init_context(http::RequestContext& ctx, const ClientInfo& client) const {
+    const auto& req = ctx.req;
     ctx.request_id = id_prefix_ + "-" + std::to_string(++counter_);
     ctx.client_ip = client.peer_ip;
     if (options_.trust_proxy) {
@@ -138,10 +139,23 @@ std::optional<http::Response> Pipeline::run(http::Request& req, const ClientInfo
         auto proto = req.find("X-Forwarded-Proto");
         ctx.secure = proto != req.end() && util::iequals(std::string_view(proto->value().data(), proto->value().size()), "https");
     }
+}
+
+std::optional<http::Response> Pipeline::run(http::Request& req, const ClientInfo& client, bool fast) {
+    const auto start = std::chrono::steady_clock::now();
+    http::RequestContext ctx(req);
+    init_context(ctx, client);
     std::string route_name = "unmatched";
+    return respond(ctx, route_name, start, [&] { return dispatch(ctx, route_name, fast); });
+}
+
+std::optional<http::Response> Pipeline::respond(http::RequestContext& ctx, const std::string& route_name,
+                                                std::chrono::steady_clock::time_point start,
+                                                const std::function<std::optional<http::Response>()>& produce) {
+    const auto& req = ctx.req;
     http::Response res;
     try {
-        auto answer = dispatch(ctx, route_name, fast);
+        auto answer = produce();
         if (!answer) return std::nullopt;
         res = std::move(*answer);
     } catch (const db::DbError& e) {
@@ -183,7 +197,8 @@ std::optional<http::Response> Pipeline::run(http::Request& req, const ClientInfo
     return res;
 }
 
-std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std::string& route_name, bool fast) {
+std::optional<http::Response> Pipeline::identify(http::RequestContext& ctx, std::string& route_name,
+                                                 const http::Route*& route, std::string& binding) {
     const auto& req = ctx.req;
     std::string_view target(req.target().data(), req.target().size());
     ctx.lang = pick_lang(req);
@@ -211,6 +226,7 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
         }
         return views_.error(ctx, ErrorCode::not_found, "err_not_found");
     }
+    route = match.route;
     route_name = match.route->pattern;
     ctx.api = match.route->options.api;
     ctx.params = std::move(match.params);
@@ -250,7 +266,6 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
     }
 
     // CSRF binding: the session, or a visitor id cookie for anonymous forms.
-    std::string binding;
     if (ctx.principal) binding = "s:" + ctx.principal->session_key;
     else if (auto v = http::find_cookie(cookie, kVisitorCookie); v && v->size() >= 20 && v->size() <= 64)
         binding = "v:" + std::string(*v);
@@ -266,6 +281,34 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
             }
             return auth_.csrf_token(binding);
         };
+    }
+    return std::nullopt;
+}
+
+std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std::string& route_name, bool fast) {
+    const auto& req = ctx.req;
+    const http::Route* route = nullptr;
+    std::string binding;
+    if (auto early = identify(ctx, route_name, route, binding)) return early;
+
+    if (route->options.upload && unsafe_method(req.method())) {
+        // The body is already in memory (a test, or handle() called directly): it takes the same
+        // path as one streamed from a socket, in chunks.
+        std::unique_ptr<http::UploadSpool> spool;
+        if (auto early = open_upload(ctx, *route, binding, spool)) return early;
+        std::string_view body = req.body();
+        StreamEnd end = StreamEnd::complete;
+        if (body.size() > route->options.body_limit) {
+            end = StreamEnd::too_large;
+        } else {
+            constexpr std::size_t kChunk = 64 * 1024;
+            for (std::size_t off = 0; off < body.size(); off += kChunk)
+                if (!spool->feed(body.substr(off, kChunk))) {
+                    end = StreamEnd::stopped;
+                    break;
+                }
+        }
+        return close_upload(ctx, *route, binding, *spool, end);
     }
 
     // Body.
@@ -290,8 +333,106 @@ std::optional<http::Response> Pipeline::dispatch(http::RequestContext& ctx, std:
                 return views_.error(ctx, ErrorCode::forbidden, "err_csrf");
         }
     }
-    if (fast) return match.route->options.fast ? match.route->options.fast(ctx) : std::nullopt;
-    return match.route->handler(ctx);
+    if (fast) return route->options.fast ? route->options.fast(ctx) : std::nullopt;
+    return route->handler(ctx);
+}
+
+// ---------------------------------------------------------------- upload routes
+
+std::optional<http::Response> Pipeline::open_upload(http::RequestContext& ctx, const http::Route& route,
+                                                    const std::string& binding,
+                                                    std::unique_ptr<http::UploadSpool>& spool) {
+    const auto content_type = header(ctx.req, bhttp::field::content_type);
+    if (!util::starts_with(util::to_lower_ascii(content_type), "multipart/form-data"))
+        return views_.error(ctx, ErrorCode::unsupported, "err_content_type");
+    auto boundary = http::multipart_boundary(content_type);
+    if (!boundary || !http::valid_boundary(*boundary)) return views_.error(ctx, ErrorCode::bad_request, "err_form_malformed");
+    const http::UploadRoute& up = *route.options.upload;
+    http::UploadStart started;
+    if (up.start) started = up.start(ctx);
+    if (started.answer) return std::move(started.answer);
+    if (options_.upload_dir.empty()) throw std::logic_error("Pipeline: an upload route needs PipelineOptions::upload_dir");
+    // The CSRF token is checked before the first byte of a file is written (the form puts
+    // _csrf before the file); API routes carry no cookies to forge.
+    http::UploadSpool::Gate gate;
+    if (!ctx.api)
+        gate = [this, binding](const http::Form& fields) { return !binding.empty() && auth_.check_csrf(binding, fields.value("_csrf")); };
+    spool = std::make_unique<http::UploadSpool>(*boundary, options_.upload_dir, up.limits, std::move(started.observer), std::move(gate));
+    return std::nullopt;
+}
+
+http::Response Pipeline::close_upload(http::RequestContext& ctx, const http::Route& route, const std::string& binding,
+                                      http::UploadSpool& spool, StreamEnd end) {
+    const char* too_large = route.options.too_large_key ? route.options.too_large_key : "err_body_too_large";
+    if (end == StreamEnd::too_large) return views_.error(ctx, ErrorCode::too_large, too_large);
+    if (end == StreamEnd::complete && !spool.finish()) return views_.error(ctx, ErrorCode::bad_request, "err_form_malformed");
+    switch (spool.stop()) {
+        case http::UploadStop::none:
+        case http::UploadStop::observer:  // the route's observer stopped the read: its handler answers
+            break;
+        case http::UploadStop::refused:
+            return views_.error(ctx, ErrorCode::forbidden, "err_csrf");
+        case http::UploadStop::too_large:
+            return views_.error(ctx, ErrorCode::too_large, too_large);
+        case http::UploadStop::malformed:
+        case http::UploadStop::too_many_files:
+            return views_.error(ctx, ErrorCode::bad_request, "err_form_malformed");
+    }
+    if (!ctx.api && !spool.gate_passed() &&
+        (binding.empty() || !auth_.check_csrf(binding, spool.fields().value("_csrf"))))
+        return views_.error(ctx, ErrorCode::forbidden, "err_csrf");
+    ctx.multipart = http::Multipart{spool.fields(), {}};
+    ctx.upload = &spool;
+    auto res = route.handler(ctx);
+    ctx.upload = nullptr;
+    return res;
+}
+
+struct StreamedRequest {
+    explicit StreamedRequest(http::Request r) : req(std::move(r)), ctx(req) {}
+    http::Request req;
+    http::RequestContext ctx;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::string route_name = "unmatched";
+    const http::Route* route = nullptr;
+    std::string binding;
+    std::unique_ptr<http::UploadSpool> spool;
+    std::exception_ptr failure;
+};
+
+void StreamedRequestDeleter::operator()(StreamedRequest* s) const { delete s; }
+
+bool Pipeline::streams_body(const http::Request& head, const http::RouteOptions* opts) const {
+    return opts && opts->upload && unsafe_method(head.method());
+}
+
+StreamBegin Pipeline::begin_stream(http::Request head, const ClientInfo& client) {
+    StreamPtr s(new StreamedRequest(std::move(head)));
+    init_context(s->ctx, client);
+    auto answer = respond(s->ctx, s->route_name, s->start, [&]() -> std::optional<http::Response> {
+        if (auto early = identify(s->ctx, s->route_name, s->route, s->binding)) return early;
+        if (!s->route->options.upload) throw std::logic_error("begin_stream on a route without upload options");
+        if (auto early = open_upload(s->ctx, *s->route, s->binding, s->spool)) return early;
+        return std::nullopt;
+    });
+    if (answer) return StreamBegin{std::move(answer), nullptr};
+    return StreamBegin{std::nullopt, std::move(s)};
+}
+
+bool Pipeline::feed_stream(StreamedRequest& s, std::string_view chunk) {
+    try {
+        return s.spool->feed(chunk);
+    } catch (...) {
+        s.failure = std::current_exception();  // answered as a 500 by end_stream
+        return false;
+    }
+}
+
+http::Response Pipeline::end_stream(StreamedRequest& s, StreamEnd end) {
+    return *respond(s.ctx, s.route_name, s.start, [&]() -> std::optional<http::Response> {
+        if (s.failure) std::rethrow_exception(s.failure);
+        return close_upload(s.ctx, *s.route, s.binding, *s.spool, end);
+    });
 }
 
 void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {

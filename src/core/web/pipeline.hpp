@@ -9,6 +9,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <spdlog/logger.h>
 #include <string>
@@ -16,6 +19,7 @@
 #include "core/auth/auth_service.hpp"
 #include "core/http/metrics.hpp"
 #include "core/http/router.hpp"
+#include "core/http/upload.hpp"
 #include "core/web/views.hpp"
 
 namespace gapura::core::web {
@@ -27,6 +31,26 @@ struct ClientInfo {
 struct PipelineOptions {
     bool trust_proxy = false;
     std::string default_lang = "id";
+    // Where upload routes spool their files while they arrive (the file store's temp directory,
+    // so that adopting a file is a rename). Required when a route has RouteOptions::upload.
+    std::string upload_dir;
+};
+
+// One request to an upload route between its header and its answer (opaque).
+struct StreamedRequest;
+struct StreamedRequestDeleter {
+    void operator()(StreamedRequest* s) const;
+};
+using StreamPtr = std::unique_ptr<StreamedRequest, StreamedRequestDeleter>;
+struct StreamBegin {
+    std::optional<http::Response> answer;  // the request is over: write this, do not read the body
+    StreamPtr stream;                      // otherwise: feed the body to it, then end it
+};
+// How the body of a streamed request ended.
+enum class StreamEnd {
+    complete,   // read to its end
+    too_large,  // over the route's body_limit (a chunked body): 413
+    stopped,    // feed_stream said stop: the answer says why
 };
 
 class Pipeline {
@@ -50,6 +74,17 @@ public:
     http::Response server_error(const http::Request* req, http::Status status, std::string_view message_key,
                                 std::string_view peer_ip = "-") const;
 
+    // Upload routes (RouteOptions::upload), driven by the server without the body in memory:
+    // streams_body() after the header; begin_stream() (worker pool: routing, sign-in, the
+    // route's start hook; an answer here means the body is never read); feed_stream() for each
+    // chunk (worker pool; false: stop reading); end_stream() runs the handler and gives the
+    // answer. Destroying the stream at any point removes its temp files. handle() takes the
+    // same path for an upload request whose body is already in memory.
+    bool streams_body(const http::Request& head, const http::RouteOptions* opts) const;
+    StreamBegin begin_stream(http::Request head, const ClientInfo& client);
+    bool feed_stream(StreamedRequest& s, std::string_view chunk);
+    http::Response end_stream(StreamedRequest& s, StreamEnd end);
+
     static constexpr const char* kSessionCookie = "gapura_session";
     static constexpr const char* kVisitorCookie = "gapura_visitor";
     static constexpr const char* kLangCookie = "gapura_lang";
@@ -58,6 +93,19 @@ private:
     // nullopt only when `fast` and the route's fast handler declined.
     std::optional<http::Response> dispatch(http::RequestContext& ctx, std::string& route_name, bool fast);
     std::optional<http::Response> run(http::Request& req, const ClientInfo& client, bool fast);
+    void init_context(http::RequestContext& ctx, const ClientInfo& client) const;
+    // Runs `produce` with the error mapping, then headers, metrics and the access log; nullopt
+    // when `produce` gives none (nothing recorded).
+    std::optional<http::Response> respond(http::RequestContext& ctx, const std::string& route_name,
+                                          std::chrono::steady_clock::time_point start,
+                                          const std::function<std::optional<http::Response>()>& produce);
+    // Routing, language, principal and CSRF binding: an answer when the request ends there.
+    std::optional<http::Response> identify(http::RequestContext& ctx, std::string& route_name, const http::Route*& route,
+                                           std::string& binding);
+    std::optional<http::Response> open_upload(http::RequestContext& ctx, const http::Route& route, const std::string& binding,
+                                              std::unique_ptr<http::UploadSpool>& spool);
+    http::Response close_upload(http::RequestContext& ctx, const http::Route& route, const std::string& binding,
+                                http::UploadSpool& spool, StreamEnd end);
     void finish(http::RequestContext& ctx, http::Response& res) const;
     std::string pick_lang(const http::Request& req) const;
 

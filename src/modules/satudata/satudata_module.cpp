@@ -43,8 +43,17 @@ void SatuDataModule::register_routes(http::Router& r) {
     api.api = true;
     http::RouteOptions api_post = api;
     api_post.body_limit = 256 * 1024;
+    // The CSV streams to disk and through the validator while it arrives (core/http/upload.hpp):
+    // who may upload is settled before the body is read, a fatal error (a ZIP posing as CSV)
+    // stops the read at once, and only a valid file is adopted into the file store.
     http::RouteOptions upload_opts;
     upload_opts.body_limit = SatuDataService::kMaxUploadBytes + (1 << 20);  // the file plus multipart framing
+    upload_opts.too_large_key = "satudata_err_file_too_large";
+    auto up = std::make_shared<http::UploadRoute>();
+    up->limits.max_file_bytes = SatuDataService::kMaxUploadBytes;
+    up->limits.max_files = 1;
+    up->start = [this](Ctx& c) { return upload_start(c); };
+    upload_opts.upload = std::move(up);
     // Anonymous reads of the catalog and of the CKAN API give the same bytes to everyone for the
     // same URL: kept 5 s in cache_ (a hit is answered on the I/O thread, RouteOptions::fast), and
     // dropped by every write that changes what the public sees (metadata edits, submission, walidata
@@ -943,14 +952,51 @@ http::Response SatuDataModule::columns_save(Ctx& ctx) {
     return http::redirect("/data-opd/" + std::to_string(*id) + "?pesan=kolom");
 }
 
+namespace {
+// Feeds each chunk of the uploaded file to the CSV validator while it streams to disk; a fatal
+// error (binary file, unclosed quote ...) stops the read.
+class CsvUploadObserver final : public http::UploadObserver {
+public:
+    explicit CsvUploadObserver(std::unique_ptr<CsvValidator> v) : v_(std::move(v)) {}
+    bool file_data(std::string_view bytes) override { return v_->feed(bytes); }
+    ValidationReport finish() { return v_->finish(); }
+
+private:
+    std::unique_ptr<CsvValidator> v_;
+};
+}  // namespace
+
+http::UploadStart SatuDataModule::upload_start(Ctx& ctx) {
+    http::UploadStart out;
+    if (!ctx.principal) {
+        out.answer = s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
+        return out;
+    }
+    auto id = id_param(ctx);
+    if (!id) {
+        out.answer = s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
+        return out;
+    }
+    auto cols = svc_.upload_columns(*ctx.principal, *id);
+    if (!cols) {
+        auto code = cols.error().code;
+        out.answer = code == ErrorCode::not_found || code == ErrorCode::forbidden ? s_.views.error(ctx, cols.error())
+                                                                                   : manage(ctx, &cols.error());
+        return out;
+    }
+    out.observer = std::make_unique<CsvUploadObserver>(svc_.validator(std::move(*cols)));
+    return out;
+}
+
 http::Response SatuDataModule::upload(Ctx& ctx) {
     if (!ctx.principal) return s_.views.error(ctx, ErrorCode::unauthorized, "err_sign_in_required");
     auto id = id_param(ctx);
     if (!id) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
-    if (!ctx.multipart || ctx.multipart->files.empty())
+    auto* observer = ctx.upload ? dynamic_cast<CsvUploadObserver*>(ctx.upload->observer()) : nullptr;
+    if (!observer || ctx.upload->files().empty())
         return s_.views.error(ctx, ErrorCode::bad_request, "satudata_err_no_file");
-    const auto& f = ctx.multipart->files.front();
-    auto r = svc_.upload(*ctx.principal, *id, f.filename, f.data);
+    auto& f = ctx.upload->files().front();
+    auto r = svc_.upload_spooled(*ctx.principal, *id, observer->finish(), f);
     if (!r) {
         auto code = r.error().code;
         if (code == ErrorCode::not_found || code == ErrorCode::forbidden) return s_.views.error(ctx, r.error());

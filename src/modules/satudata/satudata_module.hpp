@@ -58,6 +58,7 @@ private:
     Res manage(Ctx& ctx, const Error* err = nullptr, const UploadOutcome* outcome = nullptr);
     Res columns_save(Ctx& ctx);
     Res upload(Ctx& ctx);
+    core::http::UploadStart upload_start(Ctx& ctx);
     Res submit(Ctx& ctx);
     Res requests_page(Ctx& ctx);
     Res request_access(Ctx& ctx);

@@ -348,24 +348,55 @@ Status SatuDataService::set_columns(const Principal& p, std::int64_t id, const s
     });
 }
 
-Result<UploadOutcome> SatuDataService::upload(const Principal& p, std::int64_t id, const std::string& filename_in,
-                                              std::string_view bytes) {
+Result<std::vector<ColumnSpec>> SatuDataService::upload_columns(const Principal& p, std::int64_t id) {
     auto cur = find(id);
     if (!cur || !policy::can_see_unpublished(p, *cur)) return make_error(ErrorCode::not_found, "err_not_found");
     if (!policy::can_produce(p, cur->opd_id)) return make_error(ErrorCode::forbidden, "err_forbidden");
     if (cur->state == kSubmitted || cur->state == kVerified || cur->state == kWithdrawn)
         return make_error(ErrorCode::conflict, "satudata_err_state");
-    if (bytes.empty()) return make_error(ErrorCode::bad_request, "err_file_empty");
-    if (bytes.size() > kMaxUploadBytes) return make_error(ErrorCode::too_large, "satudata_err_file_too_large");
     auto cols = columns(id);
     if (cols.empty()) return make_error(ErrorCode::unprocessable, "satudata_err_no_columns");
+    return cols;
+}
 
-    CsvValidator v(cols, [this](std::string_view code) { return region_exists(code); });
+std::unique_ptr<CsvValidator> SatuDataService::validator(std::vector<ColumnSpec> cols) const {
+    return std::make_unique<CsvValidator>(std::move(cols), [this](std::string_view code) { return region_exists(code); });
+}
+
+Result<UploadOutcome> SatuDataService::upload(const Principal& p, std::int64_t id, const std::string& filename,
+                                              std::string_view bytes) {
+    auto cols = upload_columns(p, id);
+    if (!cols) return cols.error();
+    if (bytes.empty()) return make_error(ErrorCode::bad_request, "err_file_empty");
+    if (bytes.size() > kMaxUploadBytes) return make_error(ErrorCode::too_large, "satudata_err_file_too_large");
+    auto v = validator(std::move(*cols));
     constexpr std::size_t kChunk = 64 * 1024;
     for (std::size_t off = 0; off < bytes.size(); off += kChunk)
-        if (!v.feed(bytes.substr(off, kChunk))) break;
+        if (!v->feed(bytes.substr(off, kChunk))) break;
+    return record_upload(p, id, filename, v->finish(), [&] {
+        return s_.files.put(bytes, core::files::FilePolicy{kMaxUploadBytes, {"text/csv"}}, p.user_id);
+    });
+}
+
+Result<UploadOutcome> SatuDataService::upload_spooled(const Principal& p, std::int64_t id, ValidationReport report,
+                                                      core::http::SpooledFile& file) {
+    // Checked again: the dataset may have changed hands or state while the file arrived.
+    auto cols = upload_columns(p, id);
+    if (!cols) return cols.error();
+    if (file.size == 0 && report.fatal == Fatal::none) return make_error(ErrorCode::bad_request, "err_file_empty");
+    if (file.size > kMaxUploadBytes) return make_error(ErrorCode::too_large, "satudata_err_file_too_large");
+    if (!file.complete && report.fatal == Fatal::none)  // stopped early only on a fatal error
+        return make_error(ErrorCode::bad_request, "err_form_malformed");
+    return record_upload(p, id, file.filename, std::move(report), [&] {
+        return s_.files.adopt(file, core::files::FilePolicy{kMaxUploadBytes, {"text/csv"}}, p.user_id);
+    });
+}
+
+Result<UploadOutcome> SatuDataService::record_upload(const Principal& p, std::int64_t id, const std::string& filename_in,
+                                                     ValidationReport report,
+                                                     const std::function<Result<core::files::StoredFile>()>& store_file) {
     UploadOutcome out;
-    out.report = v.finish();
+    out.report = std::move(report);
     if (out.report.fatal != Fatal::none) {
         auto code = out.report.fatal == Fatal::zip || out.report.fatal == Fatal::xls || out.report.fatal == Fatal::not_text
                         ? ErrorCode::unsupported
@@ -396,7 +427,7 @@ Result<UploadOutcome> SatuDataService::upload(const Principal& p, std::int64_t i
         });
         return out;
     }
-    auto stored = s_.files.put(bytes, core::files::FilePolicy{kMaxUploadBytes, {"text/csv"}}, p.user_id);
+    auto stored = store_file();
     if (!stored) return stored.error();
     Version ver;
     ver.dataset_id = id;

@@ -7,6 +7,8 @@
 // Threads: thread-safe (no mutable state besides the database); call from the worker pool.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include "core/calendar/working_calendar.hpp"
+#include "core/files/file_store.hpp"
+#include "core/http/upload.hpp"
 #include "core/module.hpp"
 #include "core/util/result.hpp"
 #include "modules/satudata/satudata.hpp"
@@ -38,7 +42,9 @@ std::string slugify(std::string_view title);
 
 class SatuDataService {
 public:
-    static constexpr std::size_t kMaxUploadBytes = 50u << 20;
+    // The largest CSV a producer may upload (the one place this limit is set; the upload route's
+    // body limit and its 413 message follow it).
+    static constexpr std::size_t kMaxUploadBytes = 512u << 20;
 
     explicit SatuDataService(core::CoreServices s);
 
@@ -49,6 +55,16 @@ public:
     // Validates while feeding the bytes in chunks; stores the file and a new version only when
     // the whole file is valid. A refused file leaves only its report on the dataset.
     Result<UploadOutcome> upload(const Principal& p, std::int64_t id, const std::string& filename, std::string_view bytes);
+    // The same in steps, for a file streamed to disk while it arrives: upload_columns() says
+    // whether this principal may upload to the dataset now (before any byte is read) and gives
+    // the columns for validator(); the validator is fed each chunk as it arrives; then
+    // upload_spooled() records the outcome (checking the permission again) and adopts the temp
+    // file into the file store only when the whole file is valid (else only the report is kept
+    // and the temp file is left to its owner, who removes it).
+    Result<std::vector<ColumnSpec>> upload_columns(const Principal& p, std::int64_t id);
+    std::unique_ptr<CsvValidator> validator(std::vector<ColumnSpec> cols) const;
+    Result<UploadOutcome> upload_spooled(const Principal& p, std::int64_t id, ValidationReport report,
+                                         core::http::SpooledFile& file);
     Status submit(const Principal& p, std::int64_t id);
 
     // Verifying (walidata).
@@ -102,6 +118,9 @@ public:
 
 private:
     Result<Dataset> visible_as(const Viewer& viewer, Dataset d);
+    Result<UploadOutcome> record_upload(const Principal& p, std::int64_t id, const std::string& filename,
+                                        ValidationReport report,
+                                        const std::function<Result<core::files::StoredFile>()>& store_file);
     Result<Dataset> check_input(const Principal& p, const DatasetInput& in, std::int64_t opd_id);
     Status transition(const Principal& p, std::int64_t id, const char* from, const char* to, const char* action,
                       const std::string& note);

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <regex>
 
 #include "app/testing.hpp"
 #include "core/auth/auth_service.hpp"
+#include "core/auth/crypto.hpp"
 #include "core/files/file_store.hpp"
 #include "core/region/regency.hpp"
 #include "core/web/i18n.hpp"
@@ -175,10 +177,8 @@ TEST(SatuDataService, ZipBombAndOversizedFilesAreRefusedWithoutWrites) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::unsupported);
     EXPECT_EQ(r.error().message_key, "satudata_fatal_zip");
-    std::string huge(SatuDataService::kMaxUploadBytes + 1, 'a');
-    r = f.svc.upload(op, id, "data.csv", huge);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, ErrorCode::too_large);
+    // (A file over kMaxUploadBytes is refused by the upload route before it is read: see the
+    // route test below and tests/e2e/upload.test.mjs.)
     EXPECT_EQ(f.count("SELECT COUNT(*) FROM files"), files_before);
     EXPECT_EQ(f.count("SELECT COUNT(*) FROM sd_versions WHERE dataset_id = " + std::to_string(id)), 0);
 }
@@ -333,6 +333,151 @@ TEST(SatuDataRoutes, UploadRouteReportsRowErrorsInTheUsersLanguageAndRefusesZip)
     const auto* opts = t.app.router().options_for(Method::post, "/data-opd/" + id + "/unggah");
     ASSERT_NE(opts, nullptr);
     EXPECT_GE(opts->body_limit, SatuDataService::kMaxUploadBytes);
+    ASSERT_TRUE(opts->upload);  // streamed to disk, not held in memory
+    EXPECT_EQ(opts->upload->limits.max_file_bytes, SatuDataService::kMaxUploadBytes);
+    EXPECT_GE(SatuDataService::kMaxUploadBytes, 100u << 20);
+    EXPECT_STREQ(opts->too_large_key, "satudata_err_file_too_large");
+}
+
+// A producer's dataset with columns kode (region, required) and jumlah (integer, required).
+std::string upload_dataset(testing::TestApp& t, testing::Client& c, const std::string& slug) {
+    t.sign_in(c, "operator.pupr@demo.gapura.id");
+    auto created = c.post_form("/data-opd/baru", "/data-opd/baru", "title=Uji+" + slug + "&slug=" + slug +
+                               "&frequency=tahunan&region_level=kecamatan&visibility=public&license_id=CC-BY-4.0");
+    EXPECT_EQ(created.status, 303u);
+    std::string loc = created.header(core::http::bhttp::field::location);
+    std::string id = loc.substr(std::string("/data-opd/").size(), loc.find('?') - std::string("/data-opd/").size());
+    auto cols = c.post_form("/data-opd/" + id, "/data-opd/" + id + "/kolom",
+                            "name_1=kode&type_1=region&required_1=1&name_2=jumlah&type_2=integer&required_2=1");
+    EXPECT_EQ(cols.status, 303u);
+    return id;
+}
+
+std::size_t temp_files(testing::TestApp& t) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(t.dir + "/files/tmp")) ++n;
+    return n;
+}
+
+std::int64_t versions_of(testing::TestApp& t, const std::string& id) {
+    return t.app.db().read([&](core::db::Connection& cn) {
+        return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM sd_versions WHERE dataset_id = ?", {std::stoll(id)});
+    });
+}
+
+TEST(SatuDataRoutes, UploadFormatsThroughTheStreamedPath) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    auto id = upload_dataset(t, c, "uji-format");
+    struct Case {
+        const char* what;
+        std::string csv;
+        unsigned status;
+        const char* needle;  // in the page (Indonesian)
+    };
+    const std::vector<Case> cases = {
+        {"BOM + CRLF + semicolon", "\xEF\xBB\xBF" "kode;jumlah\r\n35.23.01;1\r\n35.23.02;2\r\n", 200u, "2 baris"},
+        // The line break inside quotes stays in its field: the next record is row 4, not 5.
+        {"quoted newline in a field", "kode,jumlah\n\"35.23.01\",\"1\"\n\"35.23.02\",\"1\r\n2\"\n35.23.03,x\n", 422u, "baris 4, kolom jumlah"},
+        {"ragged row", "kode,jumlah\n35.23.01,1,9\n", 422u, "ada 3 kolom, seharusnya 2"},
+        {"invalid UTF-8", "kode,jumlah\n35.23.01,\xFF\xFE\n", 422u, "bukan UTF-8 yang valid"},
+        {"bare CR line ends", "kode,jumlah\r35.23.01,1\r", 200u, "1 baris"},
+        {"unterminated quote", "kode,jumlah\n35.23.01,\"1\n", 422u, "tanda petik yang tidak ditutup"},
+        {"empty file", "", 422u, "Berkas tidak berisi baris judul"},
+    };
+    std::int64_t accepted = 0;
+    for (const auto& k : cases) {
+        auto r = upload(c, id, k.csv);
+        EXPECT_EQ(r.status, k.status) << k.what << "\n" << r.body.substr(0, 2000);
+        if (*k.needle) {
+            EXPECT_NE(r.body.find(k.needle), std::string::npos) << k.what << "\n" << r.body.substr(0, 4000);
+        }
+        if (r.status == 200u) ++accepted;
+        EXPECT_EQ(versions_of(t, id), accepted) << k.what;  // no version row for a refused file
+        EXPECT_EQ(temp_files(t), 0u) << k.what;             // nothing half-written
+    }
+}
+
+TEST(SatuDataRoutes, UploadReportsTheFirstHundredErrorsAndTheTotal) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    auto id = upload_dataset(t, c, "uji-seratus");
+    std::string rows = "kode,jumlah\n";
+    for (int i = 0; i < 250000; ++i) rows += "35.23.01,x" + std::to_string(i) + "\n";  // ~5 MB, every row wrong
+    auto r = upload(c, id, rows);
+    EXPECT_EQ(r.status, 422u);
+    EXPECT_NE(r.body.find("250.000"), std::string::npos);  // the total
+    EXPECT_NE(r.body.find("&apos;x99&apos; bukan bilangan bulat"), std::string::npos);
+    EXPECT_EQ(r.body.find("&apos;x100&apos; bukan"), std::string::npos);  // only the first 100 listed
+    EXPECT_EQ(versions_of(t, id), 0);
+    EXPECT_EQ(temp_files(t), 0u);
+    const auto files = t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM files"); });
+    // A valid file of the same size is accepted and adopted into the store.
+    std::string good = "kode,jumlah\n";
+    for (int i = 0; i < 250000; ++i) good += "35.23.01," + std::to_string(i) + "\n";
+    r = upload(c, id, good);
+    EXPECT_EQ(r.status, 200u) << r.body.substr(0, 2000);
+    EXPECT_EQ(versions_of(t, id), 1);
+    EXPECT_EQ(temp_files(t), 0u);
+    EXPECT_EQ(t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM files"); }), files + 1);
+    auto sha = t.app.db().read([&](core::db::Connection& cn) {
+        core::db::Query q(cn, "SELECT sha256 FROM sd_versions WHERE dataset_id = ?", {std::stoll(id)});
+        EXPECT_TRUE(q.next());
+        auto v = q.text(0);
+        while (q.next()) {
+        }
+        return v;
+    });
+    EXPECT_EQ(sha, core::auth::Crypto::sha256_hex(good));
+    auto orig = c.get("/data/uji-seratus/asli/1");
+    EXPECT_EQ(orig.status, 200u);
+    EXPECT_EQ(orig.body, good);  // the adopted bytes are exactly the upload
+}
+
+TEST(SatuDataRoutes, UploadRefusalsBeforeAnythingIsStored) {
+    testing::TestApp t;
+    testing::Client c(t.app);
+    auto id = upload_dataset(t, c, "uji-tolak");
+    const std::string b = "----sdtestboundary";
+    const std::string csv = "kode,jumlah\n35.23.01,1\n";
+    auto file_part = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\n\r\n" + csv + "\r\n";
+    const auto page = c.get("/data-opd/" + id).body;
+    auto token = csrf_of(page);
+    {  // The form sends its CSRF token before the file: checked before a byte of the file is stored.
+        const auto form = page.find("action=\"/data-opd/" + id + "/unggah\"");
+        ASSERT_NE(form, std::string::npos);
+        EXPECT_LT(page.find("name=\"_csrf\"", form), page.find("name=\"file\"", form));
+    }
+    auto csrf_part = "--" + b + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token + "\r\n";
+    const std::string ct = "multipart/form-data; boundary=" + b;
+    const std::string target = "/data-opd/" + id + "/unggah";
+    const auto files_before = t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM files"); });
+    // No CSRF token, a wrong one, or the token after the file: 403, nothing written.
+    EXPECT_EQ(c.request(Method::post, target, file_part + "--" + b + "--\r\n", ct).status, 403u);
+    EXPECT_EQ(c.request(Method::post, target, file_part + csrf_part + "--" + b + "--\r\n", ct).status, 403u);
+    auto wrong = "--" + b + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nAAAA\r\n";
+    EXPECT_EQ(c.request(Method::post, target, wrong + file_part + "--" + b + "--\r\n", ct).status, 403u);
+    // Malformed multipart, a truncated body, two files, not multipart at all.
+    EXPECT_EQ(c.request(Method::post, target, csrf_part + file_part, ct).status, 400u);
+    EXPECT_EQ(c.request(Method::post, target, "garbage", ct).status, 400u);
+    EXPECT_EQ(c.request(Method::post, target, csrf_part + file_part + file_part + "--" + b + "--\r\n", ct).status, 400u);
+    EXPECT_EQ(c.request(Method::post, target, csv, "text/csv").status, 415u);
+    EXPECT_EQ(c.request(Method::post, target, csrf_part + "--" + b + "--\r\n", ct).status, 400u);  // no file
+    // The Indonesian and English messages for a file that is not CSV.
+    auto zip = upload(c, id, std::string("PK\x03\x04", 4) + std::string(100000, 'x'));
+    EXPECT_EQ(zip.status, 415u);
+    EXPECT_NE(zip.body.find("arsip ZIP"), std::string::npos) << zip.body.substr(0, 3000);
+    // Another OPD's operator and a visitor are refused before the body is read.
+    testing::Client other(t.app);
+    t.sign_in(other, "operator.disdik@demo.gapura.id");
+    auto page_token = csrf_of(other.get("/data-opd").body);
+    auto other_csrf = "--" + b + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + page_token + "\r\n";
+    EXPECT_EQ(other.request(Method::post, target, other_csrf + file_part + "--" + b + "--\r\n", ct).status, 404u);
+    testing::Client anon(t.app);
+    EXPECT_EQ(anon.request(Method::post, target, file_part + "--" + b + "--\r\n", ct).status, 401u);
+    EXPECT_EQ(versions_of(t, id), 0);
+    EXPECT_EQ(temp_files(t), 0u);
+    EXPECT_EQ(t.app.db().read([&](core::db::Connection& cn) { return *core::db::scalar_int(cn, "SELECT COUNT(*) FROM files"); }), files_before);
 }
 
 TEST(SatuDataRoutes, CkanActionApi) {
