@@ -548,7 +548,7 @@ std::optional<Version> SatuDataService::version_by_id(std::int64_t id) {
 SearchResult SatuDataService::search(const std::optional<Principal>& p, const SearchQuery& q, bool facets) {
     auto viewer = policy::viewer_of(p);
     const auto now = s_.clock.now();
-    return s_.db.read([&](db::Connection& c) { return store::search(c, viewer, q, now, facets); });
+    return s_.db.read([&](db::Connection& c) { return store::search(c, viewer, q, now, facets, index_.get()); });
 }
 std::vector<Dataset> SatuDataService::for_opd(std::int64_t opd_id) {
     return s_.db.read([&](db::Connection& c) { return store::datasets_of_opd(c, opd_id, 500); });
