@@ -58,7 +58,7 @@ std::string fts_query(std::string_view text);
 // joining every match to sd_datasets, opds and sd_tags. Exact: migration 4 keeps a generation
 // number (sd_search_gen) that triggers bump in the writer's own transaction on every change to
 // sd_datasets, sd_tags or opds; a search reads it in its read transaction and rebuilds the
-// snapshot when it differs (once per write, ~10 ms at 10,000 datasets).
+// snapshot when it differs (once per committed write).
 //
 // Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
 class PublicIndex {
