@@ -454,6 +454,10 @@ struct ReadTx {
         try {
             db::exec(c, "COMMIT");
         } catch (...) {
+            try {  // never hand the pooled reader back inside a transaction
+                db::exec(c, "ROLLBACK");
+            } catch (...) {
+            }
         }
     }
 };
