@@ -181,6 +181,161 @@ TEST(SatuDataSearch, RelevanceRanksTitleMatchesFirstAndFacetsCountTheMatches) {
     for (const auto& x : b) EXPECT_EQ(std::find(a.begin(), a.end(), x), a.end());
 }
 
+// The public index answers exactly as the SQL search: same count, facets and page (ids, in order).
+std::string describe(const SearchResult& r) {
+    std::string s = "count=" + std::to_string(r.count) + "\n";
+    for (const auto& [field, list] : r.facets) {
+        s += field + ":";
+        for (const auto& [k, n] : list) s += " " + k + "=" + std::to_string(n);
+        s += "\n";
+    }
+    for (const auto& d : r.results) s += d.slug + "|" + d.title + "|" + std::to_string(d.tags.size()) + "\n";
+    return s;
+}
+
+std::vector<SearchQuery> probe_queries() {
+    std::vector<SearchQuery> out;
+    auto add = [&](SearchQuery q) { out.push_back(std::move(q)); };
+    const std::vector<std::string> sorts = {"score desc, metadata_modified desc", "metadata_modified desc", "metadata_modified asc",
+                                            "title_string asc", "title desc", "name asc", "name desc",
+                                            "metadata_created desc", "metadata_created asc", "relevance asc"};
+    for (const std::string text : {"", "jumlah pendu", "guru", "guru tuban", "zebra", "sekolah", "tidakada"})
+        for (const auto& sort : sorts)
+            for (int start : {0, 7}) {
+                SearchQuery q;
+                q.q = text;
+                q.sort = sort;
+                q.start = start;
+                q.rows = 9;
+                add(q);
+            }
+    SearchQuery f;
+    f.q = "jumlah";
+    f.year = 2020;
+    add(f);
+    f.level = "kecamatan";
+    add(f);
+    f.tags = {"pendidikan"};
+    add(f);
+    f = {};
+    f.opd = "disdukcapil";
+    add(f);
+    f.opd = "tidak-ada";
+    add(f);
+    f = {};
+    f.format = "csv";
+    f.facet_limit = 1;
+    add(f);
+    f.format = "XLS";
+    add(f);
+    f = {};
+    f.tags = {"tag-yang-tidak-ada"};
+    add(f);
+    f = {};
+    f.q = "jumlah";
+    f.facet_limit = -1;
+    f.rows = 0;
+    add(f);
+    f.facet_fields = {"tags", "res_format"};
+    f.facet_limit = 0;
+    add(f);
+    return out;
+}
+
+void expect_index_matches_sql(testing::TestApp& t, store::PublicIndex& index, const Viewer& viewer, const char* when) {
+    const auto now = t.clock.now();
+    for (const auto& q : probe_queries())
+        for (bool facets : {true, false}) {
+            auto want = t.app.db().read([&](core::db::Connection& c) { return store::search(c, viewer, q, now, facets); });
+            auto got = t.app.db().read([&](core::db::Connection& c) { return store::search(c, viewer, q, now, facets, &index); });
+            EXPECT_EQ(describe(got), describe(want)) << when << ": q='" << q.q << "' sort='" << q.sort << "' start=" << q.start
+                                                     << " facets=" << facets;
+        }
+}
+
+TEST(SatuDataSearch, PublicIndexAnswersExactlyAsSqlAndFollowsEveryChange) {
+    testing::TestApp t;
+    bulk_load(t, 300);
+    store::PublicIndex index;
+    const Viewer anon;
+    expect_index_matches_sql(t, index, anon, "after the bulk load");
+    EXPECT_EQ(index.rebuilds(), 1u);  // one snapshot for every search while nothing changes
+    auto exec = [&](const std::string& sql) { t.app.db().write([&](core::db::Connection& c) { c.exec_script(sql); }); };
+    auto id_of = [&](const std::string& slug) {
+        return t.app.db().read([&](core::db::Connection& c) {
+            return *core::db::scalar_int(c, "SELECT id FROM sd_datasets WHERE slug = ?", {slug});
+        });
+    };
+    const auto pend = std::to_string(id_of("jumlah-penduduk-per-kecamatan"));
+    const auto last = std::to_string(t.app.db().read([&](core::db::Connection& c) {
+        return *core::db::scalar_int(c, "SELECT MAX(id) FROM sd_datasets");  // a bulk dataset: nothing else refers to it
+    }));
+    // Every kind of change to what the index copies, each followed by the same answers as the SQL.
+    const std::vector<std::pair<const char*, std::string>> changes = {
+        {"title edit", "UPDATE sd_datasets SET title = 'Zebra Penduduk', updated_at = updated_at + 5 WHERE id = " + pend},
+        {"year and level edit", "UPDATE sd_datasets SET year = 1999, region_level = 'desa' WHERE id = " + pend},
+        {"tags replaced", "DELETE FROM sd_tags WHERE dataset_id = " + pend + "; INSERT INTO sd_tags (dataset_id, tag) VALUES (" + pend +
+                              ", 'zebra-baru')"},
+        {"made internal", "UPDATE sd_datasets SET visibility = 'internal' WHERE id = " + pend},
+        {"public again", "UPDATE sd_datasets SET visibility = 'public' WHERE id = " + pend},
+        {"restricted", "UPDATE sd_datasets SET visibility = 'restricted' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 3 OFFSET 10)"},
+        {"withdrawn", "UPDATE sd_datasets SET state = 'withdrawn' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 5 OFFSET 20)"},
+        {"unpublished", "UPDATE sd_datasets SET published_version_id = NULL WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 4 OFFSET 40)"},
+        {"OPD slug renamed", "UPDATE opds SET slug = 'disdukcapil-baru' WHERE slug = 'disdukcapil'"},
+        {"deleted", "UPDATE sd_datasets SET published_version_id = NULL WHERE id = " + last + "; DELETE FROM sd_versions WHERE"
+                    " dataset_id = " + last + "; DELETE FROM sd_tags WHERE dataset_id = " + last + "; DELETE FROM sd_datasets WHERE id = " + last},
+    };
+    for (const auto& [what, sql] : changes) {
+        const auto before = index.rebuilds();
+        exec(sql);
+        expect_index_matches_sql(t, index, anon, what);
+        EXPECT_EQ(index.rebuilds(), before + 1) << what;
+    }
+    // The rename is seen by the facet and the filter.
+    SearchQuery q;
+    q.opd = "disdukcapil-baru";
+    auto r = t.app.db().read([&](core::db::Connection& c) { return store::search(c, anon, q, t.clock.now(), true, &index); });
+    EXPECT_GT(r.count, 0);
+    ASSERT_TRUE(r.facets.count("organization"));
+    EXPECT_EQ(r.facets.at("organization").front().first, "disdukcapil-baru");
+}
+
+TEST(SatuDataSearch, PrivilegedViewersBypassThePublicIndexAndSeeTheirDatasets) {
+    testing::TestApp t;
+    bulk_load(t, 60);
+    t.app.db().write([&](core::db::Connection& c) {
+        c.exec_script("UPDATE sd_datasets SET visibility = 'internal' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 6);"
+                      "UPDATE sd_datasets SET visibility = 'restricted' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 4 OFFSET 6)");
+    });
+    store::PublicIndex index;
+    const auto opd = t.app.db().read([&](core::db::Connection& c) {
+        return *core::db::scalar_int(c, "SELECT opd_id FROM sd_datasets WHERE visibility = 'restricted' ORDER BY id LIMIT 1");
+    });
+    Viewer staff, all, own, citizen;
+    staff.staff = true;
+    staff.opd_id = opd;
+    all.all = true;
+    own.opd_id = opd;
+    citizen.user_id = 42;  // signed in, no office: public only, from the index
+    for (const auto* v : {&staff, &all, &own, &citizen}) expect_index_matches_sql(t, index, *v, "viewer");
+    // The counts differ by viewer as the rules say: everything > staff of an OPD > the public.
+    SearchQuery q;
+    auto count = [&](const Viewer& v) {
+        return t.app.db().read([&](core::db::Connection& c) { return store::search(c, v, q, t.clock.now(), false, &index).count; });
+    };
+    const auto published_public = t.app.db().read([&](core::db::Connection& c) {
+        return *core::db::scalar_int(c, "SELECT COUNT(*) FROM sd_datasets WHERE published_version_id IS NOT NULL AND"
+                                        " state <> 'withdrawn' AND visibility = 'public'");
+    });
+    EXPECT_EQ(count(citizen), published_public);
+    EXPECT_GE(count(all), count(citizen) + 9);  // 10 made non-public, one of them (demo) not published
+    EXPECT_GT(count(staff), count(citizen));
+    EXPECT_LE(count(staff), count(all));
+    // Anonymous package_search over HTTP (the service's own index) hides the 10 non-public datasets.
+    testing::Client c(t.app);
+    EXPECT_EQ(ckan(c, "/api/3/action/package_search?rows=0", 200u).at("result").at("count").as_int64(), count(citizen));
+}
+
 TEST(SatuDataCkan, ErrorsAreCkanShapedWithCorsAndTheServerKeepsAnswering) {
     testing::TestApp t;
     testing::Client c(t.app);

@@ -598,7 +598,7 @@ SearchResult SatuDataService::search(const std::optional<Principal>& p, const Se
 }
 SearchResult SatuDataService::search(const Viewer& viewer, const SearchQuery& q, bool facets) {
     const auto now = s_.clock.now();
-    return s_.db.read([&](db::Connection& c) { return store::search(c, viewer, q, now, facets); });
+    return s_.db.read([&](db::Connection& c) { return store::search(c, viewer, q, now, facets, index_.get()); });
 }
 std::vector<Dataset> SatuDataService::for_opd(std::int64_t opd_id) {
     return s_.db.read([&](db::Connection& c) { return store::datasets_of_opd(c, opd_id, 500); });

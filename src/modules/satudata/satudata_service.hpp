@@ -21,6 +21,7 @@
 #include "core/module.hpp"
 #include "core/util/result.hpp"
 #include "modules/satudata/satudata.hpp"
+#include "modules/satudata/satudata_store.hpp"
 
 namespace gapura::modules::satudata {
 
@@ -128,6 +129,9 @@ private:
     core::CoreServices s_;
     std::unordered_set<std::string> regions_;
     core::calendar::WorkingCalendar calendar_;
+    // What anonymous and other public-only searches read instead of joining every match (exact:
+    // rebuilt when the database's sd_search_gen moves).
+    std::shared_ptr<store::PublicIndex> index_ = std::make_shared<store::PublicIndex>();
 };
 
 }  // namespace gapura::modules::satudata

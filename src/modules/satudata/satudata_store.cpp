@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
+#include <unordered_map>
 
 #include "core/util/strings.hpp"
 
@@ -83,6 +85,20 @@ std::vector<db::Migration> migrations() {
          " SELECT d.id, d.title, d.description,"
          " (SELECT COALESCE(group_concat(t.tag, char(10)), '') FROM sd_tags t WHERE t.dataset_id = d.id),"
          " d.konsep, d.definisi, o.name || ' ' || o.abbreviation FROM sd_datasets d JOIN opds o ON o.id = d.opd_id;"},
+        // The generation of what the public search index (PublicIndex) copies: bumped by every
+        // change to a dataset, its tags or an OPD, in the writer's transaction.
+        {4, "search_gen",
+         "CREATE TABLE sd_search_gen (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);"
+         "INSERT INTO sd_search_gen (id, n) VALUES (1, 0);"
+         "CREATE TRIGGER sd_gen_sd_datasets_ai AFTER INSERT ON sd_datasets BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_sd_datasets_au AFTER UPDATE ON sd_datasets BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_sd_datasets_ad AFTER DELETE ON sd_datasets BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_sd_tags_ai AFTER INSERT ON sd_tags BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_sd_tags_au AFTER UPDATE ON sd_tags BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_sd_tags_ad AFTER DELETE ON sd_tags BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_opds_ai AFTER INSERT ON opds BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_opds_au AFTER UPDATE ON opds BEGIN UPDATE sd_search_gen SET n = n + 1; END;"
+         "CREATE TRIGGER sd_gen_opds_ad AFTER DELETE ON opds BEGIN UPDATE sd_search_gen SET n = n + 1; END;"},
     };
 }
 
@@ -363,7 +379,221 @@ bool visible(db::Connection& c, const Viewer& viewer, const Dataset& d, std::int
     return q.next();
 }
 
-SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& sq, std::int64_t now, bool facets) {
+std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c) {
+    const std::int64_t gen = db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
+    {
+        std::lock_guard lk(m_);
+        if (snap_ && snap_->gen == gen) return snap_;
+    }
+    auto s = std::make_shared<Snapshot>();
+    s->gen = gen;
+    std::unordered_map<std::string, std::uint32_t> opds, levels, tags;
+    auto intern = [](std::unordered_map<std::string, std::uint32_t>& ids, std::vector<std::string>& names,
+                     std::string v) {
+        auto [it, fresh] = ids.try_emplace(std::move(v), static_cast<std::uint32_t>(names.size()));
+        if (fresh) names.push_back(it->first);
+        return it->second;
+    };
+    {
+        db::Query q(c,
+                    "SELECT d.id, o.slug, d.year, d.region_level, d.updated_at, d.created_at, d.title, d.slug FROM"
+                    " sd_datasets d JOIN opds o ON o.id = d.opd_id WHERE d.published_version_id IS NOT NULL AND"
+                    " d.state <> 'withdrawn' AND d.visibility = 'public' ORDER BY d.id");
+        while (q.next()) {
+            Entry e;
+            e.id = q.integer(0);
+            e.opd = intern(opds, s->opds, q.text(1));
+            e.year = static_cast<int>(q.integer(2));
+            e.level = intern(levels, s->levels, q.text(3));
+            e.updated_at = q.integer(4);
+            e.created_at = q.integer(5);
+            e.title = q.text(6);
+            e.slug = q.text(7);
+            s->at.emplace(e.id, static_cast<std::uint32_t>(s->entries.size()));
+            s->entries.push_back(std::move(e));
+        }
+    }
+    {
+        db::Query q(c, "SELECT dataset_id, tag FROM sd_tags");
+        while (q.next()) {
+            auto it = s->at.find(q.integer(0));
+            if (it != s->at.end()) s->entries[it->second].tags.push_back(intern(tags, s->tags, q.text(1)));
+        }
+    }
+    ++rebuilds_;
+    std::lock_guard lk(m_);
+    if (!snap_ || snap_->gen < gen) snap_ = s;
+    return s;
+}
+
+namespace {
+
+// The datasets of `ids`, in that order.
+std::vector<Dataset> datasets_in_order(db::Connection& c, const std::vector<std::int64_t>& ids) {
+    std::vector<Dataset> out;
+    if (ids.empty()) return out;
+    std::string sql = std::string(kDatasetCols) + " WHERE d.id IN (";
+    std::vector<db::Value> p;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        sql += i ? ", ?" : "?";
+        p.emplace_back(ids[i]);
+    }
+    auto rows = query_datasets(c, sql + ")", p);
+    for (auto id : ids)
+        for (auto& d : rows)
+            if (d.id == id) out.push_back(std::move(d));
+    return out;
+}
+
+// A read transaction for the statements of one search (the index generation, the matches and the
+// page see the same database state).
+struct ReadTx {
+    db::Connection& c;
+    explicit ReadTx(db::Connection& conn) : c(conn) { db::exec(c, "BEGIN"); }
+    ~ReadTx() {
+        try {
+            db::exec(c, "COMMIT");
+        } catch (...) {
+            try {  // never hand the pooled reader back inside a transaction
+                db::exec(c, "ROLLBACK");
+            } catch (...) {
+            }
+        }
+    }
+};
+
+// search() for a viewer who sees public datasets only, from the index: same results as the SQL.
+SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQuery& sq, bool facets,
+                           const std::string& match, bool ranked, bool by_org, bool by_year, bool by_level,
+                           bool by_tag) {
+    ReadTx tx(c);
+    auto snap = index.get(c);
+    const auto& es = snap->entries;
+    SearchResult out;
+    // Filters: unknown values match nothing.
+    std::int64_t opd = -1, level = -1;
+    if (!sq.opd.empty()) {
+        auto it = std::find(snap->opds.begin(), snap->opds.end(), sq.opd);
+        if (it == snap->opds.end()) return out;
+        opd = it - snap->opds.begin();
+    }
+    if (!sq.level.empty()) {
+        auto it = std::find(snap->levels.begin(), snap->levels.end(), sq.level);
+        if (it == snap->levels.end()) return out;
+        level = it - snap->levels.begin();
+    }
+    std::vector<std::uint32_t> want_tags;
+    for (const auto& t : sq.tags) {
+        auto it = std::find(snap->tags.begin(), snap->tags.end(), t);
+        if (it == snap->tags.end()) return out;
+        want_tags.push_back(static_cast<std::uint32_t>(it - snap->tags.begin()));
+    }
+    if (!sq.format.empty() && !util::iequals(sq.format, "CSV") && !util::iequals(sq.format, "JSON")) return out;
+    auto passes = [&](const PublicIndex::Entry& e) {
+        if (opd >= 0 && e.opd != opd) return false;
+        if (level >= 0 && e.level != level) return false;
+        if (sq.year > 0 && e.year != sq.year) return false;
+        for (auto t : want_tags)
+            if (std::find(e.tags.begin(), e.tags.end(), t) == e.tags.end()) return false;
+        return true;
+    };
+    std::vector<std::uint32_t> orgs(snap->opds.size()), levels(snap->levels.size()), tags(snap->tags.size());
+    std::map<std::int64_t, std::int64_t> years;
+    auto count = [&](const PublicIndex::Entry& e) {
+        ++out.count;
+        if (by_org) ++orgs[e.opd];
+        if (by_year && e.year > 0) ++years[e.year];
+        if (by_level) ++levels[e.level];
+        if (by_tag)
+            for (auto t : e.tags) ++tags[t];
+    };
+    struct Hit {
+        double rank;
+        std::int64_t updated, id;
+    };
+    std::vector<Hit> hits;                  // ranked
+    std::vector<const PublicIndex::Entry*> rows;  // otherwise
+    if (!match.empty()) {
+        db::Query q(c, ranked ? "SELECT rowid, rank FROM sd_fts WHERE sd_fts MATCH ?" : "SELECT rowid FROM sd_fts WHERE sd_fts MATCH ?",
+                    {match});
+        while (q.next()) {
+            auto it = snap->at.find(q.integer(0));
+            if (it == snap->at.end()) continue;
+            const auto& e = es[it->second];
+            if (!passes(e)) continue;
+            count(e);
+            if (ranked) hits.push_back({q.real(1), e.updated_at, e.id});
+            else rows.push_back(&e);
+        }
+    } else {
+        for (const auto& e : es)
+            if (passes(e)) {
+                count(e);
+                rows.push_back(&e);
+            }
+    }
+    if (facets) {
+        auto keep = [&](const char* field, const std::vector<std::string>& names, const std::vector<std::uint32_t>& n) {
+            std::vector<std::pair<std::string, std::int64_t>> list;
+            for (std::size_t i = 0; i < n.size(); ++i)
+                if (n[i] > 0) list.emplace_back(names[i], n[i]);
+            std::sort(list.begin(), list.end());  // by name (names are distinct), then by count
+            std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+            if (sq.facet_limit >= 0 && list.size() > static_cast<std::size_t>(sq.facet_limit)) list.resize(sq.facet_limit);
+            if (!list.empty()) out.facets[field] = std::move(list);
+        };
+        if (by_org) keep("organization", snap->opds, orgs);
+        if (by_level) keep("region_level", snap->levels, levels);
+        if (by_tag) keep("tags", snap->tags, tags);
+        if (by_year) {
+            std::vector<std::pair<std::string, std::int64_t>> list;
+            for (auto it = years.rbegin(); it != years.rend(); ++it) list.emplace_back(std::to_string(it->first), it->second);
+            if (sq.facet_limit >= 0 && list.size() > static_cast<std::size_t>(sq.facet_limit)) list.resize(sq.facet_limit);
+            if (!list.empty()) out.facets["year"] = std::move(list);
+        }
+    }
+    const std::size_t begin = static_cast<std::size_t>(std::max(0, sq.start));
+    const std::size_t n = ranked ? hits.size() : rows.size();
+    const std::size_t end = std::min(n, begin + static_cast<std::size_t>(std::max(0, sq.rows)));
+    std::vector<std::int64_t> page;
+    if (begin < end && ranked) {
+        // bm25: lower is better; ties by newest, then by id (as the SQL path).
+        std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(), [](const Hit& a, const Hit& b) {
+            if (a.rank != b.rank) return a.rank < b.rank;
+            if (a.updated != b.updated) return a.updated > b.updated;
+            return a.id > b.id;
+        });
+        for (std::size_t i = begin; i < end; ++i) page.push_back(hits[i].id);
+    } else if (begin < end) {
+        using E = const PublicIndex::Entry*;
+        std::function<bool(E, E)> less = [](E a, E b) {
+            return a->updated_at != b->updated_at ? a->updated_at > b->updated_at : a->id > b->id;
+        };
+        if (sq.sort == "metadata_modified asc")
+            less = [](E a, E b) { return a->updated_at != b->updated_at ? a->updated_at < b->updated_at : a->id < b->id; };
+        else if (sq.sort == "title_string asc" || sq.sort == "title asc")
+            less = [](E a, E b) { return a->title != b->title ? a->title < b->title : a->id < b->id; };
+        else if (sq.sort == "title_string desc" || sq.sort == "title desc")
+            less = [](E a, E b) { return a->title != b->title ? a->title > b->title : a->id < b->id; };
+        else if (sq.sort == "name asc")
+            less = [](E a, E b) { return a->slug < b->slug; };
+        else if (sq.sort == "name desc")
+            less = [](E a, E b) { return a->slug > b->slug; };
+        else if (sq.sort == "metadata_created desc")
+            less = [](E a, E b) { return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id; };
+        else if (sq.sort == "metadata_created asc")
+            less = [](E a, E b) { return a->created_at != b->created_at ? a->created_at < b->created_at : a->id < b->id; };
+        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end), rows.end(), less);
+        for (std::size_t i = begin; i < end; ++i) page.push_back(rows[i]->id);
+    }
+    out.results = datasets_in_order(c, page);
+    return out;
+}
+
+}  // namespace
+
+SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& sq, std::int64_t now, bool facets,
+                    PublicIndex* index) {
     std::string where = std::string(" WHERE") + kVisibleWhere;
     std::vector<db::Value> p;
     visible_params(p, viewer, now);
@@ -405,6 +635,15 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
                by_tag = wanted("tags");
     const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
     const bool ranked = relevance && !match.empty();
+    if (index && !viewer.all && !viewer.staff && !viewer.opd_id) {
+        out = search_public(c, *index, sq, facets, match, ranked, by_org, by_year, by_level, by_tag);
+        if (facets && out.count > 0 && wanted("res_format")) {
+            auto& fmt = out.facets["res_format"];
+            if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
+            if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
+        }
+        return out;
+    }
     // A ranked search: one pass over the FTS matches gives the count, the facets and each match's
     // bm25 rank; the page is the best (start + rows) of them, then read by id.
     struct Hit {

@@ -5,8 +5,13 @@
 // Threads: stateless; a Connection is used by one thread at a time.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/db/database.hpp"
@@ -47,9 +52,44 @@ std::int64_t insert_version(core::db::Connection& c, const Version& v);
 inline constexpr std::size_t kMaxSearchWords = 16;
 std::string fts_query(std::string_view text);
 
-// Search over published datasets the viewer may see (FTS5 over sd_fts, bm25 for relevance).
+// What the catalog's count, facets and sort orders need of every dataset anyone may see
+// (published, not withdrawn, public), in memory: a search by a viewer who sees only those reads
+// just the matching ids from FTS5 (with bm25 when ranked) and counts the facets here, instead of
+// joining every match to sd_datasets, opds and sd_tags. Exact: migration 4 keeps a generation
+// number (sd_search_gen) that triggers bump in the writer's own transaction on every change to
+// sd_datasets, sd_tags or opds; a search reads it in its read transaction and rebuilds the
+// snapshot when it differs (once per committed write).
+//
+// Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
+class PublicIndex {
+public:
+    struct Entry {
+        std::int64_t id = 0, updated_at = 0, created_at = 0;
+        int year = 0;
+        std::uint32_t opd = 0, level = 0;  // into Snapshot::opds, Snapshot::levels
+        std::vector<std::uint32_t> tags;   // into Snapshot::tags
+        std::string title, slug;
+    };
+    struct Snapshot {
+        std::int64_t gen = -1;
+        std::vector<Entry> entries;  // by id
+        std::unordered_map<std::int64_t, std::uint32_t> at;  // id -> entries index
+        std::vector<std::string> opds, levels, tags;
+    };
+    // The snapshot for the database state the connection sees; call inside a read transaction.
+    std::shared_ptr<const Snapshot> get(core::db::Connection& c);
+    std::uint64_t rebuilds() const { return rebuilds_.load(); }
+
+private:
+    std::mutex m_;
+    std::shared_ptr<const Snapshot> snap_;
+    std::atomic<std::uint64_t> rebuilds_{0};
+};
+
+// Search over published datasets the viewer may see (FTS5 over sd_fts, bm25 for relevance). With
+// an index, a viewer who sees only public datasets is answered from it (same results).
 SearchResult search(core::db::Connection& c, const Viewer& viewer, const SearchQuery& q, std::int64_t now,
-                    bool facets);
+                    bool facets, PublicIndex* index = nullptr);
 // Whether a published/listed dataset is visible to the viewer (visibility rules only).
 bool visible(core::db::Connection& c, const Viewer& viewer, const Dataset& d, std::int64_t now);
 

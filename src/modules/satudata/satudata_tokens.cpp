@@ -68,7 +68,7 @@ Error field_error(const char* field, const char* key) {
 
 db::Migration OpdTokenService::migration() {
     return {
-        4, "api_tokens",
+        5, "api_tokens",
         "CREATE TABLE sd_api_tokens ("
         " id {{id}}, opd_id BIGINT NOT NULL REFERENCES opds (id), name TEXT NOT NULL,"
         " token_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, created_by BIGINT REFERENCES users (id),"

@@ -55,7 +55,7 @@ public:
 
     explicit OpdTokenService(core::CoreServices s) : s_(s) {}
 
-    // The migration of the sd_api_tokens table (satudata migration 4).
+    // The migration of the sd_api_tokens table (satudata migration 5).
     static core::db::Migration migration();
 
     // `opd_slug` is used for admins only (operators act for their own OPD); `expires` is
