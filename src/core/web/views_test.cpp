@@ -120,5 +120,44 @@ TEST(ViewsData, PutAndPushMoveInAndRenderLikeSetAndPushBack) {
     EXPECT_THROW(put(not_an_object, "x", object()), std::logic_error);
 }
 
+TEST(ViewsData, DottedNamesResolveLikeKainjow) {
+    // The same template and data through kainjow's own context and through Views' renderer.
+    const std::string tmpl =
+        "{{t.hello}}|{{#rows}}{{name}}:{{t.hello}}:{{a.b.c}}:{{x.y}};{{/rows}}|{{a.b.c}}|{{missing.x}}|{{t.}}|{{.}}";
+    Data root = object();  // Views' root is the language's i18n data; the page carries "t" here
+    Data page = object();
+    Data tr = object();
+    put(tr, "hello", Data(std::string("Halo <b>")));
+    put(page, "t", std::move(tr));
+    Data a = object(), b = object();
+    put(b, "c", Data(std::string("abc")));
+    put(a, "b", std::move(b));
+    put(page, "a", std::move(a));
+    Data rows = list(2);
+    Data r1 = object();
+    put(r1, "name", Data(std::string("satu")));
+    Data x = object();
+    put(x, "y", Data(std::string("xy")));
+    put(r1, "x", std::move(x));
+    Data t1 = object();  // a row's own "t" without "hello": the lookup falls through to the root
+    put(r1, "t", std::move(t1));
+    push(rows, std::move(r1));
+    Data r2 = object();
+    put(r2, "name", Data(std::string("dua")));
+    push(rows, std::move(r2));
+    put(page, "rows", std::move(rows));
+
+    kainjow::mustache::mustache reference(tmpl);
+    kainjow::mustache::context<std::string> kctx(&root);
+    kctx.push(&page);
+    const std::string expected = reference.render(kctx);
+
+    I18n i18n;
+    Views views(i18n, SiteInfo{"Kabupaten Uji", "Uji", "uji.go.id"});
+    views.add_template("dotted", tmpl);
+    EXPECT_EQ(views.render("dotted", page, "id"), expected);
+    EXPECT_NE(expected.find("satu:Halo &lt;b&gt;:abc:xy;dua:Halo &lt;b&gt;:abc:;|abc||"), std::string::npos) << expected;
+}
+
 }  // namespace
 }  // namespace gapura::core::web
