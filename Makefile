@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 DEB_BUILD := g++ cmake ninja-build pkg-config git ca-certificates \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
   libsqlite3-dev zlib1g-dev libsodium-dev libspdlog-dev libfmt-dev libkainjow-mustache-dev googletest libgtest-dev
-DEB_TEST := clang libclang-rt-14-dev chromium nginx-light wrk curl procps sqlite3
+DEB_TEST := clang libclang-rt-14-dev chromium nginx-light wrk curl procps sqlite3 python3 unzip
 
 .PHONY: help deps deps-test node build build-asan build-fuzz run test unit unit-asan fuzz fuzz-short e2e lint-api bench clean format
 
