@@ -286,7 +286,11 @@ TEST(SatuDataRoutes, CatalogDatasetPageAndDownloads) {
     EXPECT_NE(r.body.find("Kenduruan"), std::string::npos);
     r = c.get("/data/jumlah-penduduk-per-kecamatan/unduh/1.json");
     EXPECT_EQ(r.status, 200u);
-    auto j = json::parse(r.body);
+    auto j = json::parse(r.body);  // written row by row: still one well-formed document
+    EXPECT_EQ(j.at("dataset").as_string(), "jumlah-penduduk-per-kecamatan");
+    EXPECT_EQ(j.at("version").as_int64(), 1);
+    EXPECT_EQ(j.as_object().size(), 3u);
+    EXPECT_EQ(r.body.rfind("{\"dataset\":\"jumlah-penduduk-per-kecamatan\",\"version\":1,\"rows\":[{", 0), 0u);
     EXPECT_EQ(j.at("rows").as_array().size(), t.app.regency().kecamatan.size());
     EXPECT_TRUE(j.at("rows").as_array()[0].as_object().at("jumlah_penduduk").is_int64());
     r = c.get("/data/jumlah-sekolah-per-kecamatan/unduh/1.csv");
