@@ -109,6 +109,19 @@ std::int64_t AuditLog::record(db::Connection& c, const Actor& actor, std::string
 
 VerifyResult AuditLog::verify(db::Database& database) const {
     return database.read([&](db::Connection& c) {
+        // One read transaction: the entries and the head from the same snapshot, or a write
+        // committed between the two reads looks like deleted entries (`audit verify` beside a
+        // live server).
+        c.begin(false);
+        struct End {
+            db::Connection& c;
+            ~End() {
+                try {
+                    c.rollback();
+                } catch (...) {
+                }
+            }
+        } end{c};
         VerifyResult r;
         std::string prev(64, '0');
         std::int64_t expected_id = 1;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/db/migrator.hpp"
@@ -83,6 +84,24 @@ TEST_F(AuditLogTest, ChainOfEntriesVerifies) {
         db_->read([](db::Connection& c) { return db::scalar_text(c, "SELECT hash FROM audit_log WHERE id = 5"); });
     EXPECT_EQ(r.head_hash, head.value_or("?"));
     EXPECT_EQ(r.head_hash.size(), 64u);
+}
+
+TEST_F(AuditLogTest, VerifyBesideConcurrentWritesSeesOneSnapshot) {
+    for (int i = 0; i < 300; ++i) add("seed", "t", std::to_string(i));
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        for (int i = 0; !stop; ++i) add("live", "t", std::to_string(i));
+    });
+    int checked_before = 0;
+    for (int round = 0; round < 40; ++round) {
+        auto r = log_.verify(*db_);
+        EXPECT_TRUE(r.ok) << "round " << round << ": " << r.problem;
+        EXPECT_GE(r.checked, checked_before);
+        checked_before = static_cast<int>(r.checked);
+    }
+    stop = true;
+    writer.join();
+    EXPECT_TRUE(log_.verify(*db_).ok);
 }
 
 TEST_F(AuditLogTest, RecordReturnsConsecutiveIdsAndLinksHashes) {
