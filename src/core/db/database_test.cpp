@@ -668,6 +668,159 @@ TEST_F(DatabaseTest, ManyConcurrentWritersAllCommitAndAreCounted) {
     EXPECT_LE(after.write_transactions - before.write_transactions, static_cast<std::uint64_t>(kThreads * kEach));
 }
 
+// The writer syncs the WAL itself after a group commits: synchronous=NORMAL on the writer (COMMIT
+// does not wait for the disk), FULL on readers (they never commit anything), one sync per group.
+TEST_F(DatabaseTest, TheWriterCommitsWithoutWaitingAndSyncsTheWalAfterEachGroup) {
+    EXPECT_EQ(db_->write([](Connection& c) { return scalar_int(c, "PRAGMA synchronous"); }), 1);
+    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "PRAGMA synchronous"); }), 2);
+    const auto before = db_->stats();
+    for (int i = 0; i < 3; ++i) db_->write([&](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('s', ?)", {i}); });
+    const auto after = db_->stats();
+    EXPECT_EQ(after.syncs - before.syncs, 3u);
+    EXPECT_EQ(after.write_transactions - before.write_transactions, 3u);
+    // A write that changes nothing durable (rolled back) is not synced.
+    EXPECT_THROW(db_->write([](Connection& c) {
+        exec(c, "INSERT INTO t (v) VALUES ('gone')");
+        throw std::runtime_error("no");
+    }),
+                 std::runtime_error);
+    EXPECT_EQ(db_->stats().syncs, after.syncs);
+}
+
+// A writer connection whose sync to disk can be held (a slow disk) or made to fail (EIO).
+class SyncGateConnection : public Connection {
+public:
+    struct Control {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool hold_next = false;  // the next sync waits until released
+        bool held = false;       // a sync is waiting now
+        bool release = false;
+        bool fail_next = false;
+        int syncs = 0;
+    };
+    SyncGateConnection(std::unique_ptr<Connection> inner, Control& ctl) : inner_(std::move(inner)), ctl_(ctl) {}
+    Statement& prepare(std::string_view sql) override { return inner_->prepare(sql); }
+    void exec_script(std::string_view sql) override { inner_->exec_script(sql); }
+    void begin(bool write) override { inner_->begin(write); }
+    void commit() override { inner_->commit(); }
+    bool commit_unsynced() override { return inner_->commit_unsynced(); }
+    void rollback() override { inner_->rollback(); }
+    Dialect dialect() const override { return inner_->dialect(); }
+    std::int64_t changes() const override { return inner_->changes(); }
+    void sync_committed() override {
+        {
+            std::unique_lock lock(ctl_.mu);
+            ++ctl_.syncs;
+            if (ctl_.fail_next) {
+                ctl_.fail_next = false;
+                throw DbError(DbError::Kind::unavailable, "fdatasync: Input/output error");
+            }
+            if (ctl_.hold_next) {
+                ctl_.hold_next = false;
+                ctl_.held = true;
+                ctl_.cv.notify_all();
+                ctl_.cv.wait(lock, [&] { return ctl_.release; });
+                ctl_.held = false;
+            }
+        }
+        inner_->sync_committed();
+    }
+
+private:
+    std::unique_ptr<Connection> inner_;
+    Control& ctl_;
+};
+
+TEST_F(DatabaseTest, AWriteIsAcknowledgedOnlyAfterItsSyncAndTheNextGroupRunsDuringIt) {
+    SyncGateConnection::Control ctl;
+    const std::string path = path_;
+    Database db([&, path](bool writer) -> std::unique_ptr<Connection> {
+        auto c = open_sqlite(path, writer);
+        if (!writer) return c;
+        return std::make_unique<SyncGateConnection>(std::move(c), ctl);
+    }, 1, Dialect::sqlite);
+    ctl.hold_next = true;
+    std::atomic<bool> first_returned{false};
+    std::thread first([&] {
+        db.write([](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('first', 1)"); });
+        first_returned = true;
+    });
+    {
+        std::unique_lock lock(ctl.mu);
+        ASSERT_TRUE(ctl.cv.wait_for(lock, std::chrono::seconds(10), [&] { return ctl.held; }));
+    }
+    // Committed (readers see it) but not acknowledged while its sync is in flight.
+    EXPECT_EQ(db.read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = 1"); }), 1);
+    // The next writes run their statements during that sync, and wait for it before they commit
+    // together (one commit and one sync for all of them, not one each).
+    constexpr int kNext = 5;
+    std::atomic<int> ran{0};
+    std::atomic<int> returned{0};
+    std::vector<std::thread> next;
+    for (int w = 0; w < kNext; ++w)
+        next.emplace_back([&, w] {
+            db.write([&](Connection& c) {
+                exec(c, "INSERT INTO t (v, k) VALUES ('next', ?)", {10 + w});
+                ++ran;
+            });
+            ++returned;
+        });
+    for (int i = 0; i < 10000 && ran.load() < kNext; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(ran.load(), kNext) << "the next writes waited for the sync before running";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(first_returned.load()) << "acknowledged before its commit was synced";
+    EXPECT_EQ(returned.load(), 0) << "acknowledged before a sync covering the commit";
+    EXPECT_EQ(db.read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k >= 10"); }), 0)
+        << "committed before the previous sync ended";
+    const auto before = db.stats();
+    {
+        std::lock_guard lock(ctl.mu);
+        ctl.release = true;
+    }
+    ctl.cv.notify_all();
+    first.join();
+    for (auto& t : next) t.join();
+    EXPECT_TRUE(first_returned.load());
+    EXPECT_EQ(returned.load(), kNext);
+    const auto after = db.stats();
+    EXPECT_EQ(after.syncs, 2u);
+    EXPECT_EQ(ctl.syncs, 2);
+    EXPECT_EQ(after.write_transactions - before.write_transactions, 1u) << "one commit for the writes gathered";
+    EXPECT_EQ(count(db, "t"), 1 + kNext);
+}
+
+TEST_F(DatabaseTest, AFailedSyncFailsItsGroupAndEveryLaterWrite) {
+    SyncGateConnection::Control ctl;
+    const std::string path = path_;
+    Database db([&, path](bool writer) -> std::unique_ptr<Connection> {
+        auto c = open_sqlite(path, writer);
+        if (!writer) return c;
+        return std::make_unique<SyncGateConnection>(std::move(c), ctl);
+    }, 1, Dialect::sqlite);
+    db.write([](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('ok', 1)"); });
+    ctl.fail_next = true;
+    EXPECT_EQ(db_error_kind([&] { db.write([](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('maybe', 2)"); }); }),
+              DbError::Kind::unavailable);
+    // After a failed fsync the kernel may report the next one as fine although the pages are
+    // gone: no later write is acknowledged, and none runs.
+    bool ran = false;
+    try {
+        db.write([&](Connection& c) {
+            ran = true;
+            exec(c, "INSERT INTO t (v, k) VALUES ('later', 3)");
+        });
+        ADD_FAILURE() << "a write after a failed sync was acknowledged";
+    } catch (const DbError& e) {
+        EXPECT_EQ(e.kind(), DbError::Kind::unavailable);
+        EXPECT_NE(std::string(e.what()).find("fdatasync"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(db.read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = 3"); }), 0);
+    // Reads still work.
+    EXPECT_EQ(db.read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = 1"); }), 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Migrator
 
