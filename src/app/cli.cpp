@@ -13,6 +13,11 @@
 #ifdef GAPURA_MODULE_LAYANAN
 #include "modules/layanan/layanan_service.hpp"
 #endif
+#ifdef GAPURA_MODULE_SATUDATA
+#include "core/util/clock.hpp"
+#include "core/util/strings.hpp"
+#include "modules/satudata/satudata_tokens.hpp"
+#endif
 
 namespace gapura {
 
@@ -31,6 +36,12 @@ constexpr const char* kHelp =
     "                                roles: warga pelaku_usaha operator_opd teknisi walidata admin\n"
     "  audit verify                  check the hash chain of the audit log\n"
     "  open311 key add --name NAME   create an Open311 API key (printed once, stored hashed)\n"
+    "  satudata token list [--opd SLUG]\n"
+    "                                list Satu Data OPD API tokens (id, OPD, name, prefix, created,\n"
+    "                                expires, last used, status; tab-separated; never the secrets)\n"
+    "  satudata token add --opd SLUG --name NAME [--expires YYYY-MM-DD]\n"
+    "                                create a read-only API token of an OPD (printed once, stored hashed)\n"
+    "  satudata token revoke --id ID revoke a token at once\n"
     "  --help                        this text\n"
     "  --version                     the version\n"
     "\n"
@@ -68,6 +79,80 @@ std::map<std::string, std::string> options(const std::vector<std::string>& args,
     }
     return out;
 }
+
+#ifdef GAPURA_MODULE_SATUDATA
+// `satudata token list|add|revoke`: the same rules as the token page (name, expiry, 50 active
+// tokens per OPD), for any OPD, audited as the system actor "cli". Modules register no commands,
+// so this one calls the module's token service directly, as `open311 key add` does.
+int satudata_token_command(const std::vector<std::string>& args, std::size_t i, const Config& cfg, std::ostream& out,
+                           std::ostream& err) {
+    using modules::satudata::OpdTokenService;
+    const std::string sub = i + 1 < args.size() && args[i] == "token" ? args[i + 1] : "";
+    if (sub != "list" && sub != "add" && sub != "revoke")
+        throw Usage{"'satudata' takes the subcommands 'token list', 'token add' and 'token revoke' (see gapura --help)"};
+    const std::string command = "satudata token " + sub;
+    const auto actor = core::audit::Actor::system("cli");
+    // The message of a refused change: its field errors, else its message key.
+    auto refused = [&](const Error& e) {
+        std::string why = e.message_key;
+        for (const auto& f : e.fields) why = f.field + ": " + f.message_key;
+        err << "gapura: " << command << ": " << why << "\n";
+        return e.code == ErrorCode::unprocessable || e.code == ErrorCode::bad_request ? 2 : 1;
+    };
+    if (sub == "list") {
+        auto o = options(args, i + 2, {"--opd"}, {}, command);
+        App app(cfg);  // read-only: no migration, so it runs beside a live server
+        OpdTokenService tokens(app.db(), app.clock(), app.audit(), app.regency());
+        auto all = tokens.list_all(o.count("--opd") ? o["--opd"] : "");
+        if (!all) throw Usage{"no OPD with the slug '" + printable(o["--opd"]) + "'"};
+        const int offset = app.regency().utc_offset_minutes;
+        const auto when = [&](const std::optional<std::int64_t>& t) {
+            return t ? format_iso8601(*t, offset) : std::string("-");
+        };
+        const auto now = app.clock().now();
+        for (const auto& t : *all) {
+            // Names hold no control characters (refused when created): one line per token.
+            out << t.id << '\t' << t.opd_slug << '\t' << t.name << '\t' << t.prefix << '\t' << when(t.created_at) << '\t'
+                << when(t.expires_at) << '\t' << when(t.last_used_at) << '\t'
+                << (t.revoked_at ? "revoked" : t.active(now) ? "active" : "expired") << '\n';
+        }
+        return 0;
+    }
+    if (sub == "add") {
+        auto o = options(args, i + 2, {"--opd", "--name", "--expires"}, {}, command);
+        if (!o.count("--opd")) throw Usage{"'" + command + "' needs --opd"};
+        if (!o.count("--name")) throw Usage{"'" + command + "' needs --name"};
+        App app(cfg);
+        app.migrate();
+        OpdTokenService tokens(app.db(), app.clock(), app.audit(), app.regency());
+        auto made = tokens.create_as(actor, o["--opd"], o["--name"], o.count("--expires") ? o["--expires"] : "");
+        if (!made) {
+            if (!made.error().fields.empty() && made.error().fields.front().field == "opd")
+                throw Usage{"no OPD with the slug '" + printable(o["--opd"]) + "'"};
+            return refused(made.error());
+        }
+        out << made->secret << "\n";
+        return 0;
+    }
+    auto o = options(args, i + 2, {"--id"}, {}, command);
+    if (!o.count("--id")) throw Usage{"'" + command + "' needs --id"};
+    auto id = util::parse_int(o["--id"]);
+    if (!id || *id <= 0) throw Usage{"--id must be a token id (a positive number), got '" + printable(o["--id"]) + "'"};
+    App app(cfg);
+    app.migrate();
+    OpdTokenService tokens(app.db(), app.clock(), app.audit(), app.regency());
+    auto st = tokens.revoke_as(actor, *id);
+    if (!st.ok()) {
+        if (st.error().code == ErrorCode::not_found) {
+            err << "gapura: " << command << ": no token " << *id << "\n";
+            return 1;
+        }
+        return refused(st.error());
+    }
+    out << "token " << *id << " revoked\n";
+    return 0;
+}
+#endif
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, std::istream& in,
@@ -167,6 +252,13 @@ int run_cli(const std::vector<std::string>& args, const std::map<std::string, st
             return 0;
 #else
             throw Usage{"this build has no layanan module (open311)"};
+#endif
+        }
+        if (command == "satudata") {
+#ifdef GAPURA_MODULE_SATUDATA
+            return satudata_token_command(args, i, cfg, out, err);
+#else
+            throw Usage{"this build has no satudata module"};
 #endif
         }
         if (command == "audit") {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -367,6 +368,123 @@ TEST_F(CliTest, UserAddWithHostileEmailIsRefused) {
     auto ok = run({"audit", "verify"});
     EXPECT_EQ(ok.code, 0) << ok.err;
 }
+
+#ifdef GAPURA_MODULE_SATUDATA
+// `satudata token list|add|revoke`: the secret printed once and stored hashed, the list without
+// secrets (one tab-separated line per token), revocation once,
+// every bad input a usage error (exit 2, one line) or a refusal that writes nothing, and the
+// changes audited under "cli" with the chain still verifying.
+TEST_F(CliTest, SatuDataTokenListAddRevoke) {
+    ASSERT_EQ(run({"seed"}).code, 0);
+    auto tokens = [&](const std::string& where = "1 = 1") {
+        auto db = core::db::Database::open("sqlite://" + db_path_, 1);
+        return db->read([&](core::db::Connection& c) {
+            return core::db::scalar_int(c, "SELECT COUNT(*) FROM sd_api_tokens WHERE " + where).value_or(-1);
+        });
+    };
+    auto empty = run({"satudata", "token", "list"});
+    EXPECT_EQ(empty.code, 0) << empty.err;
+    EXPECT_EQ(empty.out, "");
+
+    // A date 30 days ahead (the expiry must lie between today and two years ahead).
+    const std::time_t ahead = std::time(nullptr) + 30 * 86400;
+    const std::time_t after = ahead + 86400;
+    char day[16], next[16];
+    std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&ahead));
+    std::strftime(next, sizeof next, "%Y-%m-%d", std::gmtime(&after));
+    auto add = run({"satudata", "token", "add", "--opd", "dpupr-prkp", "--name", "Dasbor PUPR", "--expires", day});
+    ASSERT_EQ(add.code, 0) << add.err;
+    ASSERT_EQ(lines(add.out), 1u) << add.out;
+    const std::string secret = add.out.substr(0, add.out.size() - 1);
+    EXPECT_EQ(secret.rfind("sd_", 0), 0u) << secret;
+    EXPECT_EQ(secret.size(), 46u);
+    auto add2 = run({"satudata", "token", "add", "--opd", "disdik", "--name", "Dasbor sekolah \xe2\x80\x94 uji"});
+    ASSERT_EQ(add2.code, 0) << add2.err;
+
+    auto list = run({"satudata", "token", "list"});
+    ASSERT_EQ(list.code, 0) << list.err;
+    EXPECT_EQ(lines(list.out), 2u) << list.out;
+    EXPECT_EQ(list.out.find(secret), std::string::npos) << "a secret in the list";
+    EXPECT_EQ(list.out.find(secret.substr(3)), std::string::npos);
+    const std::string first = list.out.substr(list.out.find('\n') + 1);  // newest first: PUPR's is second
+    std::vector<std::string> cols;
+    for (std::size_t at = 0, tab; at <= first.size(); at = tab + 1) {
+        tab = first.find_first_of("\t\n", at);
+        if (tab == std::string::npos) break;
+        cols.push_back(first.substr(at, tab - at));
+    }
+    ASSERT_EQ(cols.size(), 8u) << first;
+    EXPECT_EQ(cols[1], "dpupr-prkp");
+    EXPECT_EQ(cols[2], "Dasbor PUPR");
+    EXPECT_EQ(cols[3], secret.substr(0, 7));
+    EXPECT_EQ(cols[5], std::string(next) + "T00:00:00+07:00");  // valid through that day, regency time
+    EXPECT_EQ(cols[6], "-");                           // never used
+    EXPECT_EQ(cols[7], "active");
+    const std::string id = cols[0];
+    auto only = run({"satudata", "token", "list", "--opd", "disdik"});
+    EXPECT_EQ(lines(only.out), 1u) << only.out;
+    EXPECT_NE(only.out.find("\tDasbor sekolah \xe2\x80\x94 uji\t"), std::string::npos) << only.out;
+
+    auto revoke = run({"satudata", "token", "revoke", "--id", id});
+    EXPECT_EQ(revoke.code, 0) << revoke.err;
+    EXPECT_EQ(revoke.out, "token " + id + " revoked\n");
+    EXPECT_EQ(tokens("revoked_at IS NOT NULL"), 1);
+    auto twice = run({"satudata", "token", "revoke", "--id", id});
+    EXPECT_EQ(twice.code, 1);
+    EXPECT_EQ(lines(twice.err), 1u);
+    EXPECT_NE(twice.err.find("satudata_err_token_revoked"), std::string::npos) << twice.err;
+    auto unknown = run({"satudata", "token", "revoke", "--id", "999999"});
+    EXPECT_EQ(unknown.code, 1);
+    EXPECT_NE(unknown.err.find("no token 999999"), std::string::npos) << unknown.err;
+    EXPECT_NE(run({"satudata", "token", "list", "--opd", "dpupr-prkp"}).out.find("\trevoked\n"), std::string::npos);
+
+    // Bad input: usage errors naming the culprit, or refusals; nothing written.
+    const std::vector<std::vector<std::string>> usage{
+        {"satudata"},
+        {"satudata", "token"},
+        {"satudata", "token", "delete"},
+        {"satudata", "key", "add"},
+        {"satudata", "token", "add", "--name", "x"},
+        {"satudata", "token", "add", "--opd", "disdik"},
+        {"satudata", "token", "add", "--opd", "tidak-ada", "--name", "x"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "x", "--secret", "y"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name"},
+        {"satudata", "token", "list", "--opd", "tidak-ada"},
+        {"satudata", "token", "revoke"},
+        {"satudata", "token", "revoke", "--id", "abc"},
+        {"satudata", "token", "revoke", "--id", "-1"},
+        {"satudata", "token", "revoke", "--id", "1; DROP TABLE sd_api_tokens"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", ""},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", std::string(81, 'a')},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "a\x01b"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "\xff\xfe"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "x", "--expires", "besok"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "x", "--expires", "2020-01-01"},
+        {"satudata", "token", "add", "--opd", "disdik", "--name", "x", "--expires", "2099-01-01"},
+    };
+    for (const auto& args : usage) {
+        auto r = run(args);
+        std::string shown;
+        for (const auto& a : args) shown += a + " ";
+        EXPECT_EQ(r.code, 2) << shown << r.err;
+        EXPECT_EQ(r.out, "") << shown;
+        EXPECT_EQ(lines(r.err), 1u) << shown << r.err;
+    }
+    EXPECT_EQ(tokens(), 2);
+
+    // Audited as the command line, without the secret; the chain verifies.
+    auto db = core::db::Database::open("sqlite://" + db_path_, 1);
+    const auto audited = db->read([&](core::db::Connection& c) {
+        return core::db::scalar_int(c,
+                                    "SELECT COUNT(*) FROM audit_log WHERE object_type = 'sd_api_token' AND actor_label = "
+                                    "'cli' AND summary NOT LIKE ?",
+                                    {"%" + secret.substr(3) + "%"})
+            .value_or(-1);
+    });
+    EXPECT_EQ(audited, 3);  // two created, one revoked
+    EXPECT_EQ(run({"audit", "verify"}).code, 0);
+}
+#endif
 
 }  // namespace
 }  // namespace gapura

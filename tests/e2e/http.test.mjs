@@ -350,6 +350,54 @@ describe('Gapura over HTTP (black box)', () => {
     await stillServing(srv);
   });
 
+  it('Open311: headers too large or malformed (431, 400) are Open311 error lists too', async (t) => {
+    if ((await request(srv.base, '/open311/discovery.json')).status !== 200) {
+      t.skip('module layanan not compiled in');
+      return;
+    }
+    const xmlList = (code, d) => '<?xml version="1.0" encoding="utf-8"?><errors><error><code>' + code +
+      '</code><description>' + d + '</description></error></errors>';
+    const check = (r, ext, status, description, what) => {
+      assert.equal(r.status, status, what);
+      assert.equal(r.headers.connection, 'close', what);
+      if (ext === 'json') {
+        assert.match(r.headers['content-type'], /^application\/json; charset=utf-8/, what);
+        assert.deepEqual(JSON.parse(r.body), [{ code: status, description }], what);
+      } else {
+        assert.match(r.headers['content-type'], /^text\/xml; charset=utf-8/, what);
+        assert.equal(r.body, xmlList(status, description), what);
+      }
+    };
+    for (const ext of ['json', 'xml']) {
+      // One header over the 8 KiB limit, in the language of Accept-Language (read before it).
+      const big = await rawOnce(srv.port, `GET /open311/v2/services.${ext} HTTP/1.1\r\nHost: a\r\n` +
+        `Accept-Language: en\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);
+      check(big, ext, 431, EN.err_header_too_large, `one big header, .${ext}`);
+      // Many small ones adding up to more, on a POST; the default language without Accept-Language.
+      let many = `POST /open311/v2/requests.${ext}?jurisdiction_id=tubankab.go.id HTTP/1.1\r\nHost: a\r\n`;
+      for (let i = 0; i < 300; i++) many += `X-H${i}: ${'b'.repeat(30)}\r\n`;
+      check(await rawOnce(srv.port, `${many}\r\n`), ext, 431, ID.err_header_too_large, `many headers, .${ext}`);
+      // A header line without a colon, and one with a control character in its value.
+      const bad = await rawOnce(srv.port, `GET /open311/v2/requests.${ext}?locale=en HTTP/1.1\r\nHost: a\r\nBadHeader\r\n\r\n`);
+      check(bad, ext, 400, EN.err_malformed_request, `header without colon, .${ext}`);
+      const ctl = await rawOnce(srv.port, Buffer.from(`GET /open311/discovery.${ext} HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n`, 'latin1'));
+      check(ctl, ext, 400, ID.err_malformed_request, `control character, .${ext}`);
+    }
+    // Outside /open311/ the same refusals keep their own formats.
+    const page = await rawOnce(srv.port, `GET /layanan HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);
+    assert.equal(page.status, 431);
+    assert.match(page.headers['content-type'], /^text\/html/);
+    assert.ok(includesText(page.body, ID.err_header_too_large));
+    const api = await rawOnce(srv.port, 'GET /api/v1/me HTTP/1.1\r\nHost: a\r\nBadHeader\r\n\r\n');
+    assert.equal(api.status, 400);
+    assert.equal(parseJson(api).error.code, 'bad_request');
+    // A request line that cannot be parsed has no path: the core's page, as before.
+    const garbage = await rawOnce(srv.port, 'GET /open311/v2/services.json HTTP/9.9\r\nHost: a\r\n\r\n');
+    assert.equal(garbage.status, 400);
+    assert.match(garbage.headers['content-type'], /^text\/html/);
+    await stillServing(srv);
+  });
+
   it('a body just under the limit is accepted (not 413)', async () => {
     const jar = new CookieJar();
     const token = await formToken(srv, jar, '/masuk');

@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
 import { startServer, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
@@ -36,26 +36,9 @@ describe('Satu Data walk-through in a browser (upload, return, fix, verify, publ
     });
 
     it('producer -> walidata return with notes -> fix and re-upload -> verify -> publish -> found on /data', async (t) => {
-      const found = [];
-      const minor = [];
-      const checked = [];
+      const axeRun = axeChecker(AxeBuilder);
+      const axe = (page, what) => axeRun.check(page, what);
       const visited = new Set();  // GET pages of the walk, checked again in English at the end
-      async function axe(page, what) {
-        const lang = await page.getAttribute('html', 'lang');
-        const result = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
-        checked.push(`${what} [${lang}]`);
-        for (const v of result.violations) {
-          const where = v.nodes.map((n) => n.target.join(' ')).join(' | ');
-          if (v.impact !== 'serious' && v.impact !== 'critical') {
-            minor.push(`axe (${v.impact}) ${v.id} on ${what} [${lang}]: ${where}`);
-            continue;
-          }
-          for (const n of v.nodes) {
-            found.push(`${v.impact} ${v.id} on ${what} [${lang}]: ${n.target.join(' ')}\n    ${v.help} (${v.helpUrl})\n    ` +
-              `${(n.failureSummary || '').split('\n').slice(0, 3).join(' ')}\n    ${n.html.slice(0, 200)}`);
-          }
-        }
-      }
       async function at(page, what) {
         const u = new URL(page.url());
         visited.add(u.pathname + u.search);
@@ -214,8 +197,6 @@ describe('Satu Data walk-through in a browser (upload, return, fix, verify, publ
         for (const s of Object.values(en)) await s.context.close();
       }
 
-      for (const m of minor) t.diagnostic(m);
-      t.diagnostic(`axe checked ${checked.length} page states: ${checked.join(', ')}`);
-      assert.deepEqual(found, [], `axe found ${found.length} serious/critical accessibility violations:\n${found.join('\n')}`);
+      axeRun.report(t);
     });
   });

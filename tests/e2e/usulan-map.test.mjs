@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, accessSync, constants } from 'node:fs';
 import { join, delimiter, isAbsolute } from 'node:path';
-import { launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
 import { startServer, freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
@@ -223,9 +223,7 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
   }
 
   it('axe: no serious or critical violations on the usulan list, map, form, amend form and detail pages (id and en)', async (t) => {
-    const found = [];
-    const minor = [];
-    const checked = [];
+    const axeRun = axeChecker(AxeBuilder);
     const detail = await proposalWithCommentsAndTimeline();
     assert.ok(detail, 'no demo proposal with comments and a timeline (seed --demo changed?)');
     t.diagnostic(`detail page: /usulan/${detail.id} (${detail.p.comments} comments, ${detail.p.timeline.length} timeline entries)`);
@@ -234,19 +232,7 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
 
     async function check(page, what, lang) {
       assert.equal(await page.getAttribute('html', 'lang'), lang, `${what}: lang`);
-      const result = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
-      checked.push(`${what} [${lang}]`);
-      for (const v of result.violations) {
-        const where = v.nodes.map((n) => n.target.join(' ')).join(' | ');
-        if (v.impact !== 'serious' && v.impact !== 'critical') {
-          minor.push(`axe (${v.impact}) ${v.id} on ${what} [${lang}]: ${where}`);
-          continue;
-        }
-        for (const n of v.nodes) {
-          found.push(`${v.impact} ${v.id} on ${what} [${lang}]: ${n.target.join(' ')}\n    ${v.help} (${v.helpUrl})\n    ` +
-            `${(n.failureSummary || '').split('\n').slice(0, 3).join(' ')}\n    ${n.html.slice(0, 200)}`);
-        }
-      }
+      await axeRun.check(page, what);
     }
 
     for (const lang of ['id', 'en']) {
@@ -328,9 +314,6 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
         }
       }
     }
-    for (const m of minor) t.diagnostic(m);
-    t.diagnostic(`axe checked ${checked.length} page states: ${checked.join(', ')}`);
-    assert.deepEqual(found, [], `axe found ${found.length} serious/critical accessibility violations ` +
-      `(fix the usulan templates, gapura.css or usulan-map.js):\n${found.join('\n')}`);
+    axeRun.report(t, 'fix the usulan templates, gapura.css or usulan-map.js');
   });
 });

@@ -272,14 +272,18 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
             auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
             (void)rn;
             if (rec) {
+                // Beast stores the request line as soon as it is parsed, before the fields: when
+                // it was, the refusal takes the format of its path (Open311's error lists under
+                // /open311/, JSON under /api/), as the pipeline's own refusals do.
+                const Request* seen = parser.get().target().empty() ? nullptr : &parser.get();
                 std::optional<Response> reply;
                 if (rec == bhttp::error::header_limit)
-                    reply = pipeline_.server_error(nullptr, Status::request_header_fields_too_large,
+                    reply = pipeline_.server_error(seen, Status::request_header_fields_too_large,
                                                    "err_header_too_large", client.peer_ip);
                 else if (rec != bhttp::error::end_of_stream && rec != beast::error::timeout &&
                          rec != asio::error::operation_aborted &&
                          rec != asio::error::connection_reset && buffer.size() > 0)
-                    reply = pipeline_.server_error(nullptr, Status::bad_request,
+                    reply = pipeline_.server_error(seen, Status::bad_request,
                                                    "err_malformed_request", client.peer_ip);
                 if (reply) {
                     stream.expires_after(options_.write_timeout);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <sqlite3.h>
 
 #include "app/testing.hpp"
 #include "core/auth/crypto.hpp"
@@ -422,6 +423,71 @@ TEST_F(Open311, CoreRefusalsAreOpen311ErrorListsInThePathsFormat) {
     EXPECT_NE(web405.body.find("405"), std::string::npos);  // the page names the real status
     EXPECT_EQ(tickets(), before);
     EXPECT_EQ(files(), before_files);
+}
+
+// The pipeline's own answers when a handler fails (a bug: 500; a busy or lost database: 503 with
+// Retry-After; a unique violation: 409) reach Open311 clients as error lists in the path's format.
+TEST_F(Open311, AFailingHandlerIsAnOpen311ErrorListWithItsStatus) {
+    using core::db::DbError;
+    struct Case {
+        std::string name;
+        std::function<void()> fail;
+        unsigned status;
+        std::string key;
+    };
+    const std::vector<Case> cases{
+        {"bug", [] { throw std::runtime_error("a bug"); }, 500, "err_internal"},
+        {"bad-sql", [] { throw DbError(DbError::Kind::other, "no such column"); }, 500, "err_internal"},
+        {"busy", [] { throw DbError(DbError::Kind::busy, "database is locked"); }, 503, "err_unavailable"},
+        {"gone", [] { throw DbError(DbError::Kind::unavailable, "disk I/O error"); }, 503, "err_unavailable"},
+        {"twice", [] { throw DbError(DbError::Kind::unique_violation, "UNIQUE constraint failed"); }, 409, "err_conflict"},
+    };
+    for (const auto& k : cases)
+        for (const std::string ext : {"json", "xml"})
+            t.app.router().add(Method::get, "/open311/v2/uji-" + k.name + "." + ext, [&k](core::http::RequestContext&) -> core::http::Response {
+                k.fail();
+                return core::http::Response{};
+            });
+    for (const auto& k : cases) {
+        SCOPED_TRACE(k.name);
+        auto j = c.get("/open311/v2/uji-" + k.name + ".json");
+        EXPECT_EQ(j.status, k.status);
+        EXPECT_EQ(j.header(bhttp::field::content_type), "application/json; charset=utf-8");
+        EXPECT_EQ(j.body, error_list(k.status, msg("id", k.key)));
+        EXPECT_EQ(j.header(bhttp::field::cache_control), "no-store");
+        EXPECT_FALSE(j.header("X-Request-Id").empty());
+        EXPECT_EQ(j.header(bhttp::field::retry_after), k.status == 503 ? "2" : "");
+        EXPECT_EQ(j.body.find("a bug"), std::string::npos);  // nothing of the exception reaches the client
+        auto x = c.get("/open311/v2/uji-" + k.name + ".xml?locale=en");
+        EXPECT_EQ(x.status, k.status);
+        EXPECT_EQ(x.header(bhttp::field::content_type), "text/xml; charset=utf-8");
+        EXPECT_EQ(x.body, error_xml(k.status, msg("en", k.key)));
+        auto h = c.get("/open311/v2/uji-" + k.name + ".xml", en());
+        EXPECT_EQ(h.body, error_xml(k.status, msg("en", k.key)));
+    }
+    // The server goes on answering normally.
+    EXPECT_EQ(c.get("/open311/v2/services.json").status, 200u);
+}
+
+// A database really locked by another process: the report cannot be written, the client gets a
+// 503 Open311 error list (after SQLite's busy timeout) and nothing is half-written.
+TEST_F(Open311, ALockedDatabaseIsA503Open311ErrorAndNothingIsWritten) {
+    const auto before = tickets();
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open((t.dir + "/test.db").c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto r = post(ok_body() + "&locale=en", "xml");  // waits out the busy timeout (5 s)
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    EXPECT_EQ(r.status, 503u);
+    EXPECT_EQ(r.header(bhttp::field::content_type), "text/xml; charset=utf-8");
+    EXPECT_EQ(r.body, error_xml(503, msg("en", "err_unavailable")));
+    EXPECT_EQ(r.header(bhttp::field::retry_after), "2");
+    EXPECT_EQ(tickets(), before);
+    // Once the lock is gone the same report goes through.
+    auto ok = post(ok_body());
+    EXPECT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(tickets(), before + 1);
 }
 
 // Finding 2: service_request_id overrides the other arguments; they are not checked.

@@ -33,7 +33,7 @@ std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& ser
 
 std::vector<core::db::Migration> SatuDataModule::migrations() const {
     auto all = store::migrations();
-    all.push_back(OpdTokenService::migration());  // version 5, after the store's own
+    for (auto& m : OpdTokenService::migrations()) all.push_back(std::move(m));  // versions 5 and 6, after the store's own
     return all;
 }
 
@@ -681,6 +681,8 @@ http::Response SatuDataModule::tokens_page(Ctx& ctx, const Error* err, const Tok
         o.set("at", human(tk.created_at, s_.regency, ctx.lang));
         o.set("by", tk.created_by_name);
         o.set("expires", tk.expires_at ? human(*tk.expires_at, s_.regency, ctx.lang) : t(ctx.lang, "satudata_token_never"));
+        o.set("last_used", tk.last_used_at ? human(*tk.last_used_at, s_.regency, ctx.lang)
+                                           : t(ctx.lang, "satudata_token_never_used"));
         o.set("status", t(ctx.lang, tk.revoked_at ? "satudata_token_revoked"
                                                   : tk.active(now) ? "satudata_token_active" : "satudata_token_expired"));
         o.set("active", tk.active(now));

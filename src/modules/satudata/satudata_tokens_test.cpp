@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "app/testing.hpp"
 #include "core/auth/crypto.hpp"
@@ -409,6 +411,75 @@ TEST(SatuDataTokens, XlsxDownloadKeepsHostileCellsInert) {
                   std::string(32767, 'x') + "\nB5|n|1\nC5|n|2\n");
     // DCAT lists the workbook beside CSV and JSON.
     EXPECT_NE(c.get("/catalog.jsonld").body.find("xlsx-berbahaya/unduh/1.xlsx"), std::string::npos);
+}
+
+// The last use of a token: recorded on its first use, written again only once kLastUsedStep has
+// passed (one write per token per minute, however many reads), never for a refused key, and shown
+// on the token page ("never" before the first use).
+TEST(SatuDataTokens, LastUseIsWrittenAtMostOnceAMinuteAndShownOnThePage) {
+    World w;
+    testing::Client pupr(w.t.app);
+    w.t.sign_in(pupr, "operator.pupr@demo.gapura.id");
+    const std::string a = create_token(pupr, "Dasbor+A");
+    const std::string b = create_token(pupr, "Dasbor+B");
+    ASSERT_FALSE(a.empty());
+    ASSERT_FALSE(b.empty());
+    const std::string never = [] {
+        std::ifstream in(testing::source_dir() + "/src/modules/satudata/i18n/id.json");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return std::string(json::parse(ss.str()).at("satudata_token_never_used").as_string());
+    }();
+    ASSERT_FALSE(never.empty());
+    const auto last_used = [&](const std::string& name) {
+        return w.count("SELECT COALESCE(MAX(last_used_at), -1) FROM sd_api_tokens WHERE name = ?", {name});
+    };
+    const auto row = [&](const std::string& name) {
+        auto body = pupr.get("/data-opd/token").body;
+        auto at = body.find("<td>" + name + "</td>");
+        return at == std::string::npos ? std::string() : body.substr(at, body.find("</tr>", at) - at);
+    };
+    EXPECT_EQ(last_used("Dasbor A"), -1);
+    EXPECT_NE(row("Dasbor A").find("<td>" + never + "</td>"), std::string::npos) << row("Dasbor A");
+
+    testing::Client api(w.t.app);
+    const auto use = [&](const std::string& secret) {
+        return ckan(api, "/api/3/action/package_list", {{"Authorization", secret}}).status;
+    };
+    const auto t0 = w.t.clock.now();
+    ASSERT_EQ(use(a), 200u);
+    EXPECT_EQ(last_used("Dasbor A"), t0);
+    EXPECT_EQ(last_used("Dasbor B"), -1);  // per token
+    const std::string shown = format_human(t0, w.t.app.regency().utc_offset_minutes, "id");
+    EXPECT_NE(row("Dasbor A").find("<td>" + shown + "</td>"), std::string::npos) << row("Dasbor A");
+    EXPECT_NE(row("Dasbor B").find("<td>" + never + "</td>"), std::string::npos);
+
+    // Within the minute: twenty reads, no write at all.
+    const auto writes = w.t.app.db().stats().write_jobs;
+    for (int i = 0; i < 20; ++i) {
+        w.t.clock.advance(i == 0 ? 1 : (i < 19 ? 3 : 4));  // up to t0 + 59
+        ASSERT_EQ(use(a), 200u);
+    }
+    EXPECT_EQ(w.t.clock.now(), t0 + 59);
+    EXPECT_EQ(w.t.app.db().stats().write_jobs, writes);
+    EXPECT_EQ(last_used("Dasbor A"), t0);
+    // A minute after the recorded use: written again, once.
+    w.t.clock.advance(1);
+    ASSERT_EQ(use(a), 200u);
+    ASSERT_EQ(use(a), 200u);
+    EXPECT_EQ(last_used("Dasbor A"), t0 + 60);
+    EXPECT_EQ(w.t.app.db().stats().write_jobs, writes + 1);
+
+    // Refused keys record nothing: a revoked token, a wrong secret of the same shape.
+    const auto id_b = w.count("SELECT id FROM sd_api_tokens WHERE name = 'Dasbor B'");
+    EXPECT_EQ(pupr.post_form("/data-opd/token", "/data-opd/token/" + std::to_string(id_b) + "/cabut", "").status, 303u);
+    w.t.clock.advance(3600);
+    EXPECT_EQ(use(b), 403u);
+    EXPECT_EQ(use(b.substr(0, b.size() - 1) + (b.back() == 'A' ? "B" : "A")), 403u);
+    EXPECT_EQ(last_used("Dasbor B"), -1);
+    EXPECT_NE(row("Dasbor B").find("<td>" + never + "</td>"), std::string::npos);
+    // The use is not a change: no audit entry for it.
+    EXPECT_EQ(w.count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'sd_api_token'"), 3);  // 2 created, 1 revoked
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // What the browser test files share: Debian's Chromium started by playwright-core with the flags
-// this closed network needs, a page that records script errors and failed sub-resources, and
-// signing in through the real form. Chromium: $CHROMIUM or /usr/bin/chromium.
+// this closed network needs, a page that records script errors and failed sub-resources,
+// signing in through the real form, and axe checks of page states. Chromium: $CHROMIUM or
+// /usr/bin/chromium.
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -45,4 +47,39 @@ export async function signInWith(page, who, pw) {
   await page.fill('#email', who);
   await page.fill('#password', pw);
   await Promise.all([page.waitForURL(/\/akun/), page.click('main button[type=submit]')]);
+}
+
+// Axe checks gathered over a test: `check(page, what)` runs axe on the page as it is now and
+// records serious and critical violations (one entry per node, with the rule, its help and the
+// element) in `found`, lesser ones in `minor` (printed, never failing), the page state in
+// `checked`; it returns the page's lang. `report(t, hint)` prints the minor ones and the states
+// checked, then fails when anything serious or critical was found.
+export function axeChecker(AxeBuilder) {
+  const found = [];
+  const minor = [];
+  const checked = [];
+  async function check(page, what) {
+    const lang = await page.getAttribute('html', 'lang');
+    const result = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
+    checked.push(`${what} [${lang}]`);
+    for (const v of result.violations) {
+      const where = v.nodes.map((n) => n.target.join(' ')).join(' | ');
+      if (v.impact !== 'serious' && v.impact !== 'critical') {
+        minor.push(`axe (${v.impact}) ${v.id} on ${what} [${lang}]: ${where}`);
+        continue;
+      }
+      for (const n of v.nodes) {
+        found.push(`${v.impact} ${v.id} on ${what} [${lang}]: ${n.target.join(' ')}\n    ${v.help} (${v.helpUrl})\n    ` +
+          `${(n.failureSummary || '').split('\n').slice(0, 3).join(' ')}\n    ${n.html.slice(0, 200)}`);
+      }
+    }
+    return lang;
+  }
+  function report(t, hint = '') {
+    for (const m of minor) t.diagnostic(m);
+    t.diagnostic(`axe checked ${checked.length} page states: ${checked.join(', ')}`);
+    assert.deepEqual(found, [], `axe found ${found.length} serious/critical accessibility violations` +
+      `${hint ? ` (${hint})` : ''}:\n${found.join('\n')}`);
+  }
+  return { check, report, found, minor, checked };
 }
