@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace gapura {
@@ -247,6 +249,30 @@ TEST(FormatHuman, UnknownLanguageFallsBackToIndonesian) {
 
 TEST(FormatHuman, AppliesOffsetAcrossMidnight) {
     EXPECT_EQ(format_human(1798747200 /* 2026-12-31T20:00Z */, kWib, "en"), "1 Jan 2027 03:00");
+}
+
+// The same text as the printf format it replaced ("%d %s %d %02d:%02d"), over 60 years of
+// irregular steps (single-digit days, hours and minutes, both month lists, three offsets).
+TEST(FormatHuman, SameAsThePrintfFormat) {
+    static const char* id_months[] = {"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"};
+    static const char* en_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int checked = 0;
+    for (std::int64_t t = 0; t < 1900000000; t += 987654 + (t % 7919)) {
+        for (int off : {0, kWib, -300}) {
+            const std::time_t local = static_cast<std::time_t>(t + off * 60);
+            std::tm tm{};
+            gmtime_r(&local, &tm);
+            for (const char* lang : {"id", "en"}) {
+                char buf[64];
+                std::snprintf(buf, sizeof buf, "%d %s %d %02d:%02d", tm.tm_mday,
+                              (std::string(lang) == "en" ? en_months : id_months)[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+                              tm.tm_min);
+                ASSERT_EQ(format_human(t, off, lang), buf) << t << " " << off << " " << lang;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_GT(checked, 5000);
 }
 
 }  // namespace

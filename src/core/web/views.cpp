@@ -74,16 +74,224 @@ struct StringSink {
     }
 };
 
+// A template compiled from kainjow's own parse into a tree of a few node kinds, rendered by
+// Compiled::render with kainjow's rules (same output, byte for byte): kainjow walks one component
+// per space and per text run through a std::function, escapes into a new string per variable and
+// gathers each line in a buffer before copying it out; this walks merged text runs and writes
+// into the page directly. Templates with partials or delimiter changes, and data holding lambdas
+// or partials, are rendered by kainjow itself.
+using Component = kainjow::mustache::component<std::string>;
+using kainjow::mustache::tag_type;
+
+struct Node {
+    enum class Kind : std::uint8_t { text, newline, var, raw, section, inverted };
+    Kind kind = Kind::text;
+    std::string text;                // text, newline characters, or the tag's name
+    std::vector<std::string> parts;  // a dotted name split at its dots, as RenderContext does
+    bool dotted = false;
+    std::vector<Node> children;
+};
+
+class Compiled {
+public:
+    explicit Compiled(const std::string& source) {
+        kainjow::mustache::context<std::string> parse_ctx;
+        kainjow::mustache::context_internal<std::string> internal{parse_ctx};
+        Component root;
+        std::string error;
+        kainjow::mustache::parser<std::string>{source, internal, root, error};
+        ok_ = error.empty() && compile(root.children, nodes_);
+    }
+    bool ok() const { return ok_; }
+
+    // Appends the page to `out`; false (and `out` partly written) when the data holds something
+    // only kainjow renders (a lambda or a partial): the caller renders with kainjow instead.
+    bool render(std::vector<const Data*>& levels, std::string& out) const {
+        State st{levels, out, out.size(), false};
+        if (!walk(nodes_, st)) return false;
+        end_line(st, nullptr);
+        return true;
+    }
+
+private:
+    struct State {
+        std::vector<const Data*>& levels;  // innermost last
+        std::string& out;
+        std::size_t line_start;            // kainjow's line buffer is out[line_start, end)
+        bool line_had_section;
+    };
+
+    static bool compile(const std::vector<Component>& in, std::vector<Node>& out) {
+        for (const Component& c : in) {
+            if (c.is_text()) {
+                if (c.is_newline()) {
+                    out.push_back(Node{Node::Kind::newline, c.text, {}, false, {}});
+                } else if (!out.empty() && out.back().kind == Node::Kind::text) {
+                    out.back().text += c.text;
+                } else {
+                    out.push_back(Node{Node::Kind::text, c.text, {}, false, {}});
+                }
+                continue;
+            }
+            switch (c.tag.type) {
+                case tag_type::variable:
+                case tag_type::unescaped_variable: {
+                    Node n{c.tag.type == tag_type::variable ? Node::Kind::var : Node::Kind::raw, c.tag.name, {}, false, {}};
+                    name_parts(n);
+                    out.push_back(std::move(n));
+                    break;
+                }
+                case tag_type::section_begin:
+                case tag_type::section_begin_inverted: {
+                    Node n{c.tag.type == tag_type::section_begin ? Node::Kind::section : Node::Kind::inverted, c.tag.name, {},
+                           false, {}};
+                    name_parts(n);
+                    if (!compile(c.children, n.children)) return false;
+                    out.push_back(std::move(n));
+                    break;
+                }
+                case tag_type::comment: break;
+                default: return false;  // partials, delimiter changes: kainjow renders the template
+            }
+        }
+        return true;
+    }
+
+    static void name_parts(Node& n) {
+        if (n.text == "." || n.text.find('.') == std::string::npos) return;
+        n.dotted = true;
+        for (std::size_t start = 0;;) {
+            const std::size_t dot = n.text.find('.', start);
+            n.parts.emplace_back(n.text, start, dot == std::string::npos ? std::string::npos : dot - start);
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+    }
+
+    // RenderContext::get's rule: each level, innermost first, is walked for the whole name.
+    static const Data* lookup(const Node& n, const State& st) {
+        const auto& levels = st.levels;
+        if (n.text.size() == 1 && n.text[0] == '.') return levels.back();
+        if (!n.dotted) {
+            for (auto it = levels.rbegin(); it != levels.rend(); ++it)
+                if (const Data* v = (*it)->get(n.text)) return v;
+            return nullptr;
+        }
+        for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+            const Data* v = *it;
+            for (std::size_t i = 0; i < n.parts.size() && v; ++i) v = v->get(n.parts[i]);
+            if (v) return v;
+        }
+        return nullptr;
+    }
+
+    static void escape_into(std::string& out, const std::string& s) {
+        std::size_t from = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const char* rep;
+            switch (s[i]) {
+                case '&': rep = "&amp;"; break;
+                case '<': rep = "&lt;"; break;
+                case '>': rep = "&gt;"; break;
+                case '"': rep = "&quot;"; break;
+                case '\'': rep = "&apos;"; break;
+                default: continue;
+            }
+            out.append(s, from, i - from);
+            out += rep;
+            from = i + 1;
+        }
+        out.append(s, from, std::string::npos);
+    }
+
+    // kainjow's render_current_line: a line that held a section tag and is blank (spaces and tabs)
+    // is dropped with its line break.
+    static void end_line(State& st, const Node* newline) {
+        bool blank = st.line_had_section;
+        for (std::size_t i = st.line_start; blank && i < st.out.size(); ++i)
+            if (st.out[i] != ' ' && st.out[i] != '\t') blank = false;
+        if (blank) st.out.resize(st.line_start);
+        else if (newline) st.out += newline->text;
+        st.line_start = st.out.size();
+        st.line_had_section = false;
+    }
+
+    static bool plain(const Data* v) { return !v->is_lambda() && !v->is_lambda2() && !v->is_partial(); }
+
+    bool section(const Node& n, const Data* var, State& st) const {
+        st.line_had_section = true;
+        bool ok = true;
+        if (var && var->is_non_empty_list()) {
+            for (const Data& item : var->list_value()) {
+                if (!plain(&item)) return false;
+                st.line_had_section = true;
+                st.levels.push_back(&item);
+                ok = walk(n.children, st);
+                st.levels.pop_back();
+                st.line_had_section = true;
+                if (!ok) return false;
+            }
+            return true;
+        }
+        if (var) st.levels.push_back(var);
+        ok = walk(n.children, st);
+        if (var) st.levels.pop_back();
+        st.line_had_section = true;
+        return ok;
+    }
+
+    bool walk(const std::vector<Node>& nodes, State& st) const {
+        for (const Node& n : nodes) {
+            switch (n.kind) {
+                case Node::Kind::text: st.out += n.text; break;
+                case Node::Kind::newline: end_line(st, &n); break;
+                case Node::Kind::var:
+                case Node::Kind::raw:
+                    if (const Data* v = lookup(n, st)) {
+                        if (!plain(v)) return false;
+                        if (v->is_string()) {
+                            if (n.kind == Node::Kind::var) escape_into(st.out, v->string_value());
+                            else st.out += v->string_value();
+                        }
+                    }
+                    break;
+                case Node::Kind::section:
+                    if (const Data* v = lookup(n, st)) {
+                        if (!plain(v)) return false;
+                        if (!v->is_false() && !v->is_empty_list() && !section(n, v, st)) return false;
+                    }
+                    break;
+                case Node::Kind::inverted: {
+                    const Data* v = lookup(n, st);
+                    if (v && !plain(v)) return false;
+                    if ((!v || v->is_false() || v->is_empty_list()) && !section(n, v, st)) return false;
+                    break;
+                }
+            }
+        }
+        return true;
+    }
+
+    bool ok_ = false;
+    std::vector<Node> nodes_;
+};
+
+struct Parsed {
+    explicit Parsed(const std::string& source) : compiled(source), kainjow(source) {}
+    Compiled compiled;
+    Mustache kainjow;
+};
+
 // Parsed templates per thread: kainjow's renderer keeps state while rendering.
-Mustache& cached(std::uint64_t instance, const std::string& name, const std::string& source) {
-    thread_local std::unordered_map<std::string, std::unique_ptr<Mustache>> cache;
+Parsed& cached(std::uint64_t instance, const std::string& name, const std::string& source) {
+    thread_local std::unordered_map<std::string, std::unique_ptr<Parsed>> cache;
     thread_local std::uint64_t cache_instance = 0;
     if (cache_instance != instance) {
         cache.clear();
         cache_instance = instance;
     }
     auto it = cache.find(name);
-    if (it == cache.end()) it = cache.emplace(name, std::make_unique<Mustache>(source)).first;
+    if (it == cache.end()) it = cache.emplace(name, std::make_unique<Parsed>(source)).first;
     return *it->second;
 }
 }  // namespace
@@ -171,12 +379,18 @@ void push(Data& list, Data&& item) {
 std::string Views::render(std::string_view name, const Data& page, std::string_view lang) const {
     auto it = sources_.find(std::string(name));
     if (it == sources_.end()) throw std::logic_error("no template named " + std::string(name));
-    Mustache& tmpl = cached(instance_, it->first, it->second);
-    RenderContext ctx(&i18n_.template_data(lang));
-    ctx.push(&page);
+    Parsed& tmpl = cached(instance_, it->first, it->second);
     StringSink sink;
     sink.out.reserve(8192);
-    tmpl.render(ctx, sink);
+    if (tmpl.compiled.ok()) {
+        std::vector<const Data*> levels{&i18n_.template_data(lang), &page};
+        levels.reserve(8);
+        if (tmpl.compiled.render(levels, sink.out)) return std::move(sink.out);
+        sink.out.clear();
+    }
+    RenderContext ctx(&i18n_.template_data(lang));
+    ctx.push(&page);
+    tmpl.kainjow.render(ctx, sink);
     return std::move(sink.out);
 }
 

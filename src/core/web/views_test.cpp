@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/http/response.hpp"
 
@@ -157,6 +160,163 @@ TEST(ViewsData, DottedNamesResolveLikeKainjow) {
     views.add_template("dotted", tmpl);
     EXPECT_EQ(views.render("dotted", page, "id"), expected);
     EXPECT_NE(expected.find("satu:Halo &lt;b&gt;:abc:xy;dua:Halo &lt;b&gt;:abc:;|abc||"), std::string::npos) << expected;
+}
+
+// Views renders templates with its own compiled form (core/web/views.cpp, Compiled): its output
+// must be kainjow's, byte for byte. Each case renders through kainjow's own context and through
+// Views; the cases cover what the site's templates use (text, escaped and raw variables, dotted
+// names, sections over lists, objects, booleans and strings, inverted sections, comments, lines
+// that hold only section tags, CR LF) and what falls back to kainjow (partials, lambdas).
+struct RenderCase {
+    std::string tmpl;
+    Data page;
+};
+
+std::string kainjow_render(const std::string& tmpl, const Data& root, const Data& page) {
+    kainjow::mustache::mustache reference(tmpl);
+    kainjow::mustache::context<std::string> kctx(&root);
+    kctx.push(&page);
+    return reference.render(kctx);
+}
+
+Data sample_page() {
+    Data page = object();
+    put(page, "s", Data(std::string("a <b> & \"c\" 'd'")));
+    put(page, "empty_s", Data(std::string()));
+    put(page, "yes", Data(true));
+    put(page, "no", Data(false));
+    put(page, "none", list());
+    Data strings = list(3);
+    for (const char* v : {"x", "<y>", "z&"}) push(strings, Data(std::string(v)));
+    put(page, "strings", std::move(strings));
+    Data rows = list(3);
+    for (int i = 0; i < 3; ++i) {
+        Data r = object();
+        put(r, "name", Data("row " + std::to_string(i) + (i == 1 ? " <1>" : "")));
+        put(r, "flag", Data(i % 2 == 0));
+        if (i == 2) put(r, "s", Data(std::string("own s")));  // shadows the page's
+        Data inner = list(1);
+        Data in = object();
+        put(in, "v", Data(std::string("in") + std::to_string(i)));
+        push(inner, std::move(in));
+        put(r, "inner", std::move(inner));
+        push(rows, std::move(r));
+    }
+    put(page, "rows", std::move(rows));
+    Data o = object();
+    put(o, "k", Data(std::string("ok")));
+    Data deep = object();
+    put(deep, "er", Data(std::string("deeper")));
+    put(o, "deep", std::move(deep));
+    put(page, "o", std::move(o));
+    return page;
+}
+
+TEST(ViewsRender, CompiledTemplatesRenderLikeKainjow) {
+    const std::vector<std::string> templates = {
+        "plain text only",
+        "",
+        "{{s}}|{{{s}}}|{{&s}}|{{ s }}|{{empty_s}}|{{missing}}|{{yes}}|{{rows}}|{{o}}",
+        "{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{^no}}!N{{/no}}{{^yes}}!Y{{/yes}}{{#missing}}M{{/missing}}{{^missing}}!M{{/missing}}",
+        "{{#none}}never{{/none}}{{^none}}empty list{{/none}}{{#s}}[{{.}}]{{/s}}{{#strings}}<{{.}}>{{/strings}}",
+        "{{#rows}}{{name}}:{{s}}:{{#flag}}F{{/flag}}{{^flag}}f{{/flag}}{{#inner}}{{v}}/{{name}}{{/inner}};{{/rows}}",
+        "{{#o}}{{k}}-{{deep.er}}-{{o.k}}{{/o}}|{{o.deep.er}}|{{o.missing}}|{{#o.deep}}{{er}}{{/o.deep}}|{{t.hello}}",
+        "<ul>\n  {{#rows}}\n  <li>{{name}}</li>\n  {{/rows}}\n</ul>\n",
+        "a\n  {{#no}}\n  hidden\n  {{/no}}\nb\n\t{{^no}}\t\nshown\n {{/no}} \nc",
+        "line one\r\n{{#yes}}\r\n  in\r\n{{/yes}}\r\nend\r",
+        "{{! a comment }}\n{{! standalone comment }}\ntext {{! inline }} more\n",
+        "  {{#rows}}{{name}}{{/rows}}  \n   \n{{#yes}}{{/yes}}\n{{s}}",
+        "{{#rows}}\n{{#inner}}\n{{v}}\n{{/inner}}\n{{/rows}}\n{{^rows}}none{{/rows}}",
+        "<table>{{#rows}}<tr{{#flag}} class=\"x\"{{/flag}}><td>{{name}}</td><td>{{t.hello}}</td></tr>{{/rows}}</table>",
+        "{{.}}|{{#o}}{{.}}{{/o}}|{{#yes}}{{s}}{{/yes}}",
+        "{{>part}} and {{s}}",         // a partial: kainjow renders the template
+        "{{=<% %>=}}<% s %> changed",  // a delimiter change: kainjow renders the template
+        "{{#fn}}x{{/fn}}|{{fn}}|{{s}}",
+    };
+    I18n i18n;
+    i18n.add("id", "hello", "Halo <dunia> & 'semua'");
+    i18n.finish();
+    Views views(i18n, SiteInfo{"Kabupaten Uji", "Uji", "uji.go.id"});
+    Data page = sample_page();
+    put(page, "part", Data(std::string("[partial {{s}}]")));
+    for (std::size_t i = 0; i < templates.size(); ++i) {
+        const std::string name = "case" + std::to_string(i);
+        views.add_template(name, templates[i]);
+        EXPECT_EQ(views.render(name, page, "id"), kainjow_render(templates[i], i18n.template_data("id"), page))
+            << "template " << i << ": " << templates[i];
+    }
+    // Data holding a lambda: kainjow renders the page.
+    Data with_lambda = sample_page();
+    put(with_lambda, "fn", Data(kainjow::mustache::lambda{[](const std::string& text) { return "<" + text + ">"; }}));
+    const std::string& last = templates.back();
+    EXPECT_EQ(views.render("case" + std::to_string(templates.size() - 1), with_lambda, "id"),
+              kainjow_render(last, i18n.template_data("id"), with_lambda));
+    EXPECT_NE(views.render("case5", page, "id").find("row 1 &lt;1&gt;:a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;:f"),
+              std::string::npos);
+}
+
+// Random templates over random data (a fixed seed): the compiled renderer and kainjow agree.
+TEST(ViewsRender, RandomTemplatesRenderLikeKainjow) {
+    std::mt19937 rng(20261203);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    const std::vector<std::string> names = {"a", "b", "c", "l", "o", "o.a", "missing", "t.hello", "."};
+    const std::vector<std::string> texts = {"x", " ", "\t", "\n", "\r\n", "  ", "<&>\"'", "word ", "\n  "};
+    std::function<std::string(int)> gen = [&](int depth) {
+        std::string out;
+        const int n = 1 + pick(6);
+        for (int i = 0; i < n; ++i) {
+            const std::string& name = names[static_cast<std::size_t>(pick(static_cast<int>(names.size())))];
+            switch (pick(depth < 3 ? 7 : 4)) {
+                case 0:
+                case 1: out += texts[static_cast<std::size_t>(pick(static_cast<int>(texts.size())))]; break;
+                case 2: out += pick(2) ? "{{" + name + "}}" : "{{{" + name + "}}}"; break;
+                case 3: out += "{{! note }}"; break;
+                default: {
+                    if (name == ".") break;
+                    const std::string open = pick(2) ? "#" : "^";
+                    const std::string pad = pick(3) == 0 ? "\n" : "";
+                    out += "{{" + open + name + "}}" + pad + gen(depth + 1) + pad + "{{/" + name + "}}";
+                }
+            }
+        }
+        return out;
+    };
+    std::function<Data(int)> value = [&](int depth) -> Data {
+        switch (pick(depth < 2 ? 7 : 4)) {
+            case 0: return Data(std::string(pick(2) ? "v<" : "w'&") + std::to_string(pick(100)));
+            case 1: return Data(true);
+            case 2: return Data(false);
+            case 3: return list();
+            case 4: {
+                Data l = list();
+                for (int i = 0, n = 1 + pick(3); i < n; ++i) push(l, value(depth + 1));
+                return l;
+            }
+            default: {
+                Data o = object();
+                for (const char* k : {"a", "b", "c", "l", "o"})
+                    if (pick(2)) put(o, k, value(depth + 1));
+                return o;
+            }
+        }
+    };
+    I18n i18n;
+    i18n.add("id", "hello", "Halo & <b>");
+    i18n.finish();
+    Views views(i18n, SiteInfo{"Kabupaten Uji", "Uji", "uji.go.id"});
+    int nonempty = 0;
+    for (int round = 0; round < 400; ++round) {
+        const std::string tmpl = gen(0);
+        Data page = object();
+        for (const char* k : {"a", "b", "c", "l", "o"})
+            if (pick(4)) put(page, k, value(0));
+        const std::string name = "r" + std::to_string(round);
+        views.add_template(name, tmpl);
+        const std::string expected = kainjow_render(tmpl, i18n.template_data("id"), page);
+        if (!expected.empty()) ++nonempty;
+        ASSERT_EQ(views.render(name, page, "id"), expected) << "template: " << tmpl;
+    }
+    EXPECT_GT(nonempty, 300);
 }
 
 }  // namespace

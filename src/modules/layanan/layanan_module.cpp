@@ -1,5 +1,6 @@
 #include "modules/layanan/layanan_module.hpp"
 
+#include <array>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <spdlog/spdlog.h>
@@ -666,21 +667,34 @@ http::Response LayananModule::queue(Ctx& ctx) {
     using core::web::push;
     using core::web::put;
     Data list = core::web::list(std::min<std::size_t>(rows.size(), 50));
+    // The texts rows share (status, priority, service), looked up once per page, not per row.
+    std::array<std::string, static_cast<std::size_t>(TicketStatus::merged) + 1> status_labels;
+    std::vector<std::pair<std::string, std::string>> priority_labels, service_labels;
+    auto label = [](std::vector<std::pair<std::string, std::string>>& seen, const std::string& key, auto&& make) -> const std::string& {
+        for (const auto& [k, v] : seen)
+            if (k == key) return v;
+        return seen.emplace_back(key, make()).second;
+    };
     // Only what the queue shows, moved into the page (Data::set/push_back would copy every row).
     for (std::size_t i = 0; i < rows.size() && i < 50; ++i) {
         const Ticket& tk = rows[i];
+        std::string& status_label = status_labels[static_cast<std::size_t>(tk.status)];
+        if (status_label.empty()) status_label = t(ctx, "layanan_status_" + status_name(tk.status));
         Data row = core::web::object();
         put(row, "id", Data(std::to_string(tk.id)));
         put(row, "code", Data(tk.code));
-        put(row, "service", Data(service_name(tk.service_code, ctx.lang)));
-        put(row, "status", Data(t(ctx, "layanan_status_" + status_name(tk.status))));
-        put(row, "priority", Data(t(ctx, "layanan_priority_" + tk.priority)));
+        put(row, "service", Data(label(service_labels, tk.service_code, [&] { return service_name(tk.service_code, ctx.lang); })));
+        put(row, "status", Data(status_label));
+        put(row, "priority", Data(label(priority_labels, tk.priority, [&] { return t(ctx, "layanan_priority_" + tk.priority); })));
         put(row, "opd", Data(tk.opd_name));
-        put(row, "due", Data(tk.next_due() ? fmt_time(*tk.next_due(), ctx.lang) : std::string()));
-        put(row, "paused", Data(tk.paused_at.has_value()));
-        put(row, "breached", Data(tk.breached()));
-        put(row, "internal", Data(!tk.is_public));
-        put(row, "assignee", Data(tk.assignee_name));
+        // A false flag or an empty text is left out: the name is then looked up on the page and
+        // the language's root (which have none of these names) and renders as false / nothing, as
+        // the value would. Each key fewer is an allocation and a free fewer per row.
+        if (auto due = tk.next_due()) put(row, "due", Data(fmt_time(*due, ctx.lang)));
+        if (tk.paused_at) put(row, "paused", Data(true));
+        if (tk.breached()) put(row, "breached", Data(true));
+        if (!tk.is_public) put(row, "internal", Data(true));
+        if (!tk.assignee_name.empty()) put(row, "assignee", Data(tk.assignee_name));
         push(list, std::move(row));
     }
     Data page = core::web::object();

@@ -20,12 +20,15 @@ constexpr const char* kTicketColumns =
     " FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id LEFT JOIN regions r ON r.code = t.village_code"
     " LEFT JOIN users u ON u.id = t.assignee_user_id ";
 
-// The columns of a ticket list (QueueFilter::summary_only), read by summary_from.
-constexpr const char* kSummaryColumns =
-    "SELECT t.id, t.code, t.service_code, t.is_public, t.opd_id, o.slug, o.name, t.status, t.priority,"
+// The columns of a queue row (QueueFilter::summary_only), read by summary_from, in the query that
+// walks the index: id and next_due first (the ORDER BY of both parts is by position). CROSS JOIN
+// keeps the tickets the outer loop in SQLite (the planner could otherwise start from opds, and
+// sort), and the OPD and assignee are one rowid lookup each per row.
+constexpr const char* kSummaryInQueue =
+    "SELECT t.id, t.next_due, t.code, t.service_code, t.is_public, t.opd_id, o.slug, o.name, t.status, t.priority,"
     " t.assignee_user_id, COALESCE(u.display_name, ''), t.first_response_at, t.respond_due, t.resolve_due,"
     " t.paused_at, t.respond_breached, t.resolve_breached"
-    " FROM layanan_tickets t JOIN opds o ON o.id = t.opd_id LEFT JOIN users u ON u.id = t.assignee_user_id ";
+    " FROM layanan_tickets t CROSS JOIN opds o LEFT JOIN users u ON u.id = t.assignee_user_id WHERE o.id = t.opd_id AND ";
 
 constexpr const char* kInsertTicket =
     "INSERT INTO layanan_tickets (code, service_code, is_public, opd_id, reporter_opd_id, status, priority,"
@@ -242,25 +245,27 @@ Ticket ticket_from(const Query& q) {
     return t;
 }
 
+// A row of kSummaryInQueue (column 1, next_due, is the ordering key of the queue; the ticket
+// computes it again from its deadlines).
 Ticket summary_from(const Query& q) {
     Ticket t;
     t.id = q.integer(0);
-    t.code = q.text(1);
-    t.service_code = q.text(2);
-    t.is_public = q.integer(3) != 0;
-    t.opd_id = q.integer(4);
-    t.opd_slug = q.text(5);
-    t.opd_name = q.text(6);
-    t.status = parse_status(q.text(7)).value_or(TicketStatus::new_);
-    t.priority = q.text(8);
-    t.assignee_user_id = q.opt_integer(9);
-    t.assignee_name = q.text(10);
-    t.first_response_at = q.opt_integer(11);
-    t.respond_due = q.integer(12);
-    t.resolve_due = q.integer(13);
-    t.paused_at = q.opt_integer(14);
-    t.respond_breached = q.integer(15) != 0;
-    t.resolve_breached = q.integer(16) != 0;
+    t.code = q.text(2);
+    t.service_code = q.text(3);
+    t.is_public = q.integer(4) != 0;
+    t.opd_id = q.integer(5);
+    t.opd_slug = q.text(6);
+    t.opd_name = q.text(7);
+    t.status = parse_status(q.text(8)).value_or(TicketStatus::new_);
+    t.priority = q.text(9);
+    t.assignee_user_id = q.opt_integer(10);
+    t.assignee_name = q.text(11);
+    t.first_response_at = q.opt_integer(12);
+    t.respond_due = q.integer(13);
+    t.resolve_due = q.integer(14);
+    t.paused_at = q.opt_integer(15);
+    t.respond_breached = q.integer(16) != 0;
+    t.resolve_breached = q.integer(17) != 0;
     return t;
 }
 
@@ -450,22 +455,16 @@ std::vector<TicketEvent> events(Connection& c, std::int64_t ticket_id, bool publ
 namespace {
 
 // Rows by id, in the order of ids (one IN list: at most a page).
-std::vector<Ticket> tickets_in_order(Connection& c, const std::vector<std::int64_t>& ids, bool summary_only = false) {
+std::vector<Ticket> tickets_in_order(Connection& c, const std::vector<std::int64_t>& ids) {
     if (ids.empty()) return {};
-    std::string sql = std::string(summary_only ? kSummaryColumns : kTicketColumns) + "WHERE t.id IN (";
+    std::string sql = std::string(kTicketColumns) + "WHERE t.id IN (";
     std::vector<Value> p;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         sql += i ? ", ?" : "?";
         p.emplace_back(static_cast<long long>(ids[i]));
     }
     sql += ")";
-    std::vector<Ticket> rows;
-    if (summary_only) {
-        Query q(c, sql, p);
-        while (q.next()) rows.push_back(summary_from(q));
-    } else {
-        rows = tickets(c, sql, p);
-    }
+    std::vector<Ticket> rows = tickets(c, sql, p);
     std::vector<Ticket> out;
     out.reserve(rows.size());
     for (auto id : ids)
@@ -523,11 +522,12 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
         return cond;
     };
 
-    // SELECT id, next_due of one part; an OPD's own tickets and the faults it reported are two
-    // index scans merged by the ORDER BY (UNION ALL: the second excludes the first).
-    auto part = [&](bool open, std::vector<Value>& p) {
+    // SELECT id, next_due (and with `columns`, the columns of summary_from after them) of one part; an
+    // OPD's own tickets and the faults it reported are two index scans merged by the ORDER BY
+    // (UNION ALL: the second excludes the first).
+    auto part = [&](bool open, std::vector<Value>& p, bool columns = false) {
         const std::string due = open ? " AND t.next_due IS NOT NULL" : " AND t.next_due IS NULL";
-        const std::string head = "SELECT t.id, t.next_due FROM layanan_tickets t WHERE ";
+        const std::string head = columns ? kSummaryInQueue : "SELECT t.id, t.next_due FROM layanan_tickets t WHERE ";
         std::string sql;
         if (f.opd_id) {
             sql = head + "t.opd_id = ?" + conditions(false) + due;
@@ -547,22 +547,29 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
         // no sort: `id DESC` here made SQLite sort every run of equal deadlines). Closed: newest first.
         return sql + (open ? " ORDER BY 2, 1" : " ORDER BY 1 DESC");
     };
-    auto ids_of = [&](bool open, long long limit, long long offset) {
+    // The page's rows in one query each part (summary_only: the columns are read in the index
+    // scan, so no second query for 51 rows by id), or their ids (the full rows are read by id).
+    std::vector<std::int64_t> ids;
+    std::vector<Ticket> rows;
+    auto read_part = [&](bool open, long long limit, long long offset) {
         std::vector<Value> p;
-        std::string sql = part(open, p) + " LIMIT ? OFFSET ?";
+        std::string sql = part(open, p, f.summary_only) + " LIMIT ? OFFSET ?";
         p.emplace_back(limit);
         p.emplace_back(offset);
-        std::vector<std::int64_t> out;
         Query q(c, sql, p);
-        while (q.next()) out.push_back(q.integer(0));
-        return out;
+        std::size_t n = 0;
+        while (q.next()) {
+            if (f.summary_only) rows.push_back(summary_from(q));
+            else ids.push_back(q.integer(0));
+            ++n;
+        }
+        return n;
     };
 
-    std::vector<std::int64_t> ids;
     long long limit = f.limit, offset = f.offset;
     if (want_open) {
-        ids = ids_of(true, limit, offset);
-        if (!ids.empty()) offset = 0;
+        const std::size_t n = read_part(true, limit, offset);
+        if (n > 0) offset = 0;
         else if (want_closed && offset > 0) {
             // How many open tickets the offset skips (counted no further than the offset).
             std::vector<Value> p;
@@ -571,13 +578,11 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
             Query q(c, sql, p);
             if (q.next()) offset -= q.integer(0);
         }
-        limit -= static_cast<long long>(ids.size());
+        limit -= static_cast<long long>(n);
     }
-    if (want_closed && limit > 0) {
-        auto more = ids_of(false, limit, offset);
-        ids.insert(ids.end(), more.begin(), more.end());
-    }
-    return tickets_in_order(c, ids, f.summary_only);
+    if (want_closed && limit > 0) read_part(false, limit, offset);
+    if (f.summary_only) return rows;
+    return tickets_in_order(c, ids);
 }
 
 std::vector<Ticket> recent_public(Connection& c, int limit) {

@@ -13,6 +13,7 @@
 #include "core/jobs/notifier.hpp"
 #include "core/jobs/scheduler.hpp"
 #include "core/region/regency.hpp"
+#include "core/util/clock.hpp"
 #include "core/web/i18n.hpp"
 #include "modules/layanan/layanan_service.hpp"
 
@@ -754,12 +755,19 @@ TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
         });
         return ids;
     };
+    // Both paths: full rows (ids, then the rows by id) and the queue page's summary rows (read in
+    // the index scan itself) must give the same order, page by page.
     auto paged = [&](store::QueueFilter f, int size) {
         std::vector<std::int64_t> ids;
         for (int off = 0;; off += size) {
             f.limit = size;
             f.offset = off;
+            f.summary_only = false;
             auto page = svc.queue(f);
+            f.summary_only = true;
+            auto lean = svc.queue(f);
+            EXPECT_EQ(lean.size(), page.size()) << off;
+            for (std::size_t i = 0; i < page.size() && i < lean.size(); ++i) EXPECT_EQ(lean[i].id, page[i].id) << off;
             for (const auto& tk : page) ids.push_back(tk.id);
             if (static_cast<int>(page.size()) < size) break;
         }
@@ -794,33 +802,149 @@ TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
 }
 
 TEST_F(Desk, QueueSummaryRowsCarryWhatTheListShows) {
-    store::QueueFilter full;
-    full.limit = 200;
-    auto rows = svc.queue(full);
-    ASSERT_GT(rows.size(), 5u);  // the demo seed
-    store::QueueFilter lean = full;
-    lean.summary_only = true;
-    auto summary = svc.queue(lean);
-    ASSERT_EQ(summary.size(), rows.size());
-    bool some_description = false;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto &a = rows[i], &b = summary[i];
-        EXPECT_EQ(b.id, a.id);
-        EXPECT_EQ(b.code, a.code);
-        EXPECT_EQ(b.service_code, a.service_code);
-        EXPECT_EQ(b.is_public, a.is_public);
-        EXPECT_EQ(b.opd_id, a.opd_id);
-        EXPECT_EQ(b.opd_name, a.opd_name);
-        EXPECT_EQ(b.status, a.status);
-        EXPECT_EQ(b.priority, a.priority);
-        EXPECT_EQ(b.assignee_name, a.assignee_name);
-        EXPECT_EQ(b.next_due(), a.next_due());
-        EXPECT_EQ(b.paused_at, a.paused_at);
-        EXPECT_EQ(b.breached(), a.breached());
-        EXPECT_TRUE(b.description.empty());
-        some_description = some_description || !a.description.empty();
+    // Some variety beyond the demo seed: assigned, paused, breached, an internal fault reported by
+    // another OPD, an assignee with markup in the name.
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto op = who("operator.pupr@demo.gapura.id");
+    t.app.db().write([&](Connection& c) {
+        core::db::exec(c, "UPDATE users SET display_name = ? WHERE id = ?", {std::string("Op <PU> & 'Co'"), static_cast<long long>(op.user_id)});
+    });
+    std::vector<Ticket> made;
+    for (int i = 0; i < 4; ++i) {
+        auto in = road();
+        in.lat = *in.lat + 0.01 * (i + 1);
+        made.push_back(submit(in));
+        t.clock.advance(600);
+    }
+    ASSERT_TRUE(svc.assign(op, made[0].id, op.user_id, "Cek").ok());
+    ASSERT_TRUE(svc.request_info(op, made[1].id, "Di mana?").ok());
+    ASSERT_TRUE(svc.resolve(op, made[2].id, "Selesai.").ok());
+    t.clock.advance(30 * 86400);
+    svc.run_sla(t.clock.now());
+
+    const std::int64_t opd = *op.opd_id;
+    std::vector<store::QueueFilter> filters(8);
+    filters[1].opd_id = filters[1].reporter_opd_id = opd;
+    filters[2] = filters[1];
+    filters[2].status = "open";
+    filters[3] = filters[1];
+    filters[3].status = "closed";
+    filters[4] = filters[1];
+    filters[4].service_code = "jalan-rusak";
+    filters[4].breached_only = true;
+    filters[5] = filters[1];
+    filters[5].assignee = op.user_id;
+    filters[6] = filters[1];
+    filters[6].status = "pending";
+    filters[7] = filters[1];
+    filters[7].offset = 2;  // a page after the first rows
+    bool some_description = false, some_assignee = false, some_paused = false, some_breached = false, some_closed = false;
+    for (std::size_t n = 0; n < filters.size(); ++n) {
+        store::QueueFilter full = filters[n];
+        full.limit = 200 + static_cast<int>(n);
+        auto rows = svc.queue(full);
+        ASSERT_FALSE(rows.empty()) << n;
+        store::QueueFilter lean = full;
+        lean.summary_only = true;
+        auto summary = svc.queue(lean);
+        ASSERT_EQ(summary.size(), rows.size()) << n;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto &a = rows[i], &b = summary[i];
+            EXPECT_EQ(b.id, a.id) << n;
+            EXPECT_EQ(b.code, a.code);
+            EXPECT_EQ(b.service_code, a.service_code);
+            EXPECT_EQ(b.is_public, a.is_public);
+            EXPECT_EQ(b.opd_id, a.opd_id);
+            EXPECT_EQ(b.opd_slug, a.opd_slug);
+            EXPECT_EQ(b.opd_name, a.opd_name);
+            EXPECT_EQ(b.status, a.status);
+            EXPECT_EQ(b.priority, a.priority);
+            EXPECT_EQ(b.assignee_user_id, a.assignee_user_id);
+            EXPECT_EQ(b.assignee_name, a.assignee_name);
+            EXPECT_EQ(b.first_response_at, a.first_response_at);
+            EXPECT_EQ(b.respond_due, a.respond_due);
+            EXPECT_EQ(b.resolve_due, a.resolve_due);
+            EXPECT_EQ(b.next_due(), a.next_due());
+            EXPECT_EQ(b.paused_at, a.paused_at);
+            EXPECT_EQ(b.respond_breached, a.respond_breached);
+            EXPECT_EQ(b.resolve_breached, a.resolve_breached);
+            EXPECT_TRUE(b.description.empty());
+            some_description = some_description || !a.description.empty();
+            some_assignee = some_assignee || !a.assignee_name.empty();
+            some_paused = some_paused || a.paused_at.has_value();
+            some_breached = some_breached || a.breached();
+            some_closed = some_closed || !a.next_due();
+        }
     }
     EXPECT_TRUE(some_description);
+    EXPECT_TRUE(some_assignee);
+    EXPECT_TRUE(some_paused);
+    EXPECT_TRUE(some_breached);
+    EXPECT_TRUE(some_closed);
+}
+
+// The queue page over HTTP lists, in the store's order, each ticket of the operator's OPD (and the
+// faults it reported) with the columns the page shows, escaped; never another OPD's ticket.
+TEST_F(Desk, QueuePageRowsFollowTheStoreAndShowEachColumn) {
+    t.clock.set(wib(2026, 6, 8, 9));
+    auto op = who("operator.pupr@demo.gapura.id");
+    t.app.db().write([&](Connection& c) {
+        core::db::exec(c, "UPDATE users SET display_name = ? WHERE id = ?", {std::string("Op <PU> & 'Co'"), static_cast<long long>(op.user_id)});
+        core::db::exec(c, "UPDATE opds SET name = ? WHERE id = ?", {std::string("Dinas \"PU\" <&>"), static_cast<long long>(*op.opd_id)});
+    });
+    auto a = submit(road());
+    ASSERT_TRUE(svc.assign(op, a.id, op.user_id, "Cek").ok());
+    auto esc = [](const std::string& s) {
+        std::string o;
+        for (char ch : s) {
+            switch (ch) {
+                case '&': o += "&amp;"; break;
+                case '<': o += "&lt;"; break;
+                case '>': o += "&gt;"; break;
+                case '"': o += "&quot;"; break;
+                case '\'': o += "&apos;"; break;
+                default: o += ch;
+            }
+        }
+        return o;
+    };
+    testing::Client pupr(t.app);
+    t.sign_in(pupr, "operator.pupr@demo.gapura.id");
+    for (const std::string status : {"all", "open", "closed"}) {
+        store::QueueFilter f;
+        f.opd_id = f.reporter_opd_id = op.opd_id;
+        f.status = status == "all" ? "" : status;
+        f.limit = 51;  // the page's own request: full rows, the path the page used before
+        auto rows = svc.queue(f);
+        ASSERT_FALSE(rows.empty()) << status;
+        auto page = pupr.get("/layanan/antrian?status=" + status);
+        ASSERT_EQ(page.status, 200u);
+        std::size_t at = 0, shown = 0;
+        for (std::size_t i = 0; i < rows.size() && i < 50; ++i, ++shown) {
+            const Ticket& tk = rows[i];
+            EXPECT_TRUE(tk.opd_id == *op.opd_id || tk.reporter_opd_id == op.opd_id) << tk.code;
+            const std::string link = "<a href=\"/layanan/tiket/" + std::to_string(tk.id) + "\">" + esc(tk.code) + "</a>";
+            const auto found = page.body.find(link, at);
+            ASSERT_NE(found, std::string::npos) << status << " " << tk.code;
+            const auto row_end = page.body.find("</tr>", found);
+            ASSERT_NE(row_end, std::string::npos);
+            const std::string row = page.body.substr(found, row_end - found);
+            EXPECT_NE(row.find("<td>" + esc(catalog.find(tk.service_code)->name) + "</td>"), std::string::npos) << row;
+            const std::string due = tk.next_due() ? format_human(*tk.next_due(), t.app.regency().utc_offset_minutes, "id") : "";
+            EXPECT_NE(row.find("<td>" + due), std::string::npos) << row;
+            EXPECT_NE(row.find("<td>" + esc(tk.assignee_name) + "</td><td>" + esc(tk.opd_name) + "</td>"), std::string::npos) << row;
+            EXPECT_EQ(row.find("<td>") == std::string::npos, false);
+            at = row_end;
+        }
+        EXPECT_GT(shown, 0u);
+        // As many rows as tickets shown, and the header.
+        std::size_t trs = 0;
+        for (auto p = page.body.find("<tr"); p != std::string::npos; p = page.body.find("<tr", p + 1)) ++trs;
+        EXPECT_EQ(trs, shown + 1) << status;
+        EXPECT_EQ(page.body.find("<PU>"), std::string::npos);
+        EXPECT_NE(page.body.find("Op &lt;PU&gt; &amp; &apos;Co&apos;"), std::string::npos);
+        EXPECT_EQ(page.body.find("/layanan/antrian?status=" + status + "&amp;layanan=&amp;hal=2") != std::string::npos, rows.size() > 50);
+    }
 }
 
 TEST_F(Desk, PublicStatisticsPagesInBothLanguages) {
