@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { startServer, DEMO, DEMO_PASSWORD, SLOW } from './lib/server.mjs';
+import { join } from 'node:path';
+import { startServer, DEMO, DEMO_PASSWORD, SLOW, ROOT } from './lib/server.mjs';
 import { request, CookieJar, csrfFrom, sleep } from './lib/client.mjs';
 
 const MB = Number(process.env.E2E_DOWNLOAD_MB || (SLOW ? 20 : 100));
@@ -36,7 +37,10 @@ function download(srv, path, { jar, stopAfter } = {}) {
         hash.update(c);
         if (stopAfter && bytes >= stopAfter) req.destroy();
       });
+      let finished = false;
       const done = () => {
+        if (finished) return;  // 'end' then 'close'
+        finished = true;
         clearInterval(timer);
         peak = Math.max(peak, rssKb(srv.pid));
         resolve({ status: res.statusCode, headers: res.headers, bytes, sha256: hash.digest('hex'), growthMb: (peak - base) / 1024 });
@@ -67,12 +71,12 @@ describe(`Satu Data downloads of a ${MB} MB version, streamed (black box)`, { ti
     return j;
   }
 
-  before(async () => {
-    srv = await startServer({ accessLog: false });
-    jar = await signIn(DEMO.operator);
-    slug = `unduh-besar-${Date.now()}`;
+  // Creates, fills and publishes a dataset of `rows` rows made by `line(i)` (or until `bytes`),
+  // streaming the CSV to the upload route in 1 MB blocks; returns { slug, bytes, sha256 }.
+  async function publishCsv(name, line, { bytes: want = Infinity, rows: maxRows = Infinity }) {
+    const s = `${name}-${Date.now()}`;
     let r = await post('/data-opd/baru', '/data-opd/baru', {
-      title: 'Unduhan besar', slug, frequency: 'tahunan', region_level: 'kabupaten', visibility: 'public', license_id: 'CC-BY-4.0', period_start: '2024',
+      title: `Unduhan ${name}`, slug: s, frequency: 'tahunan', region_level: 'kabupaten', visibility: 'public', license_id: 'CC-BY-4.0', period_start: '2024',
     });
     assert.equal(r.status, 303);
     const id = /\/data-opd\/(\d+)/.exec(r.headers.location)[1];
@@ -80,44 +84,50 @@ describe(`Satu Data downloads of a ${MB} MB version, streamed (black box)`, { ti
       name_1: 'kode', type_1: 'text', required_1: '1', name_2: 'nama', type_2: 'text', name_3: 'jumlah', type_3: 'integer', name_4: 'rasio', type_4: 'decimal',
     });
     assert.equal(r.status, 303);
-    // The CSV, made in 1 MB blocks and streamed to the upload route (never whole in memory).
     const blocks = [Buffer.from('kode,nama,jumlah,rasio\n')];
+    let size = blocks[0].length;
     let row = 0;
-    while (csvBytes < MB * 1e6) {
-      let s = '';
-      while (s.length < 1 << 20) {
-        row++;
-        s += `K${String(row).padStart(8, '0')},"Desa contoh, nomor ${row}",${(row * 7919) % 100000},${row % 100}.${row % 97}\n`;
-      }
-      const b = Buffer.from(s);
+    while (size < want && row < maxRows) {
+      let t = '';
+      while (t.length < 1 << 20 && row < maxRows) t += line(++row);
+      const b = Buffer.from(t);
       blocks.push(b);
-      csvBytes += b.length;
+      size += b.length;
     }
-    csvBytes += blocks[0].length;
     const hash = createHash('sha256');
     for (const b of blocks) hash.update(b);
-    csvSha = hash.digest('hex');
     const page = await request(srv.base, `/data-opd/${id}`, { jar });
     const head = Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrfFrom(page.body)}\r\n` +
-      `--${B}\r\nContent-Disposition: form-data; name="file"; filename="besar.csv"\r\nContent-Type: text/csv\r\n\r\n`);
+      `--${B}\r\nContent-Disposition: form-data; name="file"; filename="${name}.csv"\r\nContent-Type: text/csv\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${B}--\r\n`);
     const status = await new Promise((resolve, reject) => {
       const req = http.request({
         host: '127.0.0.1', port: srv.port, path: `/data-opd/${id}/unggah`, method: 'POST', agent: false,
-        headers: { Cookie: jar.header(), 'Content-Type': `multipart/form-data; boundary=${B}`, 'Content-Length': head.length + csvBytes + tail.length },
+        headers: { Cookie: jar.header(), 'Content-Type': `multipart/form-data; boundary=${B}`, 'Content-Length': head.length + size + tail.length },
       }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
       req.on('error', reject);
       (async () => {
-        for (const b of [head, ...blocks, tail]) if (!req.write(b)) await new Promise((r) => req.once('drain', r));
+        for (const b of [head, ...blocks, tail]) if (!req.write(b)) await new Promise((done) => req.once('drain', done));
         req.end();
       })();
     });
-    blocks.length = 0;
     assert.ok(status === 303 || status === 200, `upload: ${status}`);
     r = await post(`/data-opd/${id}`, `/data-opd/${id}/ajukan`, {});
     assert.equal(r.status, 303);
-    const wali = await signIn(DEMO.walidata);
     for (const step of ['verifikasi', 'terbitkan']) assert.equal((await post('/walidata', `/walidata/${id}/${step}`, {}, wali)).status, 303, step);
+    return { slug: s, bytes: size, sha256: hash.digest('hex') };
+  }
+  let wali;
+
+  before(async () => {
+    srv = await startServer({ accessLog: false });
+    jar = await signIn(DEMO.operator);
+    wali = await signIn(DEMO.walidata);
+    // About 120 bytes a row: 100 MB stays under a spreadsheet's 1,048,576 rows.
+    const big = await publishCsv('besar', (i) =>
+      `K${String(i).padStart(8, '0')},"Desa contoh, nomor ${i}, Kecamatan Contoh dengan nama yang cukup panjang untuk uji",${(i * 7919) % 100000},${i % 100}.${i % 97}\n`,
+    { bytes: MB * 1e6 });
+    ({ slug, bytes: csvBytes, sha256: csvSha } = big);
   });
   after(async () => { if (srv) await srv.stop(); });
 
@@ -142,6 +152,20 @@ describe(`Satu Data downloads of a ${MB} MB version, streamed (black box)`, { ti
       assert.ok(r.growthMb < LIMIT_MB, `RSS grew ${r.growthMb.toFixed(1)} MB`);
     });
   }
+
+  it('refuses the XLSX of a sheet over 1,048,576 rows with 413 before any work, in the user\'s language', async () => {
+    const many = await publishCsv('banyak-baris', (i) => `K${i},a,${i % 10},1\n`, { rows: 1048576 });
+    for (const lang of ['id', 'en']) {
+      const msg = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'satudata', 'i18n', `${lang}.json`), 'utf8')).satudata_err_xlsx_too_big;
+      const t0 = Date.now();
+      const r = await request(srv.base, `/data/${many.slug}/unduh/1.xlsx`, { headers: { 'Accept-Language': lang } });
+      assert.equal(r.status, 413);
+      assert.ok(r.body.includes(msg), `${lang}: ${r.body.slice(0, 300)}`);
+      assert.ok(Date.now() - t0 < 5000, 'refused from the row count, without rendering');
+    }
+    const csv = await download(srv, `/data/${many.slug}/unduh/1.csv`);
+    assert.equal(csv.status, 200, 'the CSV of the same version is still served');
+  });
 
   it('a client leaving mid-download or reading slowly costs nothing and stops nothing else', async () => {
     const before = rssKb(srv.pid);
