@@ -3,9 +3,11 @@
 # synthetic rows (kode, nama, jumlah integer, rasio decimal) goes through the real pages
 # (operator: create, declare columns, upload, submit; walidata: verify, publish), then each format
 # of its published version is fetched 5 times in a row with curl on loopback: median total time,
-# answer size, the server's CPU time per request (from /proc schedstat) and its peak RSS after each
-# format (XLSX first). Reference in the same run: nginx serving the produced XLSX bytes as a file. The XLSX is
-# checked with `unzip -tq`.
+# answer size, the first request's time (XLSX: rendered to its cache file then), the server's CPU time
+# per request (from /proc schedstat) and, each format on a freshly started server, its RSS and the
+# peak RSS growth the downloads caused (VmHWM minus the RSS before them); also the original file
+# (signed in as its producer). Reference in the same run: nginx serving the produced XLSX bytes as
+# a file. The XLSX is checked with `unzip -tq`, the original compared with the uploaded file.
 # Results: bench/results/satudata-xlsx-<date>.txt (git-ignored). Knobs: BENCH_ROWS and those of
 # bench/lib.sh. Needs: curl, taskset, nginx, unzip, wrk (lib.sh checks).
 set -euo pipefail
@@ -75,19 +77,31 @@ done
 {
     echo "# Satu Data downloads, $(date -u +%FT%TZ), $N rows, CSV upload $(mb $((CSV_BYTES / 1024))) MB in $UPLOAD_MS ms"
     echo "# machine idle before the run: ${IDLE0}%; uptime: $(uptime)"
-    printf '%-6s %10s %12s %12s %14s\n' format bytes median_ms server_cpu_ms peak_rss_mb
+    echo "# server: $BIN; each format on a freshly started server: rss_mb after a warm-up request,"
+    echo "# peak_growth_mb = VmHWM after the 5 downloads - that RSS (what the format adds at its worst)"
+    printf '%-6s %10s %10s %12s %14s %10s %14s\n' format bytes first_ms median_ms server_cpu_ms rss_mb peak_growth_mb
 } >"$TMP/result.txt"
-# XLSX first: the server's peak RSS (a high-water mark) after each format shows what each adds.
-for fmt in xlsx csv json; do
+# Each format on a fresh server process, so that its peak RSS (a high-water mark) is its own.
+for fmt in xlsx csv json orig; do
+    stop_gapura
+    start_gapura auto
+    url="$BASE/data/bench-unduhan/unduh/1.$fmt" jar=()
+    [[ $fmt == orig ]] && url="$BASE/data/bench-unduhan/asli/1" jar=(-b "$OP")
+    curl -sf -o /dev/null "$BASE/data/bench-unduhan" || die "warm-up"
+    rss0=$(rss_kb "$GPID")
     times=()
     c0=$(cpu_ns "$GPID")
     for _ in 1 2 3 4 5; do
-        read -r t size <<<"$(curl -s -o "$TMP/out.$fmt" -w '%{time_total} %{size_download}' "$BASE/data/bench-unduhan/unduh/1.$fmt")"
+        read -r code t size <<<"$(curl -s "${jar[@]}" -o "$TMP/out.$fmt" -w '%{http_code} %{time_total} %{size_download}' "$url")"
+        [[ $code == 200 ]] || die "$fmt: HTTP $code"
         times+=("$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')")
     done
     cpu=$(awk -v a="$c0" -v b="$(cpu_ns "$GPID")" 'BEGIN {printf "%.1f", (b - a) / 5e6}')
-    printf '%-6s %10s %12s %12s %14s\n' "$fmt" "$size" "$(median "${times[@]}")" "$cpu" "$(mb "$(hwm_kb "$GPID")")" >>"$TMP/result.txt"
+    hwm=$(hwm_kb "$GPID")
+    printf '%-6s %10s %10s %12s %14s %10s %14s\n' "$fmt" "$size" "${times[0]}" "$(median "${times[@]}")" "$cpu" \
+        "$(mb "$rss0")" "$(mb $((hwm - rss0)))" >>"$TMP/result.txt"
 done
+cmp -s "$TMP/out.orig" "$TMP/data.csv" || die "the original download differs from the uploaded file"
 unzip -tq "$TMP/out.xlsx" >/dev/null || die "the XLSX does not pass unzip -t"
 
 mkdir -p "$TMP/nginx/www"

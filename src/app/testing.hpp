@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/app.hpp"
+#include "core/http/body.hpp"
 #include "core/http/context.hpp"
 #include "core/web/pipeline.hpp"
 
@@ -92,7 +93,7 @@ public:
         r.fast = fast.has_value();
         r.raw = fast ? std::move(*fast) : pipeline.handle(req, client);
         r.status = r.raw.result_int();
-        r.body = r.raw.body();
+        r.body = core::http::drain_body(r.raw);  // a streamed body (BodySource) is run to its end
         for (auto it = r.raw.find(core::http::bhttp::field::set_cookie); it != r.raw.end() && it->name() == core::http::bhttp::field::set_cookie; ++it) {
             std::string c(it->value());
             auto eq = c.find('=');

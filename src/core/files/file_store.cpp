@@ -425,8 +425,13 @@ std::optional<std::string> FileStore::read(const std::string& sha256) {
     return read_whole_file(path_of(sha256));
 }
 
+std::shared_ptr<http::BodySource> FileStore::open(const std::string& sha256) {
+    if (!valid_sha256(sha256)) return nullptr;
+    return http::file_source(path_of(sha256));
+}
+
 http::Response FileStore::serve(const std::string& sha256, std::string_view download_name,
-                                std::string_view if_none_match) {
+                                std::string_view if_none_match, bool streamed) {
     auto file = info(sha256);
     if (!file) return http::text_response(http::Status::not_found, "not found");
 
@@ -441,8 +446,11 @@ http::Response FileStore::serve(const std::string& sha256, std::string_view down
         set_common(r);
         return r;
     }
-    auto bytes = read(sha256);
-    if (!bytes)
+    std::optional<std::string> bytes;
+    std::shared_ptr<http::BodySource> source;
+    if (streamed) source = open(sha256);
+    else bytes = read(sha256);
+    if (!bytes && !source)
         throw std::runtime_error("file " + sha256 + " is recorded but missing from " + root_);
 
     http::Response r{http::Status::ok, 11};
@@ -452,8 +460,13 @@ http::Response FileStore::serve(const std::string& sha256, std::string_view down
     r.set(http::bhttp::field::content_disposition,
           content_disposition(image ? "inline" : "attachment", download_name, file->mime,
                               sha256.substr(0, 16)));
-    r.body() = std::move(*bytes);
-    r.prepare_payload();
+    if (source) {
+        r.content_length(*source->size());
+        r.source = std::move(source);
+    } else {
+        r.body() = std::move(*bytes);
+        r.prepare_payload();
+    }
     return r;
 }
 

@@ -14,12 +14,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/db/database.hpp"
+#include "core/http/body.hpp"
 #include "core/http/types.hpp"
 #include "core/http/upload.hpp"
 #include "core/util/clock.hpp"
@@ -86,8 +88,13 @@ class FileStore {
     // one-year cache, ETag "<sha256>" and Content-Disposition (inline for images, attachment
     // otherwise); 304 when if_none_match matches; 404 when unknown. Throws std::runtime_error
     // when a recorded file is missing from disk (lost data is a 500, not a 404).
+    // `streamed`: the body is read from disk in pieces while sent (http::file_source) instead
+    // of being loaded whole; for large files.
     http::Response serve(const std::string& sha256, std::string_view download_name,
-                         std::string_view if_none_match);
+                         std::string_view if_none_match, bool streamed = false);
+    // The stored file opened for reading in pieces (http::BodySource::next); nullptr when
+    // unknown on disk or when sha256 is malformed.
+    std::shared_ptr<http::BodySource> open(const std::string& sha256);
 
     const std::string& root() const { return root_; }
     // Temp files live here (same file system as the store, so adopting is a rename).

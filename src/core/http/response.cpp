@@ -70,7 +70,7 @@ void serialize_head(const Response& res, std::string& out) {
         out.append(value.data(), value.size());
         out += "\r\n";
     }
-    if (!framed && code >= 200 && code != 204 && code != 304) {
+    if (!framed && !res.source && code >= 200 && code != 204 && code != 304) {
         out += "Content-Length: ";
         out += std::to_string(res.body().size());
         out += "\r\n";

@@ -22,7 +22,8 @@ Response redirect(std::string_view location, Status status = Status::see_other);
 // Writes the status line and header fields of `res`, ending with the blank line, into `out`
 // (cleared first), exactly as Beast's serializer would; the server sends it and the body as two
 // buffers in one write. Adds Content-Length when the response has a body but no framing field.
-// Not for chunked responses (the caller falls back to Beast's serializer).
+// Not for chunked responses with a body in memory (the caller falls back to Beast's serializer);
+// a response with a BodySource gets no framing field added (the server frames its body).
 void serialize_head(const Response& res, std::string& out);
 
 }  // namespace gapura::core::http

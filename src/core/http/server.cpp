@@ -1,5 +1,6 @@
 #include "core/http/server.hpp"
 
+#include "core/http/body.hpp"
 #include "core/http/response.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -15,6 +16,8 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <tuple>
 #include <condition_variable>
 #include <vector>
 #include <mutex>
@@ -54,13 +57,90 @@ struct Counter {
 }  // namespace
 
 // Sends the answer as two buffers (status line + fields, body) in one gathered write; Beast's
-// serializer does the same work through many small buffer views. Chunked answers keep Beast's.
+// serializer does the same work through many small buffer views. Chunked answers with a body in
+// memory keep Beast's (a chunked answer to HEAD has none: its head alone is written here).
 asio::awaitable<std::tuple<beast::error_code, std::size_t>> write_response(beast::tcp_stream& stream, Response& res,
                                                                            std::string& head) {
-    if (res.chunked()) co_return co_await bhttp::async_write(stream, res, use_tuple);
+    if (res.chunked() && !res.body().empty()) co_return co_await bhttp::async_write(stream, res, use_tuple);
     serialize_head(res, head);
     const std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
     co_return co_await asio::async_write(stream, bufs, use_tuple);
+}
+
+// Sends an answer whose body comes from res.source (core/http/body.hpp): the head, then piece
+// after piece, each produced on the worker pool (sources read files) only once the previous one
+// is written, so at most one piece (~256 KiB) is in memory however slow the client. Chunked
+// framing when the size is unknown (HTTP/1.0: the body ends with the connection). Returns false
+// when the connection must close: the client went away or was too slow (write_timeout per
+// piece), or the source failed or broke its declared size; the source is destroyed on return
+// in every case, so a client leaving mid-download frees the generator and its file at once.
+asio::awaitable<bool> write_source(beast::tcp_stream& stream, Response& res, std::string& head, asio::thread_pool& pool,
+                                   std::chrono::seconds timeout, spdlog::logger& log) {
+    constexpr std::size_t kPiece = 256 * 1024;
+    const std::shared_ptr<BodySource> source = std::move(res.source);
+    const auto size = source->size();
+    const bool chunked = !size && res.version() == 11;
+    serialize_head(res, head);
+    stream.expires_after(timeout);
+    auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), use_tuple);
+    (void)hn;
+    if (hec) co_return false;
+    std::string piece;
+    std::uint64_t sent = 0;
+    for (bool more = true; more;) {
+        piece.clear();
+        std::exception_ptr failure;
+        more = co_await asio::co_spawn(
+            pool,
+            [&]() -> asio::awaitable<bool> {
+                try {
+                    co_return source->next(piece, kPiece);
+                } catch (...) {
+                    failure = std::current_exception();
+                    co_return false;
+                }
+            },
+            asio::use_awaitable);
+        if (failure) {
+            try {
+                std::rethrow_exception(failure);
+            } catch (const std::exception& e) {
+                log.error("a streamed body failed after {} bytes: {}", sent, e.what());
+            } catch (...) {
+                log.error("a streamed body failed after {} bytes", sent);
+            }
+            co_return false;
+        }
+        sent += piece.size();
+        if (size && sent > *size) {
+            log.error("a streamed body gave more than its declared {} bytes", *size);
+            co_return false;
+        }
+        if (piece.empty()) continue;
+        stream.expires_after(timeout);
+        beast::error_code wec;
+        if (chunked) {
+            char frame[24];
+            const int n = std::snprintf(frame, sizeof frame, "%zx\r\n", piece.size());
+            const std::array<asio::const_buffer, 3> bufs{asio::buffer(frame, static_cast<std::size_t>(n)),
+                                                         asio::buffer(piece), asio::buffer("\r\n", 2)};
+            std::tie(wec, std::ignore) = co_await asio::async_write(stream, bufs, use_tuple);
+        } else {
+            std::tie(wec, std::ignore) = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
+        }
+        if (wec) co_return false;
+    }
+    if (size && sent != *size) {
+        log.error("a streamed body ended after {} of its declared {} bytes", sent, *size);
+        co_return false;
+    }
+    if (chunked) {
+        stream.expires_after(timeout);
+        auto [tec, tn] = co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), use_tuple);
+        (void)tn;
+        if (tec) co_return false;
+    }
+    co_return size || chunked;
 }
 
 // Closes a body read that made no progress for `limit` (one timer for the whole body, re-armed
@@ -358,8 +438,13 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 res =
                     co_await asio::co_spawn(impl_->pool, on_pool(req, client), asio::use_awaitable);
             }
-            const bool keep = res.keep_alive() && !stopping_;
+            // A body of unknown size to an HTTP/1.0 client ends with the connection.
+            const bool keep = res.keep_alive() && !stopping_ && !(res.source && !res.source->size() && res.version() != 11);
             res.keep_alive(keep);
+            if (res.source) {
+                if (!co_await write_source(stream, res, out_head, impl_->pool, options_.write_timeout, *log_) || !keep) break;
+                continue;
+            }
             stream.expires_after(options_.write_timeout);
             auto [wec, wn] = co_await write_response(stream, res, out_head);
             (void)wn;

@@ -7,6 +7,7 @@
 
 #include "core/auth/crypto.hpp"
 #include "core/db/database.hpp"
+#include "core/http/body.hpp"
 #include "core/http/compress.hpp"
 #include "core/http/context.hpp"
 #include "core/http/cookies.hpp"
@@ -452,13 +453,19 @@ void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
     if (res.find(bhttp::field::cache_control) == res.end())
         res.insert(bhttp::field::cache_control, (ctx.principal || !ctx.set_cookies.empty()) ? "no-store" : "no-cache");
     const bool per_user = ctx.principal || !ctx.set_cookies.empty();
-    const bool gzippable = res.body().size() >= http::kMinGzipBytes &&
+    // A streamed body (http::BodySource) is compressed as it is produced when its type is worth it.
+    const bool gzippable = (res.source || res.body().size() >= http::kMinGzipBytes) &&
                            res.find(bhttp::field::content_encoding) == res.end() &&
                            res.find(bhttp::field::etag) == res.end() &&  // an ETag names one encoding's bytes
                            http::compressible_type(header(res, bhttp::field::content_type));
     if (per_user || gzippable)
         res.set(bhttp::field::vary, per_user && gzippable ? "Cookie, Accept-Encoding" : per_user ? "Cookie" : "Accept-Encoding");
-    if (gzippable && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding))) {
+    if (gzippable && res.source && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding))) {
+        res.source = http::gzip_source(std::move(res.source), 1);
+        res.erase(bhttp::field::content_length);
+        res.chunked(true);
+        res.set(bhttp::field::content_encoding, "gzip");
+    } else if (gzippable && !res.source && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding))) {
         // Level 1 for large bodies (a 2.6 MB GeoJSON in ~25 ms), 5 for pages.
         const int level = res.body().size() > 256 * 1024 ? 1 : 5;
         if (auto z = http::gzip(res.body(), level); z && z->size() < res.body().size()) {
@@ -468,7 +475,12 @@ void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
     }
     res.version(ctx.req.version());
     res.keep_alive(ctx.req.keep_alive());
-    if (ctx.req.method() == http::Method::head) {
+    if (res.source) {
+        // The framing (Content-Length or chunked) was set with the source; HEAD gets the head only.
+        // HTTP/1.0 has no chunked framing: a body of unknown size ends with the connection.
+        if (res.version() != 11 && !res.source->size()) res.erase(bhttp::field::transfer_encoding);
+        if (ctx.req.method() == http::Method::head) res.source.reset();
+    } else if (ctx.req.method() == http::Method::head) {
         const auto size = res.body().size();
         res.body().clear();
         res.content_length(size);

@@ -1,12 +1,20 @@
 #include "modules/satudata/satudata_module.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
+#include <filesystem>
 #include <map>
+#include <system_error>
 
 #include "app/config.hpp"
 #include "core/auth/auth_service.hpp"
+#include "core/auth/crypto.hpp"
 #include "core/files/file_store.hpp"
+#include "core/http/body.hpp"
 #include "core/http/context.hpp"
 #include "core/http/response.hpp"
 #include "core/jobs/scheduler.hpp"
@@ -476,6 +484,151 @@ std::optional<std::string> number_text(ColumnType type, std::string_view val) {
 }
 }  // namespace
 
+// A stored CSV rendered piece by piece while it is sent (issue #4): the file is read 64 KiB at a
+// time into a CsvReader whose record callback appends the rendering of each record to `pending`;
+// each call of the generator hands out about 256 KiB. Memory holds one piece, not the file.
+struct SatuDataModule::CsvRendering {
+    std::shared_ptr<http::BodySource> file;
+    std::unique_ptr<CsvReader> reader;
+    std::string pending;  // rendered, not yet handed out
+    std::string in;
+    std::string tail;  // appended after the last record
+    bool ended = false;
+
+    bool fill(std::string& out) {
+        constexpr std::size_t kPiece = 256 * 1024;
+        while (pending.size() < kPiece && !ended) {
+            in.clear();
+            const bool more = file->next(in, 64 * 1024);
+            if (!in.empty()) reader->feed(in);
+            if (!more) {
+                reader->finish();
+                pending += tail;
+                ended = true;
+                file.reset();
+            }
+        }
+        if (out.empty()) out.swap(pending);
+        else out += pending;
+        pending.clear();
+        return !ended;
+    }
+};
+
+namespace {
+// Appends the JSON object of one data record (the same bytes as serialising a boost::json object
+// of the row): typed by the dataset's columns, empty cells null.
+void append_json_row(std::string& out, const std::vector<std::string>& header, const std::vector<ColumnSpec>& cols,
+                     std::vector<std::string>& f) {
+    boost::json::object o;
+    for (std::size_t i = 0; i < f.size() && i < header.size(); ++i) {
+        const ColumnType type = type_of(cols, header[i]);
+        std::string_view val = util::trim(f[i]);
+        if (val.empty()) o[header[i]] = nullptr;
+        // A version is validated against the columns of its day; columns retyped later
+        // may not fit it: such a value stays text (never a crash, never an invented 0).
+        else if (type == ColumnType::integer) {
+            if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) o[header[i]] = *n;
+            else o[header[i]] = std::string(val);
+        } else if (type == ColumnType::decimal) {
+            std::string d(val);
+            std::replace(d.begin(), d.end(), ',', '.');
+            if (auto x = util::parse_double(d[0] == '+' ? d.substr(1) : d)) o[header[i]] = *x;
+            else o[header[i]] = std::string(val);
+        } else if (type == ColumnType::boolean) {
+            auto l = util::to_lower_ascii(val);
+            o[header[i]] = l == "ya" || l == "true" || l == "1";
+        } else
+            o[header[i]] = std::string(val);
+    }
+    out += boost::json::serialize(o);
+}
+
+// Writes the XLSX of a stored CSV to `fd`; false when the sheet exceeds a spreadsheet's limits.
+bool write_xlsx(core::http::BodySource& file, const std::vector<ColumnSpec>& cols, std::int64_t modified, int fd) {
+    // Rows are deflated as they are read and the workbook goes to the file as it grows: memory
+    // holds a 64 KiB piece of the CSV and about 1 MiB of the workbook.
+    XlsxWriter book(modified, fd);
+    std::vector<ColumnType> types;
+    std::vector<std::string> numbers;
+    std::vector<XlsxCell> cells;
+    bool fits = true;
+    CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
+        if (no == 1)
+            for (auto& h : f) types.push_back(type_of(cols, std::string(util::trim(h))));
+        cells.assign(f.size(), XlsxCell{});
+        numbers.assign(f.size(), std::string());
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            std::string_view val = f[i];
+            if (no > 1 && i < types.size()) {
+                if (auto n = number_text(types[i], util::trim(val))) {
+                    numbers[i] = std::move(*n);
+                    cells[i] = {numbers[i], true};
+                    continue;
+                }
+            }
+            cells[i] = {val, false};
+        }
+        fits = book.add_row(cells);
+        return fits;
+    });
+    std::string in;
+    for (bool more = true; more && fits;) {
+        in.clear();
+        more = file.next(in, 64 * 1024);
+        if (!in.empty()) reader.feed(in);
+    }
+    if (fits) reader.finish();
+    if (!fits) return false;
+    book.finish();
+    return true;
+}
+}  // namespace
+
+std::string SatuDataModule::xlsx_cache_path(const Version& v, const std::vector<ColumnSpec>& cols) const {
+    // The workbook depends on the CSV's bytes, the version's date (in the ZIP entries) and the
+    // columns' current types; "x1" names the writer's output format, to change when it does.
+    std::string key = "x1|" + v.sha256 + "|" + std::to_string(v.created_at);
+    for (const auto& c : cols) key += "|" + util::to_lower_ascii(c.name) + ":" + std::string(column_type_name(c.type));
+    return s_.files.root() + "/satudata-xlsx/" + core::auth::Crypto::sha256_hex(key) + ".xlsx";
+}
+
+// XLSX: rendered once to a file beside the store (temp file, fsync, atomic rename), then sent
+// from disk like any stored file; nullptr when the sheet is too big for a spreadsheet. A ZIP's
+// local headers carry the CRC and sizes of their entry, so the same bytes as the in-memory
+// writer cannot be sent before the whole sheet is compressed; the file also gives the answer a
+// Content-Length and makes the next download of the same version a plain file read.
+std::shared_ptr<http::BodySource> SatuDataModule::xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols) {
+    namespace fs = std::filesystem;
+    const std::string path = xlsx_cache_path(v, cols);
+    if (auto cached = http::file_source(path)) return cached;
+    if (v.row_count >= XlsxWriter::kMaxRows) return nullptr;  // refused before any work
+    auto csv = s_.files.open(v.sha256);
+    if (!csv) throw std::runtime_error("satudata: stored file missing " + v.sha256);
+    fs::create_directories(fs::path(path).parent_path());
+    const std::string tmp = path + "." + core::auth::Crypto::random_token(6) + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "satudata: creating " + tmp);
+    struct Cleanup {
+        int fd;
+        const std::string& tmp;
+        bool keep = false;
+        ~Cleanup() {
+            if (fd >= 0) ::close(fd);
+            if (!keep) ::unlink(tmp.c_str());
+        }
+    } cleanup{fd, tmp};
+    if (!write_xlsx(*csv, cols, v.created_at, fd)) return nullptr;
+    if (::fdatasync(fd) != 0) throw std::system_error(errno, std::generic_category(), "satudata: fdatasync");
+    ::close(cleanup.fd);
+    cleanup.fd = -1;
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw std::system_error(errno, std::generic_category(), "satudata: rename");
+    cleanup.keep = true;
+    auto served = http::file_source(path);
+    if (!served) throw std::runtime_error("satudata: rendered workbook vanished " + path);
+    return served;
+}
+
 http::Response SatuDataModule::download(Ctx& ctx, Format format) {
     const auto who = caller_of(ctx);
     if (who.refused) return s_.views.error(ctx, ErrorCode::forbidden, "satudata_err_token_invalid");
@@ -484,99 +637,52 @@ http::Response SatuDataModule::download(Ctx& ctx, Format format) {
     if (!r) return s_.views.error(ctx, r.error());
     auto v = pick_version(svc_.visible_versions(who.principal, *r), ctx.param("no"));
     if (!v) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
-    auto bytes = s_.files.read(v->sha256);
-    if (!bytes) throw std::runtime_error("satudata: stored file missing " + v->sha256);
     auto cols = svc_.columns(r->id);
-    std::string out;
+    // Everything that can fail with a status is decided here, before the first byte is sent.
+    std::shared_ptr<http::BodySource> body;
     const char* mime = "text/csv";
     const char* ext = ".csv";
-    if (format == Format::json) {
-        mime = "application/json";
-        ext = ".json";
-        // Written row by row (each row serialised on its own): the same bytes as one boost::json
-        // document of every row, without holding that document (~50x the CSV's size) in memory.
-        out = "{\"dataset\":" + boost::json::serialize(boost::json::value(r->slug)) +
-              ",\"version\":" + std::to_string(v->version_no) + ",\"rows\":[";
-        bool first_row = true;
-        std::vector<std::string> header;
-        CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
-            if (no == 1) {
-                for (auto& h : f) header.emplace_back(util::trim(h));
-                return true;
-            }
-            boost::json::object o;
-            for (std::size_t i = 0; i < f.size() && i < header.size(); ++i) {
-                const ColumnType type = type_of(cols, header[i]);
-                std::string_view val = util::trim(f[i]);
-                if (val.empty()) o[header[i]] = nullptr;
-                // A version is validated against the columns of its day; columns retyped later
-                // may not fit it: such a value stays text (never a crash, never an invented 0).
-                else if (type == ColumnType::integer) {
-                    if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) o[header[i]] = *n;
-                    else o[header[i]] = std::string(val);
-                } else if (type == ColumnType::decimal) {
-                    std::string d(val);
-                    std::replace(d.begin(), d.end(), ',', '.');
-                    if (auto x = util::parse_double(d[0] == '+' ? d.substr(1) : d)) o[header[i]] = *x;
-                    else o[header[i]] = std::string(val);
-                } else if (type == ColumnType::boolean) {
-                    auto l = util::to_lower_ascii(val);
-                    o[header[i]] = l == "ya" || l == "true" || l == "1";
-                } else
-                    o[header[i]] = std::string(val);
-            }
-            if (!first_row) out += ',';
-            first_row = false;
-            out += boost::json::serialize(o);
-            return true;
-        });
-        reader.feed(*bytes);
-        reader.finish();
-        out += "]}";
-    } else if (format == Format::xlsx) {
+    if (format == Format::xlsx) {
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
         ext = ".xlsx";
-        // Rows are deflated as they are read: memory holds the stored CSV and the compressed
-        // workbook, never the worksheet XML.
-        XlsxWriter book(v->created_at);
-        std::vector<ColumnType> types;
-        std::vector<std::string> numbers;
-        std::vector<XlsxCell> cells;
-        bool fits = true;
-        CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
-            if (no == 1)
-                for (auto& h : f) types.push_back(type_of(cols, std::string(util::trim(h))));
-            cells.assign(f.size(), XlsxCell{});
-            numbers.assign(f.size(), std::string());
-            for (std::size_t i = 0; i < f.size(); ++i) {
-                std::string_view val = f[i];
-                if (no > 1 && i < types.size()) {
-                    if (auto n = number_text(types[i], util::trim(val))) {
-                        numbers[i] = std::move(*n);
-                        cells[i] = {numbers[i], true};
-                        continue;
-                    }
-                }
-                cells[i] = {val, false};
-            }
-            fits = book.add_row(cells);
-            return fits;
-        });
-        reader.feed(*bytes);
-        reader.finish();
-        if (!fits) return s_.views.error(ctx, ErrorCode::too_large, "satudata_err_xlsx_too_big");
-        out = book.finish();
+        body = xlsx_file(*v, cols);
+        if (!body) return s_.views.error(ctx, ErrorCode::too_large, "satudata_err_xlsx_too_big");
     } else {
-        // The export: UTF-8, comma, CRLF, formula-like cells escaped with a leading '.
-        CsvReader reader([&](std::int64_t, std::vector<std::string>& f, bool) {
-            out += csv_export_line(f, ',');
-            return true;
-        });
-        reader.feed(*bytes);
-        reader.finish();
+        auto st = std::make_shared<CsvRendering>();
+        st->file = s_.files.open(v->sha256);
+        if (!st->file) throw std::runtime_error("satudata: stored file missing " + v->sha256);
+        CsvRendering* raw = st.get();  // the reader lives in *st: no cycle
+        if (format == Format::json) {
+            mime = "application/json";
+            ext = ".json";
+            // Row by row (each row serialised on its own): the same bytes as one boost::json
+            // document of every row, without that document (~50x the CSV's size) in memory.
+            st->pending = "{\"dataset\":" + boost::json::serialize(boost::json::value(r->slug)) +
+                          ",\"version\":" + std::to_string(v->version_no) + ",\"rows\":[";
+            st->tail = "]}";
+            st->reader = std::make_unique<CsvReader>(
+                [raw, cols, header = std::vector<std::string>(), first_row = true](
+                    std::int64_t no, std::vector<std::string>& f, bool) mutable {
+                    if (no == 1) {
+                        for (auto& h : f) header.emplace_back(util::trim(h));
+                        return true;
+                    }
+                    if (!first_row) raw->pending += ',';
+                    first_row = false;
+                    append_json_row(raw->pending, header, cols, f);
+                    return true;
+                });
+        } else {
+            // The export: UTF-8, comma, CRLF, formula-like cells escaped with a leading '.
+            st->reader = std::make_unique<CsvReader>([raw](std::int64_t, std::vector<std::string>& f, bool) {
+                raw->pending += csv_export_line(f, ',');
+                return true;
+            });
+        }
+        body = http::generator_source([st](std::string& out) { return st->fill(out); });
     }
     const std::string content_type = std::string(mime) + (format == Format::xlsx ? "" : "; charset=utf-8");
-    auto res = http::make_response(http::Status::ok, std::move(out), content_type);
+    auto res = http::source_response(http::Status::ok, std::move(body), content_type);
     const std::string name = r->slug + "-v" + std::to_string(v->version_no) + ext;
     res.set(bhttp::field::content_disposition, core::files::content_disposition("attachment", name, mime, r->slug));
     res.set("Content-Security-Policy", "default-src 'none'; sandbox");
@@ -597,7 +703,8 @@ http::Response SatuDataModule::download_original(Ctx& ctx) {
     else if (!who.token && who.principal && policy::can_see_unpublished(*who.principal, *r)) v = pick_version(svc_.versions(r->id), ctx.param("no"));
     else return s_.views.error(ctx, ErrorCode::forbidden, "err_forbidden");
     if (!v) return s_.views.error(ctx, ErrorCode::not_found, "err_not_found");
-    auto res = s_.files.serve(v->sha256, v->filename, ctx.header(bhttp::field::if_none_match));
+    // Sent from disk in pieces (uploads reach 512 MB), with the store's ETag and Content-Length.
+    auto res = s_.files.serve(v->sha256, v->filename, ctx.header(bhttp::field::if_none_match), /*streamed=*/true);
     res.set(bhttp::field::cache_control, "private, no-store");
     return res;
 }

@@ -44,6 +44,10 @@ private:
     enum class Format { csv, json, xlsx };
     Res download(Ctx& ctx, Format format);
     Res download_original(Ctx& ctx);
+    struct CsvRendering;
+    // The XLSX of a version as a file on disk (rendered on first use); nullptr: too big.
+    std::shared_ptr<core::http::BodySource> xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols);
+    std::string xlsx_cache_path(const Version& v, const std::vector<ColumnSpec>& cols) const;
     Res schedule(Ctx& ctx, const Error* err = nullptr);
     Res schedule_add(Ctx& ctx);
     Res info_list(Ctx& ctx, const Error* err = nullptr);

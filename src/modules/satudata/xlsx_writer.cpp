@@ -4,8 +4,12 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cerrno>
 #include <ctime>
 #include <stdexcept>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace gapura::modules::satudata {
 
@@ -78,6 +82,9 @@ struct XlsxWriter::Zip {
         std::size_t offset = 0;
     };
     std::string out;
+    int fd = -1;            // file mode: `out` is written to fd whenever it grows past kSpill
+    std::uint64_t base = 0;  // bytes already written to fd (the archive offset of out[0])
+    static constexpr std::size_t kSpill = 1024 * 1024;
     std::vector<Entry> entries;
     z_stream z{};
     bool open = false;
@@ -101,7 +108,7 @@ struct XlsxWriter::Zip {
     void begin(std::string name, int level) {
         Entry e;
         e.name = std::move(name);
-        e.offset = out.size();
+        e.offset = pos();
         put32(out, 0x04034b50);
         put16(out, 20);  // version needed: 2.0 (deflate)
         put16(out, 0);   // flags
@@ -146,6 +153,39 @@ struct XlsxWriter::Zip {
         crc = static_cast<std::uint32_t>(
             crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
         run(data, Z_NO_FLUSH);
+        if (fd >= 0 && out.size() >= kSpill) spill();
+    }
+
+    std::uint64_t pos() const { return base + out.size(); }
+
+    void spill() {
+        std::size_t done = 0;
+        while (done < out.size()) {
+            const ssize_t n = ::write(fd, out.data() + done, out.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) throw std::system_error(errno, std::generic_category(), "xlsx: write");
+            done += static_cast<std::size_t>(n);
+        }
+        base += out.size();
+        out.clear();
+    }
+
+    // Writes the 12 bytes of CRC and sizes into the local header at archive offset `at`: in the
+    // buffer, or on disk when that header was spilled already (a header is never split: it is
+    // written to the buffer at once and spills only happen between writes).
+    void patch(std::uint64_t at, std::uint32_t c, std::uint32_t cs, std::uint32_t us) {
+        if (at >= base) {
+            set32(out, static_cast<std::size_t>(at - base), c);
+            set32(out, static_cast<std::size_t>(at - base) + 4, cs);
+            set32(out, static_cast<std::size_t>(at - base) + 8, us);
+            return;
+        }
+        std::string b;
+        put32(b, c);
+        put32(b, cs);
+        put32(b, us);
+        if (::pwrite(fd, b.data(), b.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(b.size()))
+            throw std::system_error(errno, std::generic_category(), "xlsx: pwrite");
     }
 
     void end() {
@@ -156,11 +196,9 @@ struct XlsxWriter::Zip {
         const std::size_t data_start = e.offset + 30 + e.name.size();
         e.crc = crc;
         e.usize = static_cast<std::uint32_t>(usize);
-        if (out.size() - data_start > 0xffffffffULL) throw std::length_error("xlsx: entry over 4 GiB");
-        e.csize = static_cast<std::uint32_t>(out.size() - data_start);
-        set32(out, e.offset + 14, e.crc);
-        set32(out, e.offset + 18, e.csize);
-        set32(out, e.offset + 22, e.usize);
+        if (pos() - data_start > 0xffffffffULL) throw std::length_error("xlsx: entry over 4 GiB");
+        e.csize = static_cast<std::uint32_t>(pos() - data_start);
+        patch(e.offset + 14, e.crc, e.csize, e.usize);
     }
 
     void add(std::string name, std::string_view data) {
@@ -170,7 +208,7 @@ struct XlsxWriter::Zip {
     }
 
     std::string finish() {
-        const std::size_t cd_start = out.size();
+        const std::uint64_t cd_start = pos();
         for (const auto& e : entries) {
             put32(out, 0x02014b50);
             put16(out, 20);  // made by: 2.0
@@ -192,8 +230,8 @@ struct XlsxWriter::Zip {
             put32(out, static_cast<std::uint32_t>(e.offset));
             out += e.name;
         }
-        const std::size_t cd_size = out.size() - cd_start;
-        if (out.size() > 0xffffffffULL) throw std::length_error("xlsx: archive over 4 GiB");
+        const std::uint64_t cd_size = pos() - cd_start;
+        if (pos() > 0xffffffffULL) throw std::length_error("xlsx: archive over 4 GiB");
         put32(out, 0x06054b50);
         put16(out, 0);
         put16(out, 0);
@@ -202,11 +240,13 @@ struct XlsxWriter::Zip {
         put32(out, static_cast<std::uint32_t>(cd_size));
         put32(out, static_cast<std::uint32_t>(cd_start));
         put16(out, 0);
+        if (fd >= 0) spill();
         return std::move(out);
     }
 };
 
-XlsxWriter::XlsxWriter(std::int64_t modified) : zip_(std::make_unique<Zip>(modified)) {
+XlsxWriter::XlsxWriter(std::int64_t modified, int fd) : zip_(std::make_unique<Zip>(modified)) {
+    zip_->fd = fd;
     // The package parts read best as the XML they are.
     // clang-format off
     const std::string ct_xml =

@@ -31,8 +31,10 @@ public:
     static constexpr std::int64_t kMaxColumns = 16384;
     static constexpr std::size_t kMaxCellUnits = 32767;
 
-    // `modified` (Unix seconds) dates the ZIP entries.
-    explicit XlsxWriter(std::int64_t modified = 0);
+    // `modified` (Unix seconds) dates the ZIP entries. With `fd` (a file open for writing, at
+    // offset 0), the workbook is written there as it grows (memory holds about 1 MiB of it) and
+    // finish() returns an empty string; the same bytes either way.
+    explicit XlsxWriter(std::int64_t modified = 0, int fd = -1);
     ~XlsxWriter();
     XlsxWriter(const XlsxWriter&) = delete;
     XlsxWriter& operator=(const XlsxWriter&) = delete;
@@ -40,7 +42,8 @@ public:
     // Appends a row (the first row is the header, in bold and frozen). False, and nothing
     // written, when the sheet would exceed Excel's limits of rows or columns.
     bool add_row(const std::vector<XlsxCell>& cells);
-    // Closes the workbook and returns the .xlsx bytes. The writer is spent afterwards.
+    // Closes the workbook and returns the .xlsx bytes (file mode: writes the rest to the file and
+    // returns ""). The writer is spent afterwards.
     std::string finish();
 
     // Helpers, public for tests.

@@ -1,0 +1,261 @@
+// The downloads streamed from the stored CSV (issue #4) give the same bytes as the renderings
+// that loaded the whole file: CSV export, JSON and XLSX, on files with a BOM, semicolons, CRLF,
+// quoted newlines, formula-like cells, retyped columns, and one large enough that the 64 KiB
+// reads and 256 KiB pieces fall inside quoted fields. The reference below is the former in-memory
+// code, kept here as the definition of "the same bytes".
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "app/testing.hpp"
+#include "core/files/file_store.hpp"
+#include "core/util/strings.hpp"
+#include "core/web/i18n.hpp"
+#include "core/web/views.hpp"
+#include "modules/satudata/csv_stream.hpp"
+#include "modules/satudata/satudata_service.hpp"
+#include "modules/satudata/xlsx_test_reader.hpp"
+#include "modules/satudata/xlsx_writer.hpp"
+
+namespace gapura::modules::satudata {
+namespace {
+
+using core::http::Method;
+namespace util = gapura::util;
+
+ColumnType type_of(const std::vector<ColumnSpec>& cols, const std::string& name) {
+    for (const auto& c : cols)
+        if (util::iequals(c.name, name)) return c.type;
+    return ColumnType::text;
+}
+
+std::optional<std::string> number_text(ColumnType type, std::string_view val) {
+    if (val.empty()) return std::nullopt;
+    if (type == ColumnType::integer) {
+        if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) return std::to_string(*n);
+    } else if (type == ColumnType::decimal) {
+        std::string d(val[0] == '+' ? val.substr(1) : val);
+        std::replace(d.begin(), d.end(), ',', '.');
+        if (!d.empty() && d[0] == '.') d.insert(d.begin(), '0');
+        if (util::parse_double(d) && XlsxWriter::plain_number(d)) return d;
+    }
+    return std::nullopt;
+}
+
+// The renderings as they were before streaming: the whole file fed at once, the whole answer built.
+std::string reference(const std::string& bytes, const std::vector<ColumnSpec>& cols, const std::string& fmt,
+                      const std::string& slug, std::int64_t version_no, std::int64_t created_at) {
+    std::string out;
+    if (fmt == "json") {
+        out = "{\"dataset\":" + boost::json::serialize(boost::json::value(slug)) + ",\"version\":" + std::to_string(version_no) +
+              ",\"rows\":[";
+        bool first_row = true;
+        std::vector<std::string> header;
+        CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
+            if (no == 1) {
+                for (auto& h : f) header.emplace_back(util::trim(h));
+                return true;
+            }
+            boost::json::object o;
+            for (std::size_t i = 0; i < f.size() && i < header.size(); ++i) {
+                const ColumnType type = type_of(cols, header[i]);
+                std::string_view val = util::trim(f[i]);
+                if (val.empty()) o[header[i]] = nullptr;
+                else if (type == ColumnType::integer) {
+                    if (auto n = util::parse_int(val[0] == '+' ? val.substr(1) : val)) o[header[i]] = *n;
+                    else o[header[i]] = std::string(val);
+                } else if (type == ColumnType::decimal) {
+                    std::string d(val);
+                    std::replace(d.begin(), d.end(), ',', '.');
+                    if (auto x = util::parse_double(d[0] == '+' ? d.substr(1) : d)) o[header[i]] = *x;
+                    else o[header[i]] = std::string(val);
+                } else if (type == ColumnType::boolean) {
+                    auto l = util::to_lower_ascii(val);
+                    o[header[i]] = l == "ya" || l == "true" || l == "1";
+                } else
+                    o[header[i]] = std::string(val);
+            }
+            if (!first_row) out += ',';
+            first_row = false;
+            out += boost::json::serialize(o);
+            return true;
+        });
+        reader.feed(bytes);
+        reader.finish();
+        out += "]}";
+    } else if (fmt == "xlsx") {
+        XlsxWriter book(created_at);
+        std::vector<ColumnType> types;
+        std::vector<std::string> numbers;
+        std::vector<XlsxCell> cells;
+        CsvReader reader([&](std::int64_t no, std::vector<std::string>& f, bool) {
+            if (no == 1)
+                for (auto& h : f) types.push_back(type_of(cols, std::string(util::trim(h))));
+            cells.assign(f.size(), XlsxCell{});
+            numbers.assign(f.size(), std::string());
+            for (std::size_t i = 0; i < f.size(); ++i) {
+                std::string_view val = f[i];
+                if (no > 1 && i < types.size()) {
+                    if (auto n = number_text(types[i], util::trim(val))) {
+                        numbers[i] = std::move(*n);
+                        cells[i] = {numbers[i], true};
+                        continue;
+                    }
+                }
+                cells[i] = {val, false};
+            }
+            return book.add_row(cells);
+        });
+        reader.feed(bytes);
+        reader.finish();
+        out = book.finish();
+    } else {
+        CsvReader reader([&](std::int64_t, std::vector<std::string>& f, bool) {
+            out += csv_export_line(f, ',');
+            return true;
+        });
+        reader.feed(bytes);
+        reader.finish();
+    }
+    return out;
+}
+
+struct DownloadFixture : ::testing::Test {
+    testing::TestApp t;
+    core::web::I18n i18n;
+    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
+    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
+    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files,
+                          t.app.notifier()};
+    SatuDataService svc{cs};
+    core::auth::Principal pupr = t.app.auth().sign_in("operator.pupr@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
+    core::auth::Principal wali = t.app.auth().sign_in("walidata@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
+
+    std::int64_t publish(const std::string& slug, const std::string& csv) {
+        DatasetInput in;
+        in.title = "Unduhan " + slug;
+        in.slug = slug;
+        auto id = svc.create_dataset(pupr, in);
+        EXPECT_TRUE(id.ok());
+        EXPECT_TRUE(svc.set_columns(pupr, *id,
+                                    {{"catatan", ColumnType::text, false, {}},
+                                     {"nilai", ColumnType::integer, false, {}},
+                                     {"rasio", ColumnType::decimal, false, {}},
+                                     {"aktif", ColumnType::boolean, false, {}}})
+                        .ok());
+        auto up = svc.upload(pupr, *id, slug + ".csv", csv);
+        EXPECT_TRUE(up.ok() && up->accepted) << slug;
+        EXPECT_TRUE(svc.submit(pupr, *id).ok());
+        EXPECT_TRUE(svc.verify(wali, *id).ok());
+        EXPECT_TRUE(svc.publish(wali, *id).ok());
+        return *id;
+    }
+
+    // Every format of version 1, fetched through the pipeline, against the reference.
+    void expect_same_bytes(const std::string& slug, std::int64_t id, const std::string& csv) {
+        testing::Client c(t.app);
+        const auto vers = svc.versions(id);
+        ASSERT_FALSE(vers.empty());
+        const auto& v = vers.front();
+        const auto cols = svc.columns(id);
+        for (const std::string fmt : {"csv", "json", "xlsx"}) {
+            auto r = c.get("/data/" + slug + "/unduh/1." + fmt);
+            ASSERT_EQ(r.status, 200u) << fmt << " " << r.body;
+            const auto want = reference(csv, cols, fmt, slug, v.version_no, v.created_at);
+            EXPECT_EQ(r.body.size(), want.size()) << slug << " " << fmt;
+            EXPECT_TRUE(r.body == want) << slug << " " << fmt << ": bytes differ";
+            if (fmt == "xlsx") {
+                EXPECT_EQ(r.header(core::http::bhttp::field::content_length), std::to_string(want.size()));
+                // From the cached file the second time: the same bytes again.
+                auto again = c.get("/data/" + slug + "/unduh/1.xlsx");
+                EXPECT_TRUE(again.body == want) << slug << ": cached xlsx differs";
+            } else {
+                EXPECT_EQ(r.header(core::http::bhttp::field::transfer_encoding), "chunked") << fmt;
+                // gzip as it is produced, for clients that ask: the same bytes once inflated is
+                // covered by the core's tests; here the encoding is announced.
+                auto z = c.get("/data/" + slug + "/unduh/1." + fmt, {{"Accept-Encoding", "gzip"}});
+                EXPECT_EQ(z.header(core::http::bhttp::field::content_encoding), "gzip") << fmt;
+                if (want.size() > 64 * 1024) {
+                    EXPECT_LT(z.body.size(), want.size() / 2) << fmt;
+                }
+            }
+        }
+    }
+};
+
+TEST_F(DownloadFixture, SmallFilesWithBomSemicolonsQuotedNewlinesAndFormulasGiveTheSameBytes) {
+    const std::string bom =
+        "\xEF\xBB\xBF"
+        "catatan;nilai;rasio;aktif\r\n"
+        "=CMD();-5;3,5;ya\r\n"
+        "\"baris\r\ndua; dengan \"\"kutip\"\"\";+7;0,25;tidak\r\n"
+        "@SUM(A1);;;\r\n"
+        "-2+3;12;0,125;1\r\n"
+        "Désa Kenduruan ✓;0;-1,5;false\r\n";
+    expect_same_bytes("unduhan-bom", publish("unduhan-bom", bom), bom);
+    const std::string plain = "catatan,nilai,rasio,aktif\n\"a,b\",1,2.5,true\n\"x\ny\",2,,0\n+62812,3,4,ya\n";
+    expect_same_bytes("unduhan-biasa", publish("unduhan-biasa", plain), plain);
+}
+
+TEST_F(DownloadFixture, ALargeFileSpanningManyPiecesGivesTheSameBytes) {
+    std::string csv = "catatan,nilai,rasio,aktif\n";
+    for (int i = 0; i < 30000; ++i) {
+        if (i % 7 == 0) csv += "\"catatan panjang nomor " + std::to_string(i) + "\nbaris kedua, dengan koma\"";
+        else if (i % 11 == 0) csv += "=HYPERLINK(\"http://x\")" + std::to_string(i);
+        else csv += "desa " + std::to_string(i);
+        csv += "," + std::to_string(i * 37 % 100000) + "," + std::to_string(i % 100) + "." + std::to_string(i % 9) + "," +
+               (i % 2 ? "ya" : "tidak") + "\n";
+    }
+    ASSERT_GT(csv.size(), 1000000u);
+    expect_same_bytes("unduhan-besar", publish("unduhan-besar", csv), csv);
+}
+
+TEST_F(DownloadFixture, RetypedColumnsChangeTheXlsxAndHeadSendsNoBody) {
+    const std::string csv = "catatan,nilai,rasio,aktif\n12,5,1.5,ya\nteks,6,2.5,tidak\n";
+    const auto id = publish("unduhan-ubah", csv);
+    testing::Client c(t.app);
+    const auto first = c.get("/data/unduhan-ubah/unduh/1.xlsx").body;
+    // The XLSX depends on the columns' types: a retyped column is a new rendering, not the cache.
+    ASSERT_TRUE(svc.set_columns(pupr, id, {{"catatan", ColumnType::integer, false, {}}, {"nilai", ColumnType::text, false, {}},
+                                           {"rasio", ColumnType::decimal, false, {}}, {"aktif", ColumnType::boolean, false, {}}})
+                    .ok());
+    const auto second = c.get("/data/unduhan-ubah/unduh/1.xlsx").body;
+    EXPECT_NE(first, second);
+    expect_same_bytes("unduhan-ubah", id, csv);
+    if (testing_xlsx::have_python()) {
+        const auto cells = testing_xlsx::read_back(second);
+        EXPECT_NE(cells.find("A2|n|12"), std::string::npos) << cells;  // catatan is a number now
+        EXPECT_NE(cells.find("B2|s|5"), std::string::npos) << cells;   // nilai is text now
+    }
+    for (const std::string fmt : {"csv", "json", "xlsx"}) {
+        auto h = c.request(Method::head, "/data/unduhan-ubah/unduh/1." + fmt);
+        EXPECT_EQ(h.status, 200u) << fmt;
+        EXPECT_EQ(h.body, "") << fmt;
+        EXPECT_EQ(h.raw.source, nullptr) << fmt;
+    }
+    // Not found and refused before any byte: proper answers, nothing streamed.
+    auto missing = c.get("/data/unduhan-ubah/unduh/9.xlsx");
+    EXPECT_EQ(missing.status, 404u);
+    EXPECT_EQ(missing.raw.source, nullptr);
+    EXPECT_EQ(c.get("/data/unduhan-ubah/asli/1").status, 403u);
+}
+
+TEST_F(DownloadFixture, TheOriginalIsSentFromDiskWithItsLengthAndEtag) {
+    const std::string csv = "\xEF\xBB\xBF" "catatan;nilai;rasio;aktif\r\n=CMD();1;2,5;ya\r\n";
+    publish("unduhan-asli", csv);
+    testing::Client c(t.app);
+    t.sign_in(c, "operator.pupr@demo.gapura.id");
+    auto r = c.get("/data/unduhan-asli/asli/1");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_NE(r.raw.source, nullptr) << "the original is read from disk while sent";
+    EXPECT_EQ(r.body, csv);
+    EXPECT_EQ(r.header(core::http::bhttp::field::content_length), std::to_string(csv.size()));
+    const auto etag = r.header(core::http::bhttp::field::etag);
+    ASSERT_FALSE(etag.empty());
+    EXPECT_EQ(c.get("/data/unduhan-asli/asli/1", {{"If-None-Match", etag}}).status, 304u);
+}
+
+}  // namespace
+}  // namespace gapura::modules::satudata
