@@ -108,6 +108,9 @@ struct SearchResult {
     std::vector<Dataset> results;
     // field -> [(value, count)] ordered by count desc: organization, tags, res_format, year, region_level
     std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> facets;
+    // The public index generation the answer came from (-1: from the SQL search). Everything a
+    // result shows (dataset, OPD, tags) is the same for the same generation.
+    std::int64_t index_gen = -1;
 };
 
 struct DaftarInput {

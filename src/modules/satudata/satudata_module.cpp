@@ -34,6 +34,7 @@ std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& ser
 std::vector<core::db::Migration> SatuDataModule::migrations() const {
     auto all = store::migrations();
     all.push_back(OpdTokenService::migration());  // version 5, after the store's own
+    all.push_back(store::search_vocab_migration());  // version 6
     return all;
 }
 
