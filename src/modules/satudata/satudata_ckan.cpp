@@ -331,10 +331,14 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         // Internal and restricted datasets only on request, as CKAN's private ones (never anonymously).
         const auto priv = util::to_lower_ascii(params.str("include_private").value_or("false"));
         auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
-        // The results, serialised; from the public index, each dict made once per generation.
-        std::string results;
-        for (const auto& d : res.results) {
-            if (!results.empty()) results += ',';
+        // As ok(json::object{{"count", …}, {"sort", …}, {"results", …}, {"facets", …}, {"search_facets", …}}),
+        // written in one string; from the public index, each result's dict made once per generation.
+        std::string results = "{\"help\":" + json::serialize(json::value(help)) + ",\"success\":true,\"result\":{\"count\":" +
+                              std::to_string(res.count) + ",\"sort\":" + json::serialize(json::value(q.sort)) + ",\"results\":[";
+        results.reserve(results.size() + 4096 * (res.results.size() + 1));
+        for (std::size_t i = 0; i < res.results.size(); ++i) {
+            const auto& d = res.results[i];
+            if (i) results += ',';
             if (res.index_gen < 0) {
                 results += json::serialize(package_dict(d, true));
                 continue;
@@ -376,12 +380,12 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             facets[f] = counts;
             search_facets[f] = json::object{{"title", f}, {"items", items}};
         }
-        // As ok(json::object{{"count", …}, {"sort", …}, {"results", …}, {"facets", …}, {"search_facets", …}}).
-        std::string body = "{\"help\":" + json::serialize(json::value(help)) + ",\"success\":true,\"result\":{\"count\":" +
-                           std::to_string(res.count) + ",\"sort\":" + json::serialize(json::value(q.sort)) + ",\"results\":[";
-        body += results;
-        body += "],\"facets\":" + json::serialize(facets) + ",\"search_facets\":" + json::serialize(search_facets) + "}}";
-        auto answer = http::json_response(http::Status::ok, std::move(body));
+        results += "],\"facets\":";
+        results += json::serialize(facets);
+        results += ",\"search_facets\":";
+        results += json::serialize(search_facets);
+        results += "}}";
+        auto answer = http::json_response(http::Status::ok, std::move(results));
         answer.set("Access-Control-Allow-Origin", "*");
         return answer;
     }
