@@ -364,26 +364,42 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             if (pj.dicts.size() >= kMaxPackageJson) pj.dicts.clear();
             pj.dicts.emplace(key, std::move(dict));
         }
-        json::object facets, search_facets;
+        // {field: {value: count}} and {field: {"title": field, "items": [{name, display_name, count}]}}, as
+        // json::serialize writes those objects (a field asked twice is one key), without building them.
+        std::string facets = "{", search_facets = "{";
+        std::vector<std::string_view> done;
         for (const auto& f : facet_fields) {
-            json::object counts;
-            json::array items;
+            if (std::find(done.begin(), done.end(), f) != done.end()) continue;
+            done.push_back(f);
+            const std::string key = json::serialize(json::string_view(f));
+            if (done.size() > 1) {
+                facets += ',';
+                search_facets += ',';
+            }
+            facets += key + ":{";
+            search_facets += key + ":{\"title\":" + key + ",\"items\":[";
             auto it = res.facets.find(f);
             std::int64_t n = 0;
             if (it != res.facets.end())
                 for (const auto& [value, count] : it->second) {
                     if (count < *mincount || (*limit >= 0 && n >= *limit)) continue;
-                    ++n;
-                    counts[value] = count;
-                    items.push_back(json::object{{"name", value}, {"display_name", value}, {"count", count}});
+                    const std::string v = json::serialize(json::string_view(value)), c = std::to_string(count);
+                    if (n++) {
+                        facets += ',';
+                        search_facets += ',';
+                    }
+                    facets += v + ':' + c;
+                    search_facets += "{\"name\":" + v + ",\"display_name\":" + v + ",\"count\":" + c + '}';
                 }
-            facets[f] = counts;
-            search_facets[f] = json::object{{"title", f}, {"items", items}};
+            facets += '}';
+            search_facets += "]}";
         }
+        facets += '}';
+        search_facets += '}';
         results += "],\"facets\":";
-        results += json::serialize(facets);
+        results += facets;
         results += ",\"search_facets\":";
-        results += json::serialize(search_facets);
+        results += search_facets;
         results += "}}";
         auto answer = http::json_response(http::Status::ok, std::move(results));
         answer.set("Access-Control-Allow-Origin", "*");

@@ -10,6 +10,7 @@
 
 #include "app/testing.hpp"
 #include "core/db/migrator.hpp"
+#include "core/util/strings.hpp"
 #include "modules/satudata/satudata_store.hpp"
 
 namespace gapura::modules::satudata {
@@ -548,6 +549,28 @@ TEST(SatuDataCkan, PackageSearchDictsAreThoseOfPackageShowInEachLanguageAndAfter
             EXPECT_NE(std::string(p.at("author").as_string()).find(" Baru"), std::string::npos);
         }
     EXPECT_TRUE(seen);
+    // Facets written without JSON objects: a field asked twice is one key, hostile names are
+    // escaped, counts and order as before (by count, then name; limit and mincount applied).
+    auto env = ckan(c, "/api/3/action/package_search?q=jumlah&rows=0&facet.limit=2&facet.field=" +
+                           util::percent_encode("[\"tags\",\"year\",\"tags\",\"x\\\"y\\u00e9\"]"),
+                    200u);
+    const auto& facets = env.at("result").at("facets").as_object();
+    const auto& sf = env.at("result").at("search_facets").as_object();
+    ASSERT_EQ(facets.size(), 3u);
+    EXPECT_EQ(facets.begin()->key(), "tags");
+    EXPECT_EQ((facets.begin() + 1)->key(), "year");
+    EXPECT_EQ((facets.begin() + 2)->key(), "x\"y\u00e9");
+    EXPECT_TRUE(facets.at("x\"y\u00e9").as_object().empty());
+    EXPECT_TRUE(sf.at("x\"y\u00e9").at("items").as_array().empty());
+    EXPECT_EQ(sf.at("x\"y\u00e9").at("title").as_string(), "x\"y\u00e9");
+    ASSERT_EQ(facets.at("tags").as_object().size(), 2u);
+    const auto& items = sf.at("tags").at("items").as_array();
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_GE(items.at(0).at("count").as_int64(), items.at(1).at("count").as_int64());
+    for (const auto& i : items) {
+        EXPECT_EQ(i.at("name"), i.at("display_name"));
+        EXPECT_EQ(facets.at("tags").at(i.at("name").as_string()), i.at("count"));
+    }
 }
 
 TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {
