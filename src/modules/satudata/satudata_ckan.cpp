@@ -330,12 +330,38 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         q.facet_limit = *mincount > 1 ? -1 : static_cast<int>(*limit);  // mincount filters below, then the limit
         // Internal and restricted datasets only on request, as CKAN's private ones (never anonymously).
         const auto priv = util::to_lower_ascii(params.str("include_private").value_or("false"));
+        // When every dict of the page is kept for the generation the search saw (checked in its read
+        // transaction), the page's rows are not read: the dicts are taken here, shared.
+        auto& pj = *package_json_;
+        auto dict_key = [&](std::int64_t id) { return ctx.lang + '\n' + std::to_string(id); };
+        std::vector<std::shared_ptr<const std::string>> kept;
+        q.page_known = [&](std::int64_t gen, const std::vector<std::int64_t>& ids) {
+            kept.clear();
+            std::lock_guard lk(pj.m);
+            if (pj.gen != gen) return false;
+            for (auto id : ids) {
+                auto it = pj.dicts.find(dict_key(id));
+                if (it == pj.dicts.end()) return false;
+                kept.push_back(it->second);
+            }
+            return true;
+        };
         auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
         // As ok(json::object{{"count", …}, {"sort", …}, {"results", …}, {"facets", …}, {"search_facets", …}}),
         // written in one string; from the public index, each result's dict made once per generation.
         std::string results = "{\"help\":" + json::serialize(json::value(help)) + ",\"success\":true,\"result\":{\"count\":" +
                               std::to_string(res.count) + ",\"sort\":" + json::serialize(json::value(q.sort)) + ",\"results\":[";
-        results.reserve(results.size() + 4096 * (res.results.size() + 1));
+        if (res.page_from_caller) {
+            std::size_t size = results.size() + 4096;
+            for (const auto& k : kept) size += k->size() + 1;
+            results.reserve(size);
+            for (std::size_t i = 0; i < kept.size(); ++i) {
+                if (i) results += ',';
+                results += *kept[i];
+            }
+        } else {
+            results.reserve(results.size() + 4096 * (res.results.size() + 1));
+        }
         for (std::size_t i = 0; i < res.results.size(); ++i) {
             const auto& d = res.results[i];
             if (i) results += ',';
@@ -343,8 +369,7 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                 results += json::serialize(package_dict(d, true));
                 continue;
             }
-            const std::string key = ctx.lang + '\n' + std::to_string(d.id);
-            auto& pj = *package_json_;
+            const std::string key = dict_key(d.id);
             {
                 std::lock_guard lk(pj.m);
                 if (pj.gen < res.index_gen) {
@@ -353,12 +378,12 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                 }
                 if (pj.gen == res.index_gen)
                     if (auto it = pj.dicts.find(key); it != pj.dicts.end()) {
-                        results += it->second;
+                        results += *it->second;
                         continue;
                     }
             }
-            std::string dict = json::serialize(package_dict(d, true));
-            results += dict;
+            auto dict = std::make_shared<const std::string>(json::serialize(package_dict(d, true)));
+            results += *dict;
             std::lock_guard lk(pj.m);
             if (pj.gen != res.index_gen) continue;  // a newer generation came meanwhile
             if (pj.dicts.size() >= kMaxPackageJson) pj.dicts.clear();

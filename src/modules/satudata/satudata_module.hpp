@@ -100,11 +100,12 @@ private:
     // package_search's package dicts, serialised, for answers from the public index (lang + '\n' +
     // id -> JSON): kept while the index generation is the one they were made at (a dict shows only
     // what the generation covers: the dataset, its OPD, tags and published version), at most
-    // kMaxPackageJson of them.
+    // kMaxPackageJson of them. When a page's dicts are all kept, its rows are not read at all
+    // (SearchQuery::page_known); shared, so a page takes them without copying 4 KB each.
     struct PackageJson {
         std::mutex m;
         std::int64_t gen = -1;
-        std::unordered_map<std::string, std::string> dicts;
+        std::unordered_map<std::string, std::shared_ptr<const std::string>> dicts;
     };
     static constexpr std::size_t kMaxPackageJson = 4096;
     std::shared_ptr<PackageJson> package_json_ = std::make_shared<PackageJson>();

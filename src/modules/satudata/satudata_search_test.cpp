@@ -573,6 +573,90 @@ TEST(SatuDataCkan, PackageSearchDictsAreThoseOfPackageShowInEachLanguageAndAfter
     }
 }
 
+// A page whose dicts are all kept for the generation is answered without reading its rows: the
+// same bytes as from the rows, and package_show's dicts, after every kind of write the JSON shows.
+TEST(SatuDataCkan, PackageSearchPagesFromKeptDictsFollowEveryKindOfWrite) {
+    testing::TestApp t;
+    bulk_load(t, 60);
+    testing::Client c(t.app);
+    int n = 0;
+    // One answer (a new URL each time, so never the page cache's), checked against package_show.
+    auto answer = [&](const std::string& query, const std::string& lang) {
+        auto r = c.get("/api/3/action/package_search?" + query + "&u=" + std::to_string(n++), {{"Accept-Language", lang}});
+        EXPECT_EQ(r.status, 200u) << query;
+        auto env = json::parse(r.body).as_object();
+        const auto& results = env.at("result").at("results").as_array();
+        for (const auto& p : results) {
+            auto show = c.get("/api/3/action/package_show?id=" + std::string(p.at("id").as_string()) + "&u=" + std::to_string(n++),
+                              {{"Accept-Language", lang}});
+            EXPECT_EQ(p, json::parse(show.body).at("result")) << query << " " << lang << " " << p.at("name").as_string();
+        }
+        return json::value(results);
+    };
+    const std::vector<std::string> queries = {"q=jumlah&rows=20", "rows=15&sort=metadata_modified%20desc",
+                                              "q=pen&rows=5&start=2", "rows=7&sort=name%20asc&fq=tags:kependudukan"};
+    auto all = [&](const char* what) {
+        for (const auto& q : queries)
+            for (const char* lang : {"id", "en"}) {
+                auto rows_read = answer(q, lang);  // the first after a write: rows read, dicts kept
+                auto kept = answer(q, lang);       // the same page again: from the kept dicts
+                EXPECT_EQ(kept, rows_read) << what << " " << q << " " << lang;
+                EXPECT_FALSE(kept.as_array().empty()) << what << " " << q;
+            }
+    };
+    all("after the bulk load");
+    auto exec = [&](const std::string& sql) { t.app.db().write([&](core::db::Connection& cn) { cn.exec_script(sql); }); };
+    const auto pend = std::to_string(t.app.db().read([&](core::db::Connection& cn) {
+        return *core::db::scalar_int(cn, "SELECT id FROM sd_datasets WHERE slug = 'jumlah-penduduk-per-kecamatan'");
+    }));
+    const std::vector<std::pair<const char*, std::string>> changes = {
+        {"title edit", "UPDATE sd_datasets SET title = title || ' Revisi', updated_at = updated_at + 5 WHERE id = " + pend},
+        {"notes and contact edit", "UPDATE sd_datasets SET description = 'Baru', contact_email = 'x@y.id' WHERE id = " + pend},
+        {"tags replaced", "DELETE FROM sd_tags WHERE dataset_id = " + pend + "; INSERT INTO sd_tags (dataset_id, tag) VALUES (" + pend +
+                              ", 'zebra-baru')"},
+        {"OPD renamed", "UPDATE opds SET name = name || ' Baru', slug = 'disdukcapil' WHERE slug = 'disdukcapil'"},
+        {"made internal", "UPDATE sd_datasets SET visibility = 'internal' WHERE id = " + pend},
+        {"public again", "UPDATE sd_datasets SET visibility = 'public' WHERE id = " + pend},
+        {"withdrawn", "UPDATE sd_datasets SET state = 'withdrawn' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 3 OFFSET 5)"},
+        {"unpublished", "UPDATE sd_datasets SET published_version_id = NULL WHERE id IN (SELECT id FROM sd_datasets ORDER BY id DESC LIMIT 2)"},
+    };
+    for (const auto& [what, sql] : changes) {
+        const auto before = answer(queries[0], "id");  // dicts kept at the old generation
+        exec(sql);
+        all(what);
+        if (std::string(what) == "title edit" || std::string(what) == "OPD renamed") {
+            EXPECT_NE(answer(queries[0], "id"), before) << what;  // the kept dicts of before are not shown
+        }
+    }
+    // The hook sees the generation of the search's own read transaction and the page's ids, in order.
+    store::PublicIndex index;
+    SearchQuery q;
+    q.q = "jumlah";
+    q.sort = "score desc, metadata_modified desc";
+    q.rows = 12;
+    auto sql = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    ASSERT_EQ(sql.results.size(), 12u);
+    ASSERT_EQ(sql.page_ids.size(), 12u);
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(sql.page_ids[i], sql.results[i].id);
+    std::int64_t seen_gen = -2;
+    q.page_known = [&](std::int64_t gen, const std::vector<std::int64_t>& ids) {
+        seen_gen = gen;
+        EXPECT_EQ(ids, sql.page_ids);
+        return true;
+    };
+    auto kept = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    EXPECT_EQ(seen_gen, sql.index_gen);
+    EXPECT_TRUE(kept.page_from_caller);
+    EXPECT_TRUE(kept.results.empty());
+    EXPECT_EQ(kept.page_ids, sql.page_ids);
+    EXPECT_EQ(kept.count, sql.count);
+    q.page_known = [](std::int64_t, const std::vector<std::int64_t>&) { return false; };  // rows read as before
+    auto read = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    EXPECT_FALSE(read.page_from_caller);
+    ASSERT_EQ(read.results.size(), 12u);
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(read.results[i].id, sql.results[i].id);
+}
+
 TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {
     testing::TestApp t;
     testing::Client c(t.app);

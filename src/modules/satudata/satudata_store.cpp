@@ -524,8 +524,11 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             l.weight = f.post_weight.data() + f.term_at[t];
             l.n = f.term_at[t + 1] - f.term_at[t];
         } else if (hi - lo > 1) {
-            // Every instance of every term with the prefix counts (FTS5's prefix phrase).
-            std::vector<std::uint32_t> acc(f.doc_len.size(), 0);
+            // Every instance of every term with the prefix counts (FTS5's prefix phrase). Summed
+            // in a per-thread array that is all zeros between calls: only the rows touched are
+            // reset, so a search neither allocates nor walks one slot per row of the table.
+            thread_local std::vector<std::uint32_t> acc;
+            if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
             for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
                 for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
                     if (!acc[f.post_doc[k]]) l.own_doc.push_back(f.post_doc[k]);
@@ -533,7 +536,10 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
                 }
             std::sort(l.own_doc.begin(), l.own_doc.end());
             l.own_weight.reserve(l.own_doc.size());
-            for (auto d : l.own_doc) l.own_weight.push_back(acc[d]);
+            for (auto d : l.own_doc) {
+                l.own_weight.push_back(acc[d]);
+                acc[d] = 0;
+            }
             l.doc = l.own_doc.data();
             l.weight = l.own_weight.data();
             l.n = l.own_doc.size();
@@ -814,7 +820,13 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end), rows.end(), less);
         for (std::size_t i = begin; i < end; ++i) page.push_back(rows[i]->id);
     }
+    if (sq.page_known && sq.page_known(out.index_gen, page)) {
+        out.page_from_caller = true;
+        out.page_ids = std::move(page);
+        return out;
+    }
     out.results = datasets_in_order(c, page);
+    out.page_ids = std::move(page);
     return out;
 }
 
