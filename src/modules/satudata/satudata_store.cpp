@@ -639,6 +639,14 @@ std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c)
             if (it != s->at.end()) s->entries[it->second].tags.push_back(intern(tags, s->tags, q.text(1)));
         }
     }
+    for (const auto& e : s->entries)
+        if (e.year > 0) s->years.push_back(e.year);
+    std::sort(s->years.begin(), s->years.end(), std::greater<>());
+    s->years.erase(std::unique(s->years.begin(), s->years.end()), s->years.end());
+    for (auto& e : s->entries)
+        if (e.year > 0)
+            e.year_at = static_cast<std::uint32_t>(
+                std::lower_bound(s->years.begin(), s->years.end(), e.year, std::greater<>()) - s->years.begin());
     load_fts(c, *s);
     ++rebuilds_;
     std::lock_guard lk(m_);
@@ -719,11 +727,11 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         return true;
     };
     std::vector<std::uint32_t> orgs(snap->opds.size()), levels(snap->levels.size()), tags(snap->tags.size());
-    std::map<std::int64_t, std::int64_t> years;
+    std::vector<std::uint32_t> years(snap->years.size());
     auto count = [&](const PublicIndex::Entry& e) {
         ++out.count;
         if (by_org) ++orgs[e.opd];
-        if (by_year && e.year > 0) ++years[e.year];
+        if (by_year && e.year_at != PublicIndex::kNoYear) ++years[e.year_at];
         if (by_level) ++levels[e.level];
         if (by_tag)
             for (auto t : e.tags) ++tags[t];
@@ -781,7 +789,8 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         if (by_tag) keep("tags", snap->tags, tags);
         if (by_year) {
             std::vector<std::pair<std::string, std::int64_t>> list;
-            for (auto it = years.rbegin(); it != years.rend(); ++it) list.emplace_back(std::to_string(it->first), it->second);
+            for (std::size_t i = 0; i < years.size(); ++i)  // newest first
+                if (years[i] > 0) list.emplace_back(std::to_string(snap->years[i]), years[i]);
             if (sq.facet_limit >= 0 && list.size() > static_cast<std::size_t>(sq.facet_limit)) list.resize(sq.facet_limit);
             if (!list.empty()) out.facets["year"] = std::move(list);
         }

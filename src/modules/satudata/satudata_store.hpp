@@ -67,10 +67,12 @@ std::vector<std::string> fts_words(std::string_view text);
 // Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
 class PublicIndex {
 public:
+    static constexpr std::uint32_t kNoYear = 0xffffffffu;
     struct Entry {
         std::int64_t id = 0, updated_at = 0, created_at = 0;
         int year = 0;
         std::uint32_t opd = 0, level = 0;  // into Snapshot::opds, Snapshot::levels
+        std::uint32_t year_at = kNoYear;   // into Snapshot::years; kNoYear when year <= 0
         std::vector<std::uint32_t> tags;   // into Snapshot::tags
         std::string title, slug;
     };
@@ -94,6 +96,7 @@ public:
         std::vector<Entry> entries;  // by id
         std::unordered_map<std::int64_t, std::uint32_t> at;  // id -> entries index
         std::vector<std::string> opds, levels, tags;
+        std::vector<int> years;  // the distinct years > 0, newest first (the year facet's order)
         Fts fts;
     };
     // The snapshot for the database state the connection sees; call inside a read transaction.
