@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,6 +102,11 @@ struct SearchQuery {
     int rows = 10, start = 0;
     std::vector<std::string> facet_fields;  // which facets to count when asked; empty: all
     int facet_limit = 50;                   // values a facet, -1: all
+    // Answers from the public index only: called in the search's read transaction with the index
+    // generation and the page's ids, in order; when it returns true the page's rows are not read
+    // (SearchResult::results stays empty, SearchResult::page_ids has them). For a caller that keeps
+    // what it shows of a dataset per generation (package_search's dicts).
+    std::function<bool(std::int64_t gen, const std::vector<std::int64_t>& ids)> page_known;
 };
 
 struct SearchResult {
@@ -108,6 +114,11 @@ struct SearchResult {
     std::vector<Dataset> results;
     // field -> [(value, count)] ordered by count desc: organization, tags, res_format, year, region_level
     std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> facets;
+    // The public index generation the answer came from (-1: from the SQL search). Everything a
+    // result shows (dataset, OPD, tags) is the same for the same generation.
+    std::int64_t index_gen = -1;
+    std::vector<std::int64_t> page_ids;  // from the public index: the page's ids, in order
+    bool page_from_caller = false;       // SearchQuery::page_known said yes: results is empty
 };
 
 struct DaftarInput {

@@ -330,27 +330,105 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
         q.facet_limit = *mincount > 1 ? -1 : static_cast<int>(*limit);  // mincount filters below, then the limit
         // Internal and restricted datasets only on request, as CKAN's private ones (never anonymously).
         const auto priv = util::to_lower_ascii(params.str("include_private").value_or("false"));
+        // When every dict of the page is kept for the generation the search saw (checked in its read
+        // transaction), the page's rows are not read: the dicts are taken here, shared.
+        auto& pj = *package_json_;
+        auto dict_key = [&](std::int64_t id) { return ctx.lang + '\n' + std::to_string(id); };
+        std::vector<std::shared_ptr<const std::string>> kept;
+        q.page_known = [&](std::int64_t gen, const std::vector<std::int64_t>& ids) {
+            kept.clear();
+            std::lock_guard lk(pj.m);
+            if (pj.gen != gen) return false;
+            for (auto id : ids) {
+                auto it = pj.dicts.find(dict_key(id));
+                if (it == pj.dicts.end()) return false;
+                kept.push_back(it->second);
+            }
+            return true;
+        };
         auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
-        json::array results;
-        for (const auto& d : res.results) results.push_back(package_dict(d, true));
-        json::object facets, search_facets;
+        // As ok(json::object{{"count", …}, {"sort", …}, {"results", …}, {"facets", …}, {"search_facets", …}}),
+        // written in one string; from the public index, each result's dict made once per generation.
+        std::string results = "{\"help\":" + json::serialize(json::value(help)) + ",\"success\":true,\"result\":{\"count\":" +
+                              std::to_string(res.count) + ",\"sort\":" + json::serialize(json::value(q.sort)) + ",\"results\":[";
+        if (res.page_from_caller) {
+            std::size_t size = results.size() + 4096;
+            for (const auto& k : kept) size += k->size() + 1;
+            results.reserve(size);
+            for (std::size_t i = 0; i < kept.size(); ++i) {
+                if (i) results += ',';
+                results += *kept[i];
+            }
+        } else {
+            results.reserve(results.size() + 4096 * (res.results.size() + 1));
+        }
+        for (std::size_t i = 0; i < res.results.size(); ++i) {
+            const auto& d = res.results[i];
+            if (i) results += ',';
+            if (res.index_gen < 0) {
+                results += json::serialize(package_dict(d, true));
+                continue;
+            }
+            const std::string key = dict_key(d.id);
+            {
+                std::lock_guard lk(pj.m);
+                if (pj.gen < res.index_gen) {
+                    pj.dicts.clear();
+                    pj.gen = res.index_gen;
+                }
+                if (pj.gen == res.index_gen)
+                    if (auto it = pj.dicts.find(key); it != pj.dicts.end()) {
+                        results += *it->second;
+                        continue;
+                    }
+            }
+            auto dict = std::make_shared<const std::string>(json::serialize(package_dict(d, true)));
+            results += *dict;
+            std::lock_guard lk(pj.m);
+            if (pj.gen != res.index_gen) continue;  // a newer generation came meanwhile
+            if (pj.dicts.size() >= kMaxPackageJson) pj.dicts.clear();
+            pj.dicts.emplace(key, std::move(dict));
+        }
+        // {field: {value: count}} and {field: {"title": field, "items": [{name, display_name, count}]}}, as
+        // json::serialize writes those objects (a field asked twice is one key), without building them.
+        std::string facets = "{", search_facets = "{";
+        std::vector<std::string_view> done;
         for (const auto& f : facet_fields) {
-            json::object counts;
-            json::array items;
+            if (std::find(done.begin(), done.end(), f) != done.end()) continue;
+            done.push_back(f);
+            const std::string key = json::serialize(json::string_view(f));
+            if (done.size() > 1) {
+                facets += ',';
+                search_facets += ',';
+            }
+            facets += key + ":{";
+            search_facets += key + ":{\"title\":" + key + ",\"items\":[";
             auto it = res.facets.find(f);
             std::int64_t n = 0;
             if (it != res.facets.end())
                 for (const auto& [value, count] : it->second) {
                     if (count < *mincount || (*limit >= 0 && n >= *limit)) continue;
-                    ++n;
-                    counts[value] = count;
-                    items.push_back(json::object{{"name", value}, {"display_name", value}, {"count", count}});
+                    const std::string v = json::serialize(json::string_view(value)), c = std::to_string(count);
+                    if (n++) {
+                        facets += ',';
+                        search_facets += ',';
+                    }
+                    facets += v + ':' + c;
+                    search_facets += "{\"name\":" + v + ",\"display_name\":" + v + ",\"count\":" + c + '}';
                 }
-            facets[f] = counts;
-            search_facets[f] = json::object{{"title", f}, {"items", items}};
+            facets += '}';
+            search_facets += "]}";
         }
-        return ok(json::object{{"count", res.count}, {"sort", q.sort}, {"results", results}, {"facets", facets},
-                               {"search_facets", search_facets}});
+        facets += '}';
+        search_facets += '}';
+        results += "],\"facets\":";
+        results += facets;
+        results += ",\"search_facets\":";
+        results += search_facets;
+        results += "}}";
+        auto answer = http::json_response(http::Status::ok, std::move(results));
+        answer.set("Access-Control-Allow-Origin", "*");
+        return answer;
     }
     if (action == "package_show") {
         auto id = params.str("id").value_or(params.str("name_or_id").value_or(""));

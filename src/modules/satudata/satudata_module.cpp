@@ -42,6 +42,7 @@ std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& ser
 std::vector<core::db::Migration> SatuDataModule::migrations() const {
     auto all = store::migrations();
     for (auto& m : OpdTokenService::migrations()) all.push_back(std::move(m));  // versions 5 and 6, after the store's own
+    all.push_back(store::search_vocab_migration());  // version 7
     return all;
 }
 

@@ -10,6 +10,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "core/module.hpp"
 #include "core/web/page_cache.hpp"
@@ -98,6 +101,18 @@ private:
     SatuDataService svc_;
     OpdTokenService tokens_;
     core::web::PageCache cache_{32u << 20, 5};  // 32 MB, 5 s; cleared by writes that change what the public sees
+    // package_search's package dicts, serialised, for answers from the public index (lang + '\n' +
+    // id -> JSON): kept while the index generation is the one they were made at (a dict shows only
+    // what the generation covers: the dataset, its OPD, tags and published version), at most
+    // kMaxPackageJson of them. When a page's dicts are all kept, its rows are not read at all
+    // (SearchQuery::page_known); shared, so a page takes them without copying 4 KB each.
+    struct PackageJson {
+        std::mutex m;
+        std::int64_t gen = -1;
+        std::unordered_map<std::string, std::shared_ptr<const std::string>> dicts;
+    };
+    static constexpr std::size_t kMaxPackageJson = 4096;
+    std::shared_ptr<PackageJson> package_json_ = std::make_shared<PackageJson>();
 };
 
 std::unique_ptr<core::Module> make_satudata_module(const core::CoreServices& services);

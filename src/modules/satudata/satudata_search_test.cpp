@@ -10,6 +10,7 @@
 
 #include "app/testing.hpp"
 #include "core/db/migrator.hpp"
+#include "core/util/strings.hpp"
 #include "modules/satudata/satudata_store.hpp"
 
 namespace gapura::modules::satudata {
@@ -209,6 +210,20 @@ std::vector<SearchQuery> probe_queries() {
                 q.rows = 9;
                 add(q);
             }
+    // Words the in-memory copy of the index must match and rank exactly as FTS5 (whole result
+    // lists, so every tie is compared): ASCII words split by punctuation, repeated words, short
+    // prefixes, digits, words matching nothing; and words it must hand to FTS5 (non-ASCII).
+    for (const std::string text : {"covid-19", "e-ktp", "E-KTP covid", "jumlah jumlah", "jumlah jumlah jumlah", "pen", "p", "j",
+                                   "2020", "tuban 2019", "jum pendu", "kab. tuban", "zebra zebra", "data jumlah tuban",
+                                   "xyzzy pendu", "pendu xyzzy", "penduduk\"", "  ", "title:jalan OR", "café", "pendudük",
+                                   "Kab. Tuban—Jawa", "\xC3", "jumlah \xF0\x9F\x98\x80", "desa"})
+        for (const std::string sort : {"", "metadata_modified desc", "title_string asc"}) {
+            SearchQuery q;
+            q.q = text;
+            q.sort = sort;
+            q.rows = 1000;
+            add(q);
+        }
     SearchQuery f;
     f.q = "jumlah";
     f.year = 2020;
@@ -298,6 +313,65 @@ TEST(SatuDataSearch, PublicIndexAnswersExactlyAsSqlAndFollowsEveryChange) {
     EXPECT_GT(r.count, 0);
     ASSERT_TRUE(r.facets.count("organization"));
     EXPECT_EQ(r.facets.at("organization").front().first, "disdukcapil-baru");
+}
+
+// The in-memory match and bm25 give FTS5's own rank, bit for bit, for every public match.
+void expect_ranks_are_fts5s(testing::TestApp& t, store::PublicIndex& index, const std::string& text, bool in_memory) {
+    t.app.db().read([&](core::db::Connection& c) {
+        core::db::exec(c, "BEGIN");
+        auto snap = index.get(c);
+        auto got = store::PublicIndex::ranked(*snap, text);
+        std::vector<std::pair<std::int64_t, double>> want;
+        const auto match = store::fts_query(text);
+        if (!match.empty()) {
+            core::db::Query q(c, "SELECT rowid, rank FROM sd_fts WHERE sd_fts MATCH ? ORDER BY rowid", {match});
+            while (q.next())
+                if (snap->at.count(q.integer(0))) want.emplace_back(q.integer(0), q.real(1));
+        }
+        core::db::exec(c, "COMMIT");
+        ASSERT_EQ(got.has_value(), in_memory) << text;
+        if (!got) return;
+        ASSERT_EQ(got->size(), want.size()) << text;
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            EXPECT_EQ((*got)[i].first, want[i].first) << text;
+            EXPECT_EQ((*got)[i].second, want[i].second) << text << " id " << want[i].first;  // exact, not near
+        }
+    });
+}
+
+TEST(SatuDataSearch, InMemoryMatchAndBm25AreFts5sBitForBit) {
+    testing::TestApp t;
+    bulk_load(t, 300);
+    // Words that the tokenizer splits or folds, in documents of every column.
+    t.app.db().write([&](core::db::Connection& c) {
+        c.exec_script(
+            "UPDATE sd_datasets SET title = 'Kasus COVID-19 per Desa', konsep = 'e-KTP' WHERE id IN (SELECT id FROM sd_datasets"
+            " ORDER BY id LIMIT 7 OFFSET 30);"
+            "UPDATE sd_datasets SET description = 'Pendudük Café covid19 e-ktp e-ktp e-ktp' WHERE id IN (SELECT id FROM sd_datasets"
+            " ORDER BY id LIMIT 5 OFFSET 50);"
+            "INSERT INTO sd_tags (dataset_id, tag) SELECT id, 'covid-19' FROM sd_datasets ORDER BY id LIMIT 4 OFFSET 33;"
+            "UPDATE sd_datasets SET visibility = 'internal' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 2 OFFSET 31);");
+    });
+    store::PublicIndex index;
+    for (const std::string text : {"jumlah pendu", "covid-19", "covid", "covid19", "e-ktp", "e ktp ktp", "ktp", "penduduk", "cafe",
+                                   "guru tuban", "jumlah jumlah", "j", "pe", "pen", "2020", "tuban", "data", "xyzzy", "tuban xyzzy",
+                                   "disdukcapil", "kependudukan", "per desa", "a b c d e f g h i j k l m n o p q"})
+        expect_ranks_are_fts5s(t, index, text, true);
+    // Not for the in-memory copy: nothing to match, or words with non-ASCII bytes.
+    for (const std::string text : {"", "  -- ", "café", "pendudük", "Kab. Tuban—Jawa", "\xC3\xA9", "jumlah \xF0\x9F\x98\x80"})
+        expect_ranks_are_fts5s(t, index, text, false);
+    EXPECT_EQ(index.rebuilds(), 1u);
+    // Every match is a public one with a rank, so the test above compared something.
+    auto r = t.app.db().read([&](core::db::Connection& c) {
+        core::db::exec(c, "BEGIN");
+        auto snap = index.get(c);
+        core::db::exec(c, "COMMIT");
+        return store::PublicIndex::ranked(*snap, "covid-19");
+    });
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->size(), 5u);  // 7 titles, 2 made internal
+    // The answers built on it are the SQL's (the copy matched and ranked every text above).
+    expect_index_matches_sql(t, index, Viewer{}, "after the tricky words");
 }
 
 TEST(SatuDataSearch, PrivilegedViewersBypassThePublicIndexAndSeeTheirDatasets) {
@@ -425,6 +499,162 @@ TEST(SatuDataCkan, HelpShowAnswersForEveryImplementedActionAndDefaultsFollowCkan
     EXPECT_TRUE(env.at("result").at("facets").as_object().empty());
     EXPECT_TRUE(env.at("result").at("search_facets").as_object().empty());
     EXPECT_EQ(env.at("result").at("sort").as_string(), "score desc, metadata_modified desc");
+}
+
+// package_search answered from the public index splices package dicts kept per index generation
+// and language: each is the very dict package_show gives, in the asker's language, after writes too.
+TEST(SatuDataCkan, PackageSearchDictsAreThoseOfPackageShowInEachLanguageAndAfterWrites) {
+    testing::TestApp t;
+    bulk_load(t, 40);
+    testing::Client c(t.app);
+    int n = 0;
+    auto check = [&](const std::string& lang) {
+        const auto url = "/api/3/action/package_search?q=jumlah&rows=50&facet.field=%5B%22tags%22%5D&u=" + std::to_string(n++);
+        auto r = c.get(url, {{"Accept-Language", lang}});
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*");
+        auto env = json::parse(r.body).as_object();
+        EXPECT_TRUE(env.at("success").as_bool());
+        EXPECT_EQ(std::string(env.at("help").as_string()).find("/api/3/action/help_show?name=package_search") != std::string::npos, true);
+        const auto& res = env.at("result").as_object();
+        EXPECT_GT(res.at("count").as_int64(), 6);
+        EXPECT_EQ(res.at("sort").as_string(), "score desc, metadata_modified desc");
+        EXPECT_FALSE(res.at("facets").at("tags").as_object().empty());
+        EXPECT_FALSE(res.at("search_facets").at("tags").at("items").as_array().empty());
+        const auto& results = res.at("results").as_array();
+        EXPECT_EQ(static_cast<std::int64_t>(results.size()), res.at("count").as_int64());  // all of them
+        for (const auto& p : results) {
+            auto show = c.get("/api/3/action/package_show?id=" + std::string(p.at("name").as_string()) + "&u=" + std::to_string(n++),
+                              {{"Accept-Language", lang}});
+            EXPECT_EQ(p, json::parse(show.body).at("result")) << lang << " " << p.at("name").as_string();
+        }
+        return json::value(results);
+    };
+    auto id1 = check("id"), en1 = check("en");
+    EXPECT_EQ(check("id"), id1);  // from the kept dicts
+    EXPECT_EQ(check("en"), en1);
+    EXPECT_NE(id1.at(0).at("resources").at(0).at("description"), en1.at(0).at("resources").at(0).at("description"));
+    // A write the JSON shows: the next answer has it.
+    const std::string name(id1.at(0).at("name").as_string());
+    t.app.db().write([&](core::db::Connection& cn) {
+        core::db::exec(cn, "UPDATE sd_datasets SET title = title || ' (revisi)' WHERE slug = ?", {name});
+        core::db::exec(cn, "UPDATE opds SET name = name || ' Baru' WHERE id = (SELECT opd_id FROM sd_datasets WHERE slug = ?)", {name});
+    });
+    auto id2 = check("id");
+    bool seen = false;
+    for (const auto& p : id2.as_array())
+        if (p.at("name").as_string() == name) {
+            seen = true;
+            EXPECT_NE(std::string(p.at("title").as_string()).find("(revisi)"), std::string::npos);
+            EXPECT_NE(std::string(p.at("author").as_string()).find(" Baru"), std::string::npos);
+        }
+    EXPECT_TRUE(seen);
+    // Facets written without JSON objects: a field asked twice is one key, hostile names are
+    // escaped, counts and order as before (by count, then name; limit and mincount applied).
+    auto env = ckan(c, "/api/3/action/package_search?q=jumlah&rows=0&facet.limit=2&facet.field=" +
+                           util::percent_encode("[\"tags\",\"year\",\"tags\",\"x\\\"y\\u00e9\"]"),
+                    200u);
+    const auto& facets = env.at("result").at("facets").as_object();
+    const auto& sf = env.at("result").at("search_facets").as_object();
+    ASSERT_EQ(facets.size(), 3u);
+    EXPECT_EQ(facets.begin()->key(), "tags");
+    EXPECT_EQ((facets.begin() + 1)->key(), "year");
+    EXPECT_EQ((facets.begin() + 2)->key(), "x\"y\u00e9");
+    EXPECT_TRUE(facets.at("x\"y\u00e9").as_object().empty());
+    EXPECT_TRUE(sf.at("x\"y\u00e9").at("items").as_array().empty());
+    EXPECT_EQ(sf.at("x\"y\u00e9").at("title").as_string(), "x\"y\u00e9");
+    ASSERT_EQ(facets.at("tags").as_object().size(), 2u);
+    const auto& items = sf.at("tags").at("items").as_array();
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_GE(items.at(0).at("count").as_int64(), items.at(1).at("count").as_int64());
+    for (const auto& i : items) {
+        EXPECT_EQ(i.at("name"), i.at("display_name"));
+        EXPECT_EQ(facets.at("tags").at(i.at("name").as_string()), i.at("count"));
+    }
+}
+
+// A page whose dicts are all kept for the generation is answered without reading its rows: the
+// same bytes as from the rows, and package_show's dicts, after every kind of write the JSON shows.
+TEST(SatuDataCkan, PackageSearchPagesFromKeptDictsFollowEveryKindOfWrite) {
+    testing::TestApp t;
+    bulk_load(t, 60);
+    testing::Client c(t.app);
+    int n = 0;
+    // One answer (a new URL each time, so never the page cache's), checked against package_show.
+    auto answer = [&](const std::string& query, const std::string& lang) {
+        auto r = c.get("/api/3/action/package_search?" + query + "&u=" + std::to_string(n++), {{"Accept-Language", lang}});
+        EXPECT_EQ(r.status, 200u) << query;
+        auto env = json::parse(r.body).as_object();
+        const auto& results = env.at("result").at("results").as_array();
+        for (const auto& p : results) {
+            auto show = c.get("/api/3/action/package_show?id=" + std::string(p.at("id").as_string()) + "&u=" + std::to_string(n++),
+                              {{"Accept-Language", lang}});
+            EXPECT_EQ(p, json::parse(show.body).at("result")) << query << " " << lang << " " << p.at("name").as_string();
+        }
+        return json::value(results);
+    };
+    const std::vector<std::string> queries = {"q=jumlah&rows=20", "rows=15&sort=metadata_modified%20desc",
+                                              "q=pen&rows=5&start=2", "rows=7&sort=name%20asc&fq=tags:kependudukan"};
+    auto all = [&](const char* what) {
+        for (const auto& q : queries)
+            for (const char* lang : {"id", "en"}) {
+                auto rows_read = answer(q, lang);  // the first after a write: rows read, dicts kept
+                auto kept = answer(q, lang);       // the same page again: from the kept dicts
+                EXPECT_EQ(kept, rows_read) << what << " " << q << " " << lang;
+                EXPECT_FALSE(kept.as_array().empty()) << what << " " << q;
+            }
+    };
+    all("after the bulk load");
+    auto exec = [&](const std::string& sql) { t.app.db().write([&](core::db::Connection& cn) { cn.exec_script(sql); }); };
+    const auto pend = std::to_string(t.app.db().read([&](core::db::Connection& cn) {
+        return *core::db::scalar_int(cn, "SELECT id FROM sd_datasets WHERE slug = 'jumlah-penduduk-per-kecamatan'");
+    }));
+    const std::vector<std::pair<const char*, std::string>> changes = {
+        {"title edit", "UPDATE sd_datasets SET title = title || ' Revisi', updated_at = updated_at + 5 WHERE id = " + pend},
+        {"notes and contact edit", "UPDATE sd_datasets SET description = 'Baru', contact_email = 'x@y.id' WHERE id = " + pend},
+        {"tags replaced", "DELETE FROM sd_tags WHERE dataset_id = " + pend + "; INSERT INTO sd_tags (dataset_id, tag) VALUES (" + pend +
+                              ", 'zebra-baru')"},
+        {"OPD renamed", "UPDATE opds SET name = name || ' Baru', slug = 'disdukcapil' WHERE slug = 'disdukcapil'"},
+        {"made internal", "UPDATE sd_datasets SET visibility = 'internal' WHERE id = " + pend},
+        {"public again", "UPDATE sd_datasets SET visibility = 'public' WHERE id = " + pend},
+        {"withdrawn", "UPDATE sd_datasets SET state = 'withdrawn' WHERE id IN (SELECT id FROM sd_datasets ORDER BY id LIMIT 3 OFFSET 5)"},
+        {"unpublished", "UPDATE sd_datasets SET published_version_id = NULL WHERE id IN (SELECT id FROM sd_datasets ORDER BY id DESC LIMIT 2)"},
+    };
+    for (const auto& [what, sql] : changes) {
+        const auto before = answer(queries[0], "id");  // dicts kept at the old generation
+        exec(sql);
+        all(what);
+        if (std::string(what) == "title edit" || std::string(what) == "OPD renamed") {
+            EXPECT_NE(answer(queries[0], "id"), before) << what;  // the kept dicts of before are not shown
+        }
+    }
+    // The hook sees the generation of the search's own read transaction and the page's ids, in order.
+    store::PublicIndex index;
+    SearchQuery q;
+    q.q = "jumlah";
+    q.sort = "score desc, metadata_modified desc";
+    q.rows = 12;
+    auto sql = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    ASSERT_EQ(sql.results.size(), 12u);
+    ASSERT_EQ(sql.page_ids.size(), 12u);
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(sql.page_ids[i], sql.results[i].id);
+    std::int64_t seen_gen = -2;
+    q.page_known = [&](std::int64_t gen, const std::vector<std::int64_t>& ids) {
+        seen_gen = gen;
+        EXPECT_EQ(ids, sql.page_ids);
+        return true;
+    };
+    auto kept = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    EXPECT_EQ(seen_gen, sql.index_gen);
+    EXPECT_TRUE(kept.page_from_caller);
+    EXPECT_TRUE(kept.results.empty());
+    EXPECT_EQ(kept.page_ids, sql.page_ids);
+    EXPECT_EQ(kept.count, sql.count);
+    q.page_known = [](std::int64_t, const std::vector<std::int64_t>&) { return false; };  // rows read as before
+    auto read = t.app.db().read([&](core::db::Connection& cn) { return store::search(cn, Viewer{}, q, t.clock.now(), false, &index); });
+    EXPECT_FALSE(read.page_from_caller);
+    ASSERT_EQ(read.results.size(), 12u);
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(read.results[i].id, sql.results[i].id);
 }
 
 TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {

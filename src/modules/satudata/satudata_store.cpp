@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <unordered_map>
@@ -102,7 +103,13 @@ std::vector<db::Migration> migrations() {
     };
 }
 
-std::string fts_query(std::string_view text) {
+db::Migration search_vocab_migration() {
+    // Every token of sd_fts as FTS5 stored it (term, rowid, column, position): what PublicIndex
+    // copies to match and rank public searches in memory (a read-only view, no data of its own).
+    return {7, "search_vocab", "CREATE VIRTUAL TABLE sd_fts_instance USING fts5vocab(sd_fts, instance);"};
+}
+
+std::vector<std::string> fts_words(std::string_view text) {
     // Words are runs of ASCII letters and digits and of non-ASCII characters (UTF-8 sequences);
     // everything else (quotes, *, -, :, parentheses, ^, +) only separates. Each word becomes an
     // FTS5 string ("word"), so NEAR, AND, OR, NOT and column filters in the text are plain words;
@@ -118,6 +125,11 @@ std::string fts_query(std::string_view text) {
         else flush();
     }
     flush();
+    return words;
+}
+
+std::string fts_query(std::string_view text) {
+    const auto words = fts_words(text);
     std::string out;
     for (std::size_t i = 0; i < words.size(); ++i) {
         if (i) out += ' ';
@@ -379,6 +391,213 @@ bool visible(db::Connection& c, const Viewer& viewer, const Dataset& d, std::int
     return q.next();
 }
 
+namespace {
+
+// sd_fts as migration 3 made it: the table (tokenizer, columns) and its rank function. The
+// in-memory copy is used only while both are exactly these; the weights are the rank's, by column.
+constexpr const char* kFtsTableSql =
+    "CREATE VIRTUAL TABLE sd_fts USING fts5(title, description, tags, konsep, definisi, opd,"
+    " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')";
+constexpr const char* kFtsRank = "bm25(10.0, 1.0, 5.0, 2.0, 2.0, 3.0)";
+constexpr std::pair<std::string_view, std::uint32_t> kFtsWeights[] = {
+    {"title", 10}, {"description", 1}, {"tags", 5}, {"konsep", 2}, {"definisi", 2}, {"opd", 3}};
+
+// SQLite's variable-length integer, as FTS5 writes its sizes; false when the bytes end first.
+bool get_varint(std::string_view& b, std::uint64_t& v) {
+    v = 0;
+    for (int i = 0; i < 9; ++i) {
+        if (b.empty()) return false;
+        const auto ch = static_cast<unsigned char>(b.front());
+        b.remove_prefix(1);
+        if (i == 8) {
+            v = (v << 8) | ch;
+            return true;
+        }
+        v = (v << 7) | (ch & 0x7f);
+        if (!(ch & 0x80)) return true;
+    }
+    return true;
+}
+
+// Fills s.fts from FTS5's own tables; leaves it unusable when anything is not as expected.
+void load_fts(db::Connection& c, PublicIndex::Snapshot& s) {
+    PublicIndex::Fts f;
+    if (db::scalar_text(c, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'sd_fts'").value_or("") != kFtsTableSql)
+        return;
+    if (db::scalar_text(c, "SELECT v FROM sd_fts_config WHERE k = 'rank'").value_or("") != kFtsRank) return;
+    if (!db::scalar_int(c, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sd_fts_instance'")) return;
+    // The averages record (id 1): row count, then the token count of each column.
+    if (auto block = db::scalar_text(c, "SELECT block FROM sd_fts_data WHERE id = 1")) {
+        std::string_view b = *block;
+        std::uint64_t v = 0;
+        if (!get_varint(b, v)) return;
+        f.rows = static_cast<std::int64_t>(v);
+        for (std::size_t i = 0; i < std::size(kFtsWeights); ++i) {
+            if (!get_varint(b, v)) return;
+            f.tokens += static_cast<std::int64_t>(v);
+        }
+    }
+    std::unordered_map<std::int64_t, std::uint32_t> doc_of;
+    {
+        db::Query q(c, "SELECT id, sz FROM sd_fts_docsize ORDER BY id");
+        while (q.next()) {
+            const std::string sz = q.text(1);
+            std::string_view b = sz;
+            std::uint64_t len = 0, v = 0;
+            while (!b.empty())
+                if (!get_varint(b, v)) return;
+                else len += v;
+            const std::int64_t id = q.integer(0);
+            doc_of.emplace(id, static_cast<std::uint32_t>(f.doc_len.size()));
+            f.doc_len.push_back(static_cast<std::uint32_t>(len));
+            auto it = s.at.find(id);
+            f.doc_entry.push_back(it == s.at.end() ? -1 : static_cast<std::int32_t>(it->second));
+        }
+    }
+    if (static_cast<std::int64_t>(f.doc_len.size()) != f.rows) return;
+    {
+        // fts5vocab gives the instances by term, then rowid, then column, then position.
+        db::Query q(c, "SELECT term, doc, col FROM sd_fts_instance");
+        std::string term, col;
+        while (q.next()) {
+            term = q.text(0);
+            col = q.text(2);
+            std::uint32_t w = 0;
+            for (const auto& [name, weight] : kFtsWeights)
+                if (name == col) w = weight;
+            auto d = doc_of.find(q.integer(1));
+            if (w == 0 || d == doc_of.end()) return;
+            if (f.terms.empty() || term != f.terms.back()) {
+                if (!f.terms.empty() && term < f.terms.back()) return;
+                f.terms.push_back(term);
+                f.term_at.push_back(static_cast<std::uint32_t>(f.post_doc.size()));
+            } else if (d->second < f.post_doc.back()) {
+                return;
+            }
+            if (f.post_doc.size() > f.term_at.back() && f.post_doc.back() == d->second) f.post_weight.back() += w;
+            else {
+                f.post_doc.push_back(d->second);
+                f.post_weight.push_back(w);
+            }
+        }
+        f.term_at.push_back(static_cast<std::uint32_t>(f.post_doc.size()));
+    }
+    f.usable = true;
+    s.fts = std::move(f);
+}
+
+struct FtsMatch {
+    std::uint32_t doc;
+    double rank;
+};
+
+// The rows of sd_fts matching `words` (as fts_query quotes them: each a phrase, ANDed, the last a
+// prefix), with FTS5's bm25 rank when `rank`, computed as fts5_aux.c's fts5Bm25Function does:
+// same constants, same expressions, in the same order, in double. nullopt when the words cannot
+// be matched here exactly: a word with a non-ASCII byte (unicode61 may split or fold it; an ASCII
+// letter/digit run is one token, lower-cased, as fts_words already made it).
+std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const std::vector<std::string>& words, bool rank) {
+    if (!f.usable || words.empty()) return std::nullopt;
+    for (const auto& w : words)
+        for (unsigned char ch : w)
+            if (ch >= 0x80 || !std::isalnum(ch) || std::isupper(ch)) return std::nullopt;
+    struct List {
+        const std::uint32_t *doc = nullptr, *weight = nullptr;
+        std::size_t n = 0;
+        std::vector<std::uint32_t> own_doc, own_weight;  // a prefix over several terms, merged
+    };
+    std::vector<List> lists(words.size());
+    std::vector<FtsMatch> out;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const auto& w = words[i];
+        auto lo = std::lower_bound(f.terms.begin(), f.terms.end(), w);
+        auto hi = lo;
+        if (i + 1 < words.size()) {
+            if (hi != f.terms.end() && *hi == w) ++hi;
+        } else {
+            while (hi != f.terms.end() && hi->compare(0, w.size(), w) == 0) ++hi;
+        }
+        auto& l = lists[i];
+        if (hi - lo == 1) {
+            const auto t = static_cast<std::size_t>(lo - f.terms.begin());
+            l.doc = f.post_doc.data() + f.term_at[t];
+            l.weight = f.post_weight.data() + f.term_at[t];
+            l.n = f.term_at[t + 1] - f.term_at[t];
+        } else if (hi - lo > 1) {
+            // Every instance of every term with the prefix counts (FTS5's prefix phrase). Summed
+            // in a per-thread array that is all zeros between calls: only the rows touched are
+            // reset, so a search neither allocates nor walks one slot per row of the table.
+            thread_local std::vector<std::uint32_t> acc;
+            if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
+            for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
+                for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
+                    if (!acc[f.post_doc[k]]) l.own_doc.push_back(f.post_doc[k]);
+                    acc[f.post_doc[k]] += f.post_weight[k];
+                }
+            std::sort(l.own_doc.begin(), l.own_doc.end());
+            l.own_weight.reserve(l.own_doc.size());
+            for (auto d : l.own_doc) {
+                l.own_weight.push_back(acc[d]);
+                acc[d] = 0;
+            }
+            l.doc = l.own_doc.data();
+            l.weight = l.own_weight.data();
+            l.n = l.own_doc.size();
+        }
+        if (l.n == 0) return out;
+    }
+    // bm25 (fts5_aux.c): IDF per phrase over the whole table, clamped to 1e-6 when <= 0.
+    const double k1 = 1.2;
+    const double b = 0.75;
+    const double avgdl = static_cast<double>(f.tokens) / static_cast<double>(f.rows);
+    std::vector<double> idf(lists.size());
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+        const auto n_hit = static_cast<std::int64_t>(lists[i].n);
+        double v = std::log((f.rows - n_hit + 0.5) / (n_hit + 0.5));
+        if (v <= 0.0) v = 1e-6;
+        idf[i] = v;
+    }
+    // Intersect, walking the shortest list.
+    std::size_t shortest = 0;
+    for (std::size_t i = 1; i < lists.size(); ++i)
+        if (lists[i].n < lists[shortest].n) shortest = i;
+    std::vector<std::size_t> pos(lists.size(), 0);
+    std::vector<double> freq(lists.size());
+    const auto& s = lists[shortest];
+    for (std::size_t k = 0; k < s.n; ++k) {
+        const std::uint32_t doc = s.doc[k];
+        bool all = true;
+        for (std::size_t i = 0; i < lists.size() && all; ++i) {
+            const auto& l = lists[i];
+            auto& p = pos[i];
+            while (p < l.n && l.doc[p] < doc) ++p;
+            if (p == l.n) return out;
+            if (l.doc[p] != doc) all = false;
+            else freq[i] = static_cast<double>(l.weight[p]);
+        }
+        if (!all) continue;
+        double score = 0.0;
+        if (rank) {
+            const double D = static_cast<double>(f.doc_len[doc]);
+            for (std::size_t i = 0; i < lists.size(); ++i)
+                score += idf[i] * ((freq[i] * (k1 + 1.0)) / (freq[i] + k1 * (1 - b + b * D / avgdl)));
+        }
+        out.push_back({doc, -1.0 * score});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::int64_t, double>>> PublicIndex::ranked(const Snapshot& s, std::string_view text) {
+    auto m = fts_match(s.fts, fts_words(text), true);
+    if (!m) return std::nullopt;
+    std::vector<std::pair<std::int64_t, double>> out;
+    for (const auto& x : *m)
+        if (s.fts.doc_entry[x.doc] >= 0) out.emplace_back(s.entries[static_cast<std::size_t>(s.fts.doc_entry[x.doc])].id, x.rank);
+    return out;
+}
+
 std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c) {
     const std::int64_t gen = db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
     {
@@ -420,6 +639,15 @@ std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c)
             if (it != s->at.end()) s->entries[it->second].tags.push_back(intern(tags, s->tags, q.text(1)));
         }
     }
+    for (const auto& e : s->entries)
+        if (e.year > 0) s->years.push_back(e.year);
+    std::sort(s->years.begin(), s->years.end(), std::greater<>());
+    s->years.erase(std::unique(s->years.begin(), s->years.end()), s->years.end());
+    for (auto& e : s->entries)
+        if (e.year > 0)
+            e.year_at = static_cast<std::uint32_t>(
+                std::lower_bound(s->years.begin(), s->years.end(), e.year, std::greater<>()) - s->years.begin());
+    load_fts(c, *s);
     ++rebuilds_;
     std::lock_guard lk(m_);
     if (!snap_ || snap_->gen < gen) snap_ = s;
@@ -470,6 +698,7 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
     auto snap = index.get(c);
     const auto& es = snap->entries;
     SearchResult out;
+    out.index_gen = snap->gen;
     // Filters: unknown values match nothing.
     std::int64_t opd = -1, level = -1;
     if (!sq.opd.empty()) {
@@ -498,11 +727,11 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         return true;
     };
     std::vector<std::uint32_t> orgs(snap->opds.size()), levels(snap->levels.size()), tags(snap->tags.size());
-    std::map<std::int64_t, std::int64_t> years;
+    std::vector<std::uint32_t> years(snap->years.size());
     auto count = [&](const PublicIndex::Entry& e) {
         ++out.count;
         if (by_org) ++orgs[e.opd];
-        if (by_year && e.year > 0) ++years[e.year];
+        if (by_year && e.year_at != PublicIndex::kNoYear) ++years[e.year_at];
         if (by_level) ++levels[e.level];
         if (by_tag)
             for (auto t : e.tags) ++tags[t];
@@ -513,7 +742,20 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
     };
     std::vector<Hit> hits;                  // ranked
     std::vector<const PublicIndex::Entry*> rows;  // otherwise
-    if (!match.empty()) {
+    std::optional<std::vector<FtsMatch>> in_memory;
+    if (!match.empty()) in_memory = fts_match(snap->fts, fts_words(sq.q), ranked);
+    if (in_memory) {
+        for (const auto& m : *in_memory) {
+            const auto at = snap->fts.doc_entry[m.doc];
+            if (at < 0) continue;
+            const auto& e = es[static_cast<std::size_t>(at)];
+            if (!passes(e)) continue;
+            count(e);
+            if (ranked) hits.push_back({m.rank, e.updated_at, e.id});
+            else rows.push_back(&e);
+        }
+    } else if (!match.empty()) {
+        // Words the in-memory copy cannot match exactly: FTS5 itself.
         db::Query q(c, ranked ? "SELECT rowid, rank FROM sd_fts WHERE sd_fts MATCH ?" : "SELECT rowid FROM sd_fts WHERE sd_fts MATCH ?",
                     {match});
         while (q.next()) {
@@ -547,7 +789,8 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         if (by_tag) keep("tags", snap->tags, tags);
         if (by_year) {
             std::vector<std::pair<std::string, std::int64_t>> list;
-            for (auto it = years.rbegin(); it != years.rend(); ++it) list.emplace_back(std::to_string(it->first), it->second);
+            for (std::size_t i = 0; i < years.size(); ++i)  // newest first
+                if (years[i] > 0) list.emplace_back(std::to_string(snap->years[i]), years[i]);
             if (sq.facet_limit >= 0 && list.size() > static_cast<std::size_t>(sq.facet_limit)) list.resize(sq.facet_limit);
             if (!list.empty()) out.facets["year"] = std::move(list);
         }
@@ -586,7 +829,13 @@ SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQu
         std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end), rows.end(), less);
         for (std::size_t i = begin; i < end; ++i) page.push_back(rows[i]->id);
     }
+    if (sq.page_known && sq.page_known(out.index_gen, page)) {
+        out.page_from_caller = true;
+        out.page_ids = std::move(page);
+        return out;
+    }
     out.results = datasets_in_order(c, page);
+    out.page_ids = std::move(page);
     return out;
 }
 

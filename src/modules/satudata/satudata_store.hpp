@@ -21,6 +21,8 @@
 namespace gapura::modules::satudata::store {
 
 std::vector<core::db::Migration> migrations();
+// Version 6 of the module (after the OPD tokens' 5): the fts5vocab view PublicIndex reads.
+core::db::Migration search_vocab_migration();
 
 // Datasets.
 std::optional<Dataset> dataset_by_id(core::db::Connection& c, std::int64_t id);
@@ -51,6 +53,8 @@ std::int64_t insert_version(core::db::Connection& c, const Version& v);
 // prefix; "" when the text has no word. Never FTS5 syntax from the text itself.
 inline constexpr std::size_t kMaxSearchWords = 16;
 std::string fts_query(std::string_view text);
+// The words of fts_query, in order (lower case; the last one is the prefix).
+std::vector<std::string> fts_words(std::string_view text);
 
 // What the catalog's count, facets and sort orders need of every dataset anyone may see
 // (published, not withdrawn, public), in memory: a search by a viewer who sees only those reads
@@ -63,22 +67,45 @@ std::string fts_query(std::string_view text);
 // Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
 class PublicIndex {
 public:
+    static constexpr std::uint32_t kNoYear = 0xffffffffu;
     struct Entry {
         std::int64_t id = 0, updated_at = 0, created_at = 0;
         int year = 0;
         std::uint32_t opd = 0, level = 0;  // into Snapshot::opds, Snapshot::levels
+        std::uint32_t year_at = kNoYear;   // into Snapshot::years; kNoYear when year <= 0
         std::vector<std::uint32_t> tags;   // into Snapshot::tags
         std::string title, slug;
+    };
+    // A copy of sd_fts's index, to match and rank a query of ASCII words in memory exactly as
+    // FTS5 does (every row of the table, public or not: bm25's row count, average length and
+    // document frequencies are over the whole table). Read from FTS5 itself (the fts5vocab
+    // 'instance' table, sd_fts_docsize and the averages record), so the documents' tokens are the
+    // tokenizer's own. Not usable when sd_fts is not the table migration 3 made (tokenizer, rank).
+    struct Fts {
+        bool usable = false;
+        std::int64_t rows = 0, tokens = 0;      // FTS5's row count and total token count
+        std::vector<std::uint32_t> doc_len;     // by doc (sd_fts rows in rowid order): tokens in all columns
+        std::vector<std::int32_t> doc_entry;    // doc -> entries index, -1 when not public
+        std::vector<std::string> terms;         // sorted (bytewise), as FTS5 stores them
+        std::vector<std::uint32_t> term_at;     // postings of terms[i]: [term_at[i], term_at[i + 1])
+        std::vector<std::uint32_t> post_doc;    // ascending within a term
+        std::vector<std::uint32_t> post_weight; // sum of the rank's column weights over the term's instances
     };
     struct Snapshot {
         std::int64_t gen = -1;
         std::vector<Entry> entries;  // by id
         std::unordered_map<std::int64_t, std::uint32_t> at;  // id -> entries index
         std::vector<std::string> opds, levels, tags;
+        std::vector<int> years;  // the distinct years > 0, newest first (the year facet's order)
+        Fts fts;
     };
     // The snapshot for the database state the connection sees; call inside a read transaction.
     std::shared_ptr<const Snapshot> get(core::db::Connection& c);
     std::uint64_t rebuilds() const { return rebuilds_.load(); }
+    // The public datasets matching `text` (as fts_query), with FTS5's bm25 rank, computed from the
+    // snapshot; nullopt when the text must go to FTS5 (non-ASCII words, index not usable). For the
+    // exactness tests; search() uses the same code.
+    static std::optional<std::vector<std::pair<std::int64_t, double>>> ranked(const Snapshot& s, std::string_view text);
 
 private:
     std::mutex m_;
