@@ -4,7 +4,7 @@
 #
 # Durable report creation: wrk POSTs a valid Open311 report (form-encoded, api_key) to
 # /open311/v2/requests.json over $BENCH_CONNECTIONS connections. Each 200 is sent only after the
-# transaction holding the report is committed and its WAL fdatasynced (core/db: the same guarantee as synchronous=FULL), so the
+# transaction holding the report is committed with SQLite synchronous=FULL (WAL fsynced), so the
 # rate is bounded by the disk's sync time; concurrent reports share one commit (group commit,
 # core/db). The reference is nginx serving the answer's bytes as a static file. After the run the
 # script checks that the database holds at least as many new reports as wrk saw 200s, and reads
@@ -153,7 +153,7 @@ OUT="$ROOT/bench/results/layanan-$(date +%Y-%m-%d-%H%M%S).txt"
     echo "gapura: $BIN ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ', dirty tree'))"
     echo "machine: $(nproc --all) cores, Linux $(uname -r); idle before the run: $IDLE0%, load average $LOAD0${NICE:+; nice $NICE}"
     echo "servers pinned to core $SCPU, wrk to core $CCPU: wrk -t1 -c$CONNS -d$DURATION --latency; io_threads auto, workers ${WRITE_WORKERS:-$WORKERS} (durable POST), ${BENCH_WORKERS:-2} (reads)"
-    echo "database: SQLite journal_mode=${SYNC:-wal}; the writer commits with synchronous=NORMAL and fdatasyncs the WAL before any write is acknowledged (core/db); var dir on $(df --output=source "$TMP" | tail -n 1)"
+    echo "database: SQLite journal_mode=${SYNC:-wal}, synchronous=FULL (set by Gapura on every connection); var dir on $(df --output=source "$TMP" | tail -n 1)"
     echo
     print_rows
     echo

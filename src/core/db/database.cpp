@@ -92,125 +92,78 @@ Database::Lease::~Lease() {
 
 void Database::submit(WriteJob& job) {
     std::unique_lock lock(queue_mu_);
-    if (sync_failure_) std::rethrow_exception(sync_failure_);
     queue_.push_back(&job);
     // Invariant: a non-empty queue has a committing caller, so a caller finding none is alone.
-    if (committing_) {
-        if (gathering_) gather_cv_.notify_one();
-        job.cv.wait(lock, [&] { return job.done || job.lead; });
-    }
+    if (committing_) job.cv.wait(lock, [&] { return job.done || job.lead; });
     while (!job.done) {
-        // This caller runs the next group: the writes queued now (at most kMaxBatch, oldest
-        // first; its own is among them: it was alone, or the oldest when handed the lead), and,
-        // while the previous group's sync is still in flight, every write that arrives
-        // meanwhile. So the statements overlap that sync, and the group commits (and syncs) once
-        // per sync instead of once per arrival: each commit writes every page it changed to the
-        // WAL, so many small groups would cost far more than one big one.
+        // This caller commits the group: the writes queued now (at most kMaxBatch, oldest first;
+        // its own is among them: it was alone, or the oldest when handed the lead).
         job.lead = false;
         committing_ = true;
-        Group g;
-        for (;;) {
-            if (sync_failure_) {
-                // A sync failed (perhaps while this group gathered): nothing more runs.
-                for (auto* j : queue_) j->error = sync_failure_;
-                g.batch.insert(g.batch.end(), queue_.begin(), queue_.end());
-                queue_.clear();
-                break;
-            }
-            if (queue_.empty()) {
-                if (!sync_in_flight_ || g.batch.size() >= kMaxBatch) break;
-                gathering_ = true;
-                gather_cv_.wait(lock, [&] { return !sync_in_flight_ || !queue_.empty(); });
-                gathering_ = false;
-                continue;
-            }
-            // After its first take the group only grows while there is a sync to overlap.
-            if (!g.batch.empty() && !sync_in_flight_) break;
-            const std::size_t room = kMaxBatch - g.batch.size();
-            if (room == 0) break;
-            std::vector<WriteJob*> take;
-            if (queue_.size() <= room) {
-                take.swap(queue_);
-            } else {
-                take.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(room));
-                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(room));
-            }
-            lock.unlock();
-            run_jobs(g, take);
-            lock.lock();
-            if (g.broken) break;
+        std::vector<WriteJob*> batch;
+        if (queue_.size() <= kMaxBatch) {
+            batch.swap(queue_);
+        } else {
+            batch.assign(queue_.begin(), queue_.begin() + kMaxBatch);
+            queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
         }
-        const auto failure = sync_failure_;
         lock.unlock();
-        const bool needs_sync = finish_group(g, failure);
+        std::vector<WriteJob*> rest;
+        run_batch(batch, rest);
         lock.lock();
-        queue_.insert(queue_.begin(), g.rest.begin(), g.rest.end());
-        if (g.began) ++write_transactions_;
-        write_jobs_ += g.batch.size();
-        largest_batch_ = std::max<std::uint64_t>(largest_batch_, g.batch.size());
-        // The group is committed: hand the writer to the next group before waiting for the disk,
-        // so its statements run during this group's sync. A waiter whose job is in this group is
-        // not woken yet (done is set only after the sync).
-        bool keep_lead = false;
+        queue_.insert(queue_.begin(), rest.begin(), rest.end());
+        ++write_transactions_;
+        write_jobs_ += batch.size();
+        largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
+        // Wake each finished writer (under the lock, so it cannot return and free its job before
+        // the notify), then hand the lead to the oldest waiting writer, if any.
+        for (auto* j : batch) {
+            j->done = true;
+            if (j != &job) j->cv.notify_one();
+        }
         if (queue_.empty()) {
             committing_ = false;
         } else if (queue_.front() != &job) {
             queue_.front()->lead = true;
             queue_.front()->cv.notify_one();
-        } else {
-            keep_lead = true;  // our own write went back to the queue after a storage error
+            // Our own write went back to the queue when a storage error broke the group first.
+            if (!job.done) job.cv.wait(lock, [&] { return job.done || job.lead; });
         }
-        if (needs_sync) {
-            // One sync at a time: a group that filled up (kMaxBatch) or broke off may have
-            // committed while the previous sync still runs.
-            sync_cv_.wait(lock, [&] { return !sync_in_flight_; });
-            sync_in_flight_ = true;
-            lock.unlock();
-            std::exception_ptr failed;
-            try {
-                writer_->sync_committed();
-            } catch (...) {
-                failed = std::current_exception();
-            }
-            lock.lock();
-            sync_in_flight_ = false;
-            ++syncs_;
-            if (failed) {
-                if (!sync_failure_) sync_failure_ = failed;
-                for (auto* j : g.batch)
-                    if (!j->error) j->error = failed;
-            }
-            sync_cv_.notify_all();
-            if (gathering_) gather_cv_.notify_one();
-        }
-        // Wake each finished writer (under the lock, so it cannot return and free its job before
-        // the notify).
-        for (auto* j : g.batch) {
-            j->done = true;
-            if (j != &job) j->cv.notify_one();
-        }
-        if (!job.done && !keep_lead) job.cv.wait(lock, [&] { return job.done || job.lead; });
     }
     lock.unlock();
     if (job.error) std::rethrow_exception(job.error);
 }
 
-void Database::run_jobs(Group& g, std::vector<WriteJob*>& take) {
+void Database::run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest) {
     Connection& c = *writer_;
-    if (!g.began) {
+    auto rollback_all = [&] {
         try {
-            c.begin(true);
-            g.began = true;
+            c.rollback();
         } catch (...) {
-            for (auto* j : take) j->error = std::current_exception();
-            g.batch.insert(g.batch.end(), take.begin(), take.end());
-            g.broken = true;  // nothing ran; finish_group has nothing to commit
-            return;
         }
+    };
+    try {
+        c.begin(true);
+    } catch (...) {
+        for (auto* j : batch) j->error = std::current_exception();
+        return;
+    }
+    if (batch.size() == 1) {
+        // Alone: the transaction is the job's; no savepoint needed.
+        WriteJob& j = *batch.front();
+        try {
+            j.call(j.target, c);
+            c.commit();
+        } catch (...) {
+            j.error = std::current_exception();
+            rollback_all();
+        }
+        return;
     }
     std::size_t ran = 0;
-    for (; ran < take.size() && !g.broken; ++ran) {
-        WriteJob& j = *take[ran];
+    bool broken = false;
+    for (; ran < batch.size() && !broken; ++ran) {
+        WriteJob& j = *batch[ran];
         try {
             exec(c, "SAVEPOINT gapura_write");
             j.call(j.target, c);
@@ -223,54 +176,30 @@ void Database::run_jobs(Group& g, std::vector<WriteJob*>& take) {
             } catch (...) {
                 // The backend gave up the whole transaction (disk full, I/O error): the writes
                 // before this one are lost with it.
-                g.broken = true;
+                broken = true;
             }
         }
     }
-    g.batch.insert(g.batch.end(), take.begin(), take.begin() + static_cast<std::ptrdiff_t>(ran));
-    // Those that never ran go back to the queue.
-    g.rest.insert(g.rest.end(), take.begin() + static_cast<std::ptrdiff_t>(ran), take.end());
-}
-
-bool Database::finish_group(Group& g, std::exception_ptr failure) {
-    Connection& c = *writer_;
-    if (!g.began) return false;
-    auto rollback_all = [&] {
+    if (!broken) {
         try {
-            c.rollback();
-        } catch (...) {
-        }
-    };
-    if (failure) {
-        // An earlier sync failed while this group ran: nothing more is committed.
-        rollback_all();
-        for (auto* j : g.batch)
-            if (!j->error) j->error = failure;
-        return false;
-    }
-    const bool any_ok = std::any_of(g.batch.begin(), g.batch.end(), [](const WriteJob* j) { return !j->error; });
-    if (!g.broken && !any_ok) {
-        rollback_all();  // every write of the group failed alone: nothing to commit or sync
-        return false;
-    }
-    if (!g.broken) {
-        try {
-            return c.commit_unsynced();
+            c.commit();
+            return;
         } catch (...) {
             const auto e = std::current_exception();
-            for (auto* j : g.batch)
-                if (!j->error) j->error = e;
+            for (std::size_t i = 0; i < ran; ++i)
+                if (!batch[i]->error) batch[i]->error = e;
             rollback_all();
-            return false;
+            return;
         }
     }
     rollback_all();
     const auto lost = std::make_exception_ptr(
         DbError(DbError::Kind::unavailable, "the write was rolled back with its group after a storage error"));
-    // The last job that ran is the one whose error broke the transaction; the others lose theirs.
-    for (std::size_t i = 0; i + 1 < g.batch.size(); ++i)
-        if (!g.batch[i]->error) g.batch[i]->error = lost;
-    return false;
+    for (std::size_t i = 0; i + 1 < ran; ++i)
+        if (!batch[i]->error) batch[i]->error = lost;
+    // Those that never ran go back to the queue.
+    rest.assign(batch.begin() + static_cast<std::ptrdiff_t>(ran), batch.end());
+    batch.resize(ran);
 }
 
 bool Database::ping() {
@@ -294,7 +223,6 @@ PoolStats Database::stats() {
     s.write_transactions = write_transactions_;
     s.write_jobs = write_jobs_;
     s.largest_batch = largest_batch_;
-    s.syncs = syncs_;
     s.writes_waiting = queue_.size();
     return s;
 }

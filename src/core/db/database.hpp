@@ -11,11 +11,8 @@
 // Group commit: writes that arrive while another is being committed are run together in one
 // transaction, each inside its own savepoint, and committed with one sync to disk. A write whose
 // function throws is rolled back to its savepoint alone; the others commit. write() returns only
-// after the commit that holds its changes is on disk, so an acknowledged write survives a crash
-// or power loss. The sync of one group overlaps the next group's statements: the group commits,
-// hands the writer connection to the next group, then waits for the disk (see
-// Connection::commit_unsynced). Readers may see a group's rows during that sync, before its
-// writers are acknowledged. A write function must not call write() (it would wait for itself).
+// after the commit that holds its changes (synchronous=FULL: on disk), so an acknowledged write
+// survives a crash. A write function must not call write() (it would wait for itself).
 #pragma once
 
 #include <condition_variable>
@@ -98,20 +95,8 @@ public:
     // Runs a script of statements with no parameters (migrations).
     virtual void exec_script(std::string_view sql) = 0;
     virtual void begin(bool write) = 0;
-    // Commits; the transaction is on disk when it returns.
     virtual void commit() = 0;
     virtual void rollback() = 0;
-    // Commits without waiting for the disk, for a backend that can make it durable afterwards
-    // with sync_committed(); returns true when that sync is still needed before the commit may be
-    // acknowledged. The default commit is durable by itself.
-    virtual bool commit_unsynced() {
-        commit();
-        return false;
-    }
-    // Makes every transaction this connection committed so far durable. Unlike every other
-    // member it may run on one thread while another thread uses the connection (the next group
-    // of writes runs while the previous group's sync is in flight). Throws DbError(unavailable).
-    virtual void sync_committed() {}
     virtual Dialect dialect() const = 0;
     // Rows changed by the last INSERT/UPDATE/DELETE.
     virtual std::int64_t changes() const = 0;
@@ -155,7 +140,6 @@ struct PoolStats {
     std::uint64_t write_jobs = 0;          // write() calls run (>= commits: group commit)
     std::uint64_t largest_batch = 0;       // most write() calls committed together
     std::size_t writes_waiting = 0;        // write() calls queued behind the running group
-    std::uint64_t syncs = 0;               // syncs to disk after a group's commit
     std::uint64_t read_leases = 0;
 };
 
@@ -222,20 +206,9 @@ private:
     };
     // Queues the job and returns once it is committed or rolled back (rethrowing its error).
     void submit(WriteJob& job);
-    // One group of jobs in one transaction on writer_, run in pieces as they are taken from the
-    // queue: `batch` ran (with or without error), `rest` never ran (the transaction broke before
-    // their turn) and go back to the queue.
-    struct Group {
-        std::vector<WriteJob*> batch;
-        std::vector<WriteJob*> rest;
-        bool began = false;   // the transaction is open
-        bool broken = false;  // the backend gave the transaction up; no more jobs run in it
-    };
-    // Runs `take` in the group's transaction (beginning it first), each job in a savepoint.
-    void run_jobs(Group& g, std::vector<WriteJob*>& take);
-    // Commits the group (or rolls it back when it broke or `failure` is set). Returns true when
-    // it committed and the commit still has to be synced (writer_->sync_committed()).
-    bool finish_group(Group& g, std::exception_ptr failure);
+    // Runs a group of jobs in one transaction on writer_. Jobs it could not run (the transaction
+    // broke before their turn) are left in `rest` for the next group.
+    void run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest);
     static constexpr std::size_t kMaxBatch = 256;
 
     struct Lease {
@@ -251,17 +224,8 @@ private:
     std::mutex queue_mu_;
     std::vector<WriteJob*> queue_;
     bool committing_ = false;  // a caller is running a batch on writer_
-    bool gathering_ = false;   // that caller waits for writes (or the sync) on gather_cv_
-    bool sync_in_flight_ = false;
-    std::condition_variable gather_cv_;
-    std::condition_variable sync_cv_;
     std::uint64_t write_jobs_ = 0;
     std::uint64_t largest_batch_ = 0;
-    std::uint64_t syncs_ = 0;
-    // A sync to disk failed: what was committed may not be on disk, and a later sync may not
-    // say so again (the kernel forgets the failed pages). Every later write is refused until the
-    // process restarts and SQLite recovers from its journal.
-    std::exception_ptr sync_failure_;
     std::mutex pool_mu_;
     std::condition_variable pool_cv_;
     std::vector<std::unique_ptr<Connection>> readers_;

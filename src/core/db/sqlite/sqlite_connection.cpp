@@ -2,14 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <mutex>
 #include <unordered_map>
 
 namespace gapura::core::db {
@@ -112,31 +104,11 @@ public:
         exec_script(
             "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
             " PRAGMA mmap_size=1073741824;");
-        if (writer) {
-            exec_script("PRAGMA journal_mode=WAL;");
-            // In WAL mode a commit appends its pages to the -wal file; with synchronous=NORMAL
-            // SQLite does not wait for the disk at COMMIT (it still syncs the WAL before every
-            // checkpoint, so the database file never gets pages that are not durable in the WAL).
-            // sync_committed() then fdatasyncs the WAL: one sync covers every commit appended
-            // before it, which is what synchronous=FULL does inside COMMIT, but outside the write
-            // lock, so the next group's statements run during it.
-            std::string mode;
-            {
-                auto& st = prepare("PRAGMA journal_mode");
-                if (st.step()) mode = st.get_text(0);
-                st.finish();
-            }
-            if (mode == "wal") {
-                exec_script("PRAGMA synchronous=NORMAL;");
-                if (const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main")); wal && *wal)
-                    wal_path_ = wal;
-            }
-        }
+        if (writer) exec_script("PRAGMA journal_mode=WAL;");
     }
     ~SqliteConnection() override {
         cache_.clear();
         sqlite3_close_v2(db_);
-        if (wal_fd_ >= 0) ::close(wal_fd_);
     }
 
     Statement& prepare(std::string_view sql) override {
@@ -169,21 +141,7 @@ public:
     }
 
     void begin(bool write) override { exec_script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
-    void commit() override {
-        exec_script("COMMIT");
-        sync_committed();
-    }
-    bool commit_unsynced() override {
-        exec_script("COMMIT");
-        return !wal_path_.empty();
-    }
-    void sync_committed() override {
-        if (wal_path_.empty()) return;  // not in WAL mode: synchronous=FULL synced inside COMMIT
-        std::lock_guard lock(wal_mu_);  // the fd is not closed (inode check) during a sync
-        if (::fdatasync(wal_fd()) != 0)
-            throw DbError(DbError::Kind::unavailable,
-                          "cannot sync " + wal_path_ + " to disk: " + std::strerror(errno));
-    }
+    void commit() override { exec_script("COMMIT"); }
     void rollback() override {
         if (!sqlite3_get_autocommit(db_)) exec_script("ROLLBACK");
     }
@@ -191,40 +149,8 @@ public:
     std::int64_t changes() const override { return sqlite3_changes64(db_); }
 
 private:
-    // The -wal file, opened on the first sync (it exists once a transaction committed). SQLite
-    // removes it only when the last connection closes, but a file replaced under the same name
-    // (another process switching journal modes) is noticed by its inode and reopened.
-    int wal_fd() {  // under wal_mu_
-        struct stat by_name {};
-        if (::stat(wal_path_.c_str(), &by_name) != 0)
-            throw DbError(DbError::Kind::unavailable, "cannot find " + wal_path_ + ": " + std::strerror(errno));
-        if (wal_fd_ >= 0) {
-            struct stat open_file {};
-            if (::fstat(wal_fd_, &open_file) == 0 && open_file.st_ino == by_name.st_ino &&
-                open_file.st_dev == by_name.st_dev)
-                return wal_fd_;
-            ::close(wal_fd_);
-            wal_fd_ = -1;
-        }
-        const int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw DbError(DbError::Kind::unavailable, "cannot open " + wal_path_ + ": " + std::strerror(errno));
-        // A newly created -wal file is durable only once its directory entry is.
-        const auto slash = wal_path_.rfind('/');
-        const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : wal_path_.substr(0, slash));
-        const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            ::fsync(dfd);
-            ::close(dfd);
-        }
-        wal_fd_ = fd;
-        return wal_fd_;
-    }
-
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
-    std::string wal_path_;  // empty unless this is the writer in WAL mode
-    std::mutex wal_mu_;
-    int wal_fd_ = -1;
 };
 
 }  // namespace

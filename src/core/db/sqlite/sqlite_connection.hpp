@@ -1,7 +1,5 @@
-// SQLite backend of core/db: WAL journal, foreign keys on, busy timeout. commit() is on disk when
-// it returns; the writer's commit_unsynced() leaves the fdatasync of the WAL to sync_committed()
-// (synchronous=NORMAL plus an explicit sync: the same guarantee as synchronous=FULL once the sync
-// returned). One object per connection; used by one thread at a time, except sync_committed().
+// SQLite backend of core/db: WAL journal, foreign keys on, busy timeout, synchronous=FULL so a
+// commit is on disk when it returns. One object per connection; used by one thread at a time.
 #pragma once
 
 #include <memory>
