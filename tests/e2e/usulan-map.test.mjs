@@ -108,6 +108,11 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
     await pins.nth(top).click();
     const link = page.locator('#usulan-map .leaflet-popup-content a');
     await link.waitFor({ state: 'visible' });
+    // Leaflet fades the popup in (opacity transition): checks see it once it is fully shown.
+    await page.waitForFunction(() => {
+      const p = document.querySelector('#usulan-map .leaflet-popup');
+      return p && getComputedStyle(p).opacity === '1';
+    }, null, { timeout: 3000 });
     return link;
   }
 
