@@ -104,9 +104,23 @@ public:
     }
     bool ok() const { return ok_; }
 
+    // One level of the lookup stack: a Data, a row of a table, a text or flag cell a section
+    // opened, or an empty table an inverted section opened. The page's level also holds the
+    // tables passed with it.
+    struct Level {
+        enum class Kind : std::uint8_t { data, row, text, flag, empty_table };
+        Kind kind = Kind::data;
+        const Data* data = nullptr;
+        const Table* table = nullptr;
+        std::size_t row = 0;
+        const std::string* text = nullptr;
+        const NamedTable* tables = nullptr;
+        std::size_t table_count = 0;
+    };
+
     // Appends the page to `out`; false (and `out` partly written) when the data holds something
     // only kainjow renders (a lambda or a partial): the caller renders with kainjow instead.
-    bool render(std::vector<const Data*>& levels, std::string& out) const {
+    bool render(std::vector<Level>& levels, std::string& out) const {
         State st{levels, out, out.size(), false};
         if (!walk(nodes_, st)) return false;
         end_line(st, nullptr);
@@ -115,10 +129,23 @@ public:
 
 private:
     struct State {
-        std::vector<const Data*>& levels;  // innermost last
+        std::vector<Level>& levels;  // innermost last
         std::string& out;
-        std::size_t line_start;            // kainjow's line buffer is out[line_start, end)
+        std::size_t line_start;  // kainjow's line buffer is out[line_start, end)
         bool line_had_section;
+    };
+
+    // What a name resolved to. `fallback`: something only kainjow renders (a lambda, a partial,
+    // or "." naming a table's row or an empty table).
+    struct Value {
+        enum class Kind : std::uint8_t { none, data, text, flag, table, fallback };
+        Kind kind = Kind::none;
+        const Data* data = nullptr;
+        const std::string* text = nullptr;
+        const Table* table = nullptr;
+        // "." naming the page's level: the page with its tables (pushed as such by a section).
+        const NamedTable* tables = nullptr;
+        std::size_t table_count = 0;
     };
 
     static bool compile(const std::vector<Component>& in, std::vector<Node>& out) {
@@ -168,21 +195,57 @@ private:
         }
     }
 
-    // RenderContext::get's rule: each level, innermost first, is walked for the whole name.
-    static const Data* lookup(const Node& n, const State& st) {
+    static Value of(const Data* v) {
+        if (!v) return {};
+        if (v->is_lambda() || v->is_lambda2() || v->is_partial()) return Value{Value::Kind::fallback};
+        return Value{Value::Kind::data, v};
+    }
+
+    // RenderContext::get's rule: each level, innermost first, is walked for the whole name. A
+    // table's row is an object of its cells (a text, or a flag: nothing below either, so a dotted
+    // name never resolves in a row); the tables sit on the page's level, before its keys.
+    static Value lookup(const Node& n, const State& st) {
         const auto& levels = st.levels;
-        if (n.text.size() == 1 && n.text[0] == '.') return levels.back();
-        if (!n.dotted) {
-            for (auto it = levels.rbegin(); it != levels.rend(); ++it)
-                if (const Data* v = (*it)->get(n.text)) return v;
-            return nullptr;
+        if (n.text.size() == 1 && n.text[0] == '.') {
+            const Level& l = levels.back();
+            switch (l.kind) {
+                case Level::Kind::data: {
+                    Value v = of(l.data);
+                    v.tables = l.tables;
+                    v.table_count = l.table_count;
+                    return v;
+                }
+                case Level::Kind::text: return Value{Value::Kind::text, nullptr, l.text};
+                case Level::Kind::flag: return Value{Value::Kind::flag};
+                default: return Value{Value::Kind::fallback};
+            }
         }
         for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
-            const Data* v = *it;
+            const Level& l = *it;
+            if (l.kind == Level::Kind::row) {
+                if (n.dotted) continue;
+                const Table::Cell* c = l.table->cell(l.row, n.text);
+                if (!c || c->kind == Table::Cell::Kind::none) continue;
+                if (c->kind == Table::Cell::Kind::flag) return Value{Value::Kind::flag};
+                return Value{Value::Kind::text, nullptr, &c->text};
+            }
+            if (l.kind != Level::Kind::data) continue;  // a text, a flag or a list has no keys
+            if (!n.dotted) {
+                for (std::size_t i = 0; i < l.table_count; ++i)
+                    if (l.tables[i].name == n.text) return Value{Value::Kind::table, nullptr, nullptr, l.tables[i].table};
+                if (const Data* v = l.data->get(n.text)) return of(v);
+                continue;
+            }
+            // A table is a list: a dotted name through it resolves to nothing on this level.
+            bool through_table = false;
+            for (std::size_t i = 0; i < l.table_count; ++i)
+                if (l.tables[i].name == n.parts[0]) through_table = true;
+            if (through_table) continue;
+            const Data* v = l.data;
             for (std::size_t i = 0; i < n.parts.size() && v; ++i) v = v->get(n.parts[i]);
-            if (v) return v;
+            if (v) return of(v);
         }
-        return nullptr;
+        return {};
     }
 
     static void escape_into(std::string& out, const std::string& s) {
@@ -218,14 +281,16 @@ private:
 
     static bool plain(const Data* v) { return !v->is_lambda() && !v->is_lambda2() && !v->is_partial(); }
 
-    bool section(const Node& n, const Data* var, State& st) const {
+    // The section's body once per item of a list or row of a table, else once with the value (if
+    // any) as the innermost level.
+    bool section(const Node& n, const Value& v, State& st) const {
         st.line_had_section = true;
         bool ok = true;
-        if (var && var->is_non_empty_list()) {
-            for (const Data& item : var->list_value()) {
+        if (v.kind == Value::Kind::data && v.data->is_non_empty_list()) {
+            for (const Data& item : v.data->list_value()) {
                 if (!plain(&item)) return false;
                 st.line_had_section = true;
-                st.levels.push_back(&item);
+                st.levels.push_back(Level{Level::Kind::data, &item});
                 ok = walk(n.children, st);
                 st.levels.pop_back();
                 st.line_had_section = true;
@@ -233,9 +298,29 @@ private:
             }
             return true;
         }
-        if (var) st.levels.push_back(var);
+        if (v.kind == Value::Kind::table && !v.table->empty()) {
+            for (std::size_t r = 0; r < v.table->size(); ++r) {
+                st.line_had_section = true;
+                st.levels.push_back(Level{Level::Kind::row, nullptr, v.table, r});
+                ok = walk(n.children, st);
+                st.levels.pop_back();
+                st.line_had_section = true;
+                if (!ok) return false;
+            }
+            return true;
+        }
+        bool pushed = true;
+        switch (v.kind) {
+            case Value::Kind::data:
+                st.levels.push_back(Level{Level::Kind::data, v.data, nullptr, 0, nullptr, v.tables, v.table_count});
+                break;
+            case Value::Kind::text: st.levels.push_back(Level{Level::Kind::text, nullptr, nullptr, 0, v.text}); break;
+            case Value::Kind::flag: st.levels.push_back(Level{Level::Kind::flag}); break;
+            case Value::Kind::table: st.levels.push_back(Level{Level::Kind::empty_table}); break;
+            default: pushed = false;
+        }
         ok = walk(n.children, st);
-        if (var) st.levels.pop_back();
+        if (pushed) st.levels.pop_back();
         st.line_had_section = true;
         return ok;
     }
@@ -246,25 +331,45 @@ private:
                 case Node::Kind::text: st.out += n.text; break;
                 case Node::Kind::newline: end_line(st, &n); break;
                 case Node::Kind::var:
-                case Node::Kind::raw:
-                    if (const Data* v = lookup(n, st)) {
-                        if (!plain(v)) return false;
-                        if (v->is_string()) {
-                            if (n.kind == Node::Kind::var) escape_into(st.out, v->string_value());
-                            else st.out += v->string_value();
-                        }
+                case Node::Kind::raw: {
+                    const Value v = lookup(n, st);
+                    if (v.kind == Value::Kind::fallback) return false;
+                    const std::string* s = v.kind == Value::Kind::text                               ? v.text
+                                           : v.kind == Value::Kind::data && v.data->is_string() ? &v.data->string_value()
+                                                                                                     : nullptr;
+                    if (s) {
+                        if (n.kind == Node::Kind::var) escape_into(st.out, *s);
+                        else st.out += *s;
                     }
                     break;
-                case Node::Kind::section:
-                    if (const Data* v = lookup(n, st)) {
-                        if (!plain(v)) return false;
-                        if (!v->is_false() && !v->is_empty_list() && !section(n, v, st)) return false;
+                }
+                case Node::Kind::section: {
+                    const Value v = lookup(n, st);
+                    switch (v.kind) {
+                        case Value::Kind::none: break;
+                        case Value::Kind::fallback: return false;
+                        case Value::Kind::data:
+                            if (!v.data->is_false() && !v.data->is_empty_list() && !section(n, v, st)) return false;
+                            break;
+                        case Value::Kind::table:
+                            if (!v.table->empty() && !section(n, v, st)) return false;
+                            break;
+                        default:
+                            if (!section(n, v, st)) return false;
                     }
                     break;
+                }
                 case Node::Kind::inverted: {
-                    const Data* v = lookup(n, st);
-                    if (v && !plain(v)) return false;
-                    if ((!v || v->is_false() || v->is_empty_list()) && !section(n, v, st)) return false;
+                    const Value v = lookup(n, st);
+                    bool falsy = false;
+                    switch (v.kind) {
+                        case Value::Kind::none: falsy = true; break;
+                        case Value::Kind::fallback: return false;
+                        case Value::Kind::data: falsy = v.data->is_false() || v.data->is_empty_list(); break;
+                        case Value::Kind::table: falsy = v.table->empty(); break;
+                        default: falsy = false;
+                    }
+                    if (falsy && !section(n, v, st)) return false;
                     break;
                 }
             }
@@ -358,6 +463,65 @@ void Views::add_nav(NavItem item) {
     std::stable_sort(nav_.begin(), nav_.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
 }
 
+Table::Table(std::vector<std::string> columns) : columns_(std::move(columns)) {
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+        const std::string& c = columns_[i];
+        if (c.empty() || c == "." || c.find('.') != std::string::npos)
+            throw std::invalid_argument("table column name must be a plain name: '" + c + "'");
+        for (std::size_t j = 0; j < i; ++j)
+            if (columns_[j] == c) throw std::invalid_argument("table column named twice: " + c);
+    }
+}
+
+std::size_t Table::column(std::string_view name) const {
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+        if (columns_[i] == name) return i;
+    throw std::out_of_range("table has no column " + std::string(name));
+}
+
+void Table::add_row() {
+    cells_.resize(cells_.size() + columns_.size());
+    ++rows_;
+}
+
+Table::Cell& Table::last(std::size_t column) {
+    if (rows_ == 0) throw std::logic_error("table cell set before add_row");
+    if (column >= columns_.size()) throw std::out_of_range("table column index out of range");
+    return cells_[(rows_ - 1) * columns_.size() + column];
+}
+
+void Table::text(std::size_t column, std::string value) {
+    Cell& c = last(column);
+    c.kind = Cell::Kind::text;
+    c.text = std::move(value);
+}
+
+void Table::flag(std::size_t column) {
+    Cell& c = last(column);
+    c.kind = Cell::Kind::flag;
+    c.text.clear();
+}
+
+const Table::Cell* Table::cell(std::size_t row, std::string_view name) const {
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+        if (columns_[i] == name) return &cells_[row * columns_.size() + i];
+    return nullptr;
+}
+
+Data Table::to_data() const {
+    Data l = list(rows_);
+    for (std::size_t r = 0; r < rows_; ++r) {
+        Data o = object();
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            const Cell& c = cells_[r * columns_.size() + i];
+            if (c.kind == Cell::Kind::text) put(o, columns_[i], Data(c.text));
+            else if (c.kind == Cell::Kind::flag) put(o, columns_[i], Data(true));
+        }
+        push(l, std::move(o));
+    }
+    return l;
+}
+
 void put(Data& obj, const std::string& key, Data&& value) {
     if (!obj.is_object()) throw std::logic_error("web::put on a Data that is not an object");
     obj[key] = std::move(value);
@@ -376,20 +540,31 @@ void push(Data& list, Data&& item) {
     const_cast<kainjow::mustache::basic_list<std::string>&>(list.list_value()).push_back(std::move(item));
 }
 
-std::string Views::render(std::string_view name, const Data& page, std::string_view lang) const {
+std::string Views::render(std::string_view name, const Data& page, std::string_view lang, Tables tables) const {
     auto it = sources_.find(std::string(name));
     if (it == sources_.end()) throw std::logic_error("no template named " + std::string(name));
     Parsed& tmpl = cached(instance_, it->first, it->second);
     StringSink sink;
     sink.out.reserve(8192);
     if (tmpl.compiled.ok()) {
-        std::vector<const Data*> levels{&i18n_.template_data(lang), &page};
+        using Level = Compiled::Level;
+        std::vector<Level> levels;
         levels.reserve(8);
+        levels.push_back(Level{Level::Kind::data, &i18n_.template_data(lang)});
+        levels.push_back(Level{Level::Kind::data, &page, nullptr, 0, nullptr, tables.begin(), tables.size()});
         if (tmpl.compiled.render(levels, sink.out)) return std::move(sink.out);
         sink.out.clear();
     }
     RenderContext ctx(&i18n_.template_data(lang));
-    ctx.push(&page);
+    if (tables.size() == 0) {
+        ctx.push(&page);
+        tmpl.kainjow.render(ctx, sink);
+        return std::move(sink.out);
+    }
+    // kainjow reads the tables as lists of objects, put into a copy of the page.
+    Data with_tables = page;
+    for (const NamedTable& t : tables) put(with_tables, std::string(t.name), t.table->to_data());
+    ctx.push(&with_tables);
     tmpl.kainjow.render(ctx, sink);
     return std::move(sink.out);
 }
@@ -429,10 +604,15 @@ Data Views::layout_data(http::RequestContext& ctx, std::string_view title) const
 
 http::Response Views::page(http::RequestContext& ctx, std::string_view name, const Data& page, std::string_view title,
                            http::Status status) const {
+    return this->page(ctx, name, page, Tables{}, title, status);
+}
+
+http::Response Views::page(http::RequestContext& ctx, std::string_view name, const Data& page, Tables tables,
+                           std::string_view title, http::Status status) const {
     Data layout = layout_data(ctx, title);
     // A page may ask for <link> elements in the head: {"head_links": [{rel, type, href}]}.
     if (const Data* links = page.get("head_links"); links && links->is_list()) layout.set("head_links", *links);
-    put(layout, "body", Data(render(name, page, ctx.lang)));
+    put(layout, "body", Data(render(name, page, ctx.lang, tables)));
     return http::html_response(status, render("layout", layout, ctx.lang));
 }
 

@@ -10,7 +10,9 @@
 // threads at once.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <string>
@@ -35,6 +37,53 @@ Data list(std::size_t capacity);
 // `obj` must be an object, `list` a list (std::logic_error otherwise).
 void put(Data& obj, const std::string& key, Data&& value);
 void push(Data& list, Data&& item);
+
+// A list of rows with named columns, for list pages (a queue of 50 tickets). Each cell is a text,
+// a true flag, or left out; a page of rows is one vector of cells, where a list of Data objects
+// costs a hash map and a separately allocated value per cell (and as much again to free them).
+// Passed to Views::render / Views::page by name next to the page's Data, a template reads it as a
+// list of objects holding the row's cells: {{#tickets}}{{code}}{{#late}}!{{/late}}{{/tickets}}. A
+// cell left out is looked up on the enclosing levels, as a missing key of an object would be; a
+// table's name is looked up before the page's own keys.
+class Table {
+public:
+    struct Cell {
+        enum class Kind : std::uint8_t { none, text, flag };
+        Kind kind = Kind::none;
+        std::string text;
+    };
+
+    // Throws std::invalid_argument on an empty, dotted, "." or repeated column name.
+    explicit Table(std::vector<std::string> columns);
+    // A column's index, for text() and flag(); std::out_of_range for a name the table lacks.
+    std::size_t column(std::string_view name) const;
+    void reserve(std::size_t rows) { cells_.reserve(rows * columns_.size()); }
+    void add_row();  // a new last row, every cell left out
+    // Set a cell of the last row (std::logic_error with no row, std::out_of_range for a column).
+    void text(std::size_t column, std::string value);
+    void flag(std::size_t column);
+
+    std::size_t size() const { return rows_; }
+    bool empty() const { return rows_ == 0; }
+    const std::vector<std::string>& columns() const { return columns_; }
+    // The cell of `row` in the column named `name`; nullptr when there is no such column.
+    const Cell* cell(std::size_t row, std::string_view name) const;
+    // The same rows as a list of objects (a text cell a string, a flag true, a cell left out no
+    // key): what kainjow renders when a template falls back to it.
+    Data to_data() const;
+
+private:
+    Cell& last(std::size_t column);
+    std::vector<std::string> columns_;
+    std::vector<Cell> cells_;  // row by row
+    std::size_t rows_ = 0;
+};
+
+struct NamedTable {
+    std::string_view name;
+    const Table* table;
+};
+using Tables = std::initializer_list<NamedTable>;
 
 struct NavItem {
     std::string href;
@@ -83,10 +132,13 @@ public:
     // The formatter for `path`, or nullptr for the core's own format. Only called on errors.
     const ErrorFormatter* error_format_for(std::string_view path) const;
 
-    std::string render(std::string_view name, const Data& page, std::string_view lang) const;
+    std::string render(std::string_view name, const Data& page, std::string_view lang, Tables tables = {}) const;
     // Renders a page inside the layout. `title` is already translated.
     http::Response page(http::RequestContext& ctx, std::string_view name, const Data& page, std::string_view title,
                         http::Status status = http::Status::ok) const;
+    // The same, with tables the page's template reads by name next to `page`.
+    http::Response page(http::RequestContext& ctx, std::string_view name, const Data& page, Tables tables,
+                        std::string_view title, http::Status status = http::Status::ok) const;
     http::Response error(http::RequestContext& ctx, const Error& err) const;
     http::Response error(http::RequestContext& ctx, ErrorCode code, std::string_view message_key) const;
     // With a status other than the code's own (405 for a bad_request "err_method").

@@ -664,9 +664,12 @@ http::Response LayananModule::queue(Ctx& ctx) {
     f.offset = (page_no - 1) * 50;
     f.summary_only = true;
     auto rows = svc_->queue(f);
-    using core::web::push;
-    using core::web::put;
-    Data list = core::web::list(std::min<std::size_t>(rows.size(), 50));
+    // The rows and the two option lists are tables (core/web/views.hpp): a cell per value, not a
+    // Data object per row.
+    using core::web::Table;
+    Table tickets({"id", "code", "service", "status", "priority", "opd", "due", "paused", "breached", "internal", "assignee"});
+    enum : std::size_t { c_id, c_code, c_service, c_status, c_priority, c_opd, c_due, c_paused, c_breached, c_internal, c_assignee };
+    tickets.reserve(std::min<std::size_t>(rows.size(), 50));
     // The texts rows share (status, priority, service), looked up once per page, not per row.
     std::array<std::string, static_cast<std::size_t>(TicketStatus::merged) + 1> status_labels;
     std::vector<std::pair<std::string, std::string>> priority_labels, service_labels;
@@ -675,56 +678,48 @@ http::Response LayananModule::queue(Ctx& ctx) {
             if (k == key) return v;
         return seen.emplace_back(key, make()).second;
     };
-    // Only what the queue shows, moved into the page (Data::set/push_back would copy every row).
     for (std::size_t i = 0; i < rows.size() && i < 50; ++i) {
-        const Ticket& tk = rows[i];
+        Ticket& tk = rows[i];
         std::string& status_label = status_labels[static_cast<std::size_t>(tk.status)];
         if (status_label.empty()) status_label = t(ctx, "layanan_status_" + status_name(tk.status));
-        Data row = core::web::object();
-        put(row, "id", Data(std::to_string(tk.id)));
-        put(row, "code", Data(tk.code));
-        put(row, "service", Data(label(service_labels, tk.service_code, [&] { return service_name(tk.service_code, ctx.lang); })));
-        put(row, "status", Data(status_label));
-        put(row, "priority", Data(label(priority_labels, tk.priority, [&] { return t(ctx, "layanan_priority_" + tk.priority); })));
-        put(row, "opd", Data(tk.opd_name));
-        // A false flag or an empty text is left out: the name is then looked up on the page and
-        // the language's root (which have none of these names) and renders as false / nothing, as
-        // the value would. Each key fewer is an allocation and a free fewer per row.
-        if (auto due = tk.next_due()) put(row, "due", Data(fmt_time(*due, ctx.lang)));
-        if (tk.paused_at) put(row, "paused", Data(true));
-        if (tk.breached()) put(row, "breached", Data(true));
-        if (!tk.is_public) put(row, "internal", Data(true));
-        if (!tk.assignee_name.empty()) put(row, "assignee", Data(tk.assignee_name));
-        push(list, std::move(row));
+        tickets.add_row();
+        tickets.text(c_id, std::to_string(tk.id));
+        tickets.text(c_code, std::move(tk.code));
+        tickets.text(c_service, label(service_labels, tk.service_code, [&] { return service_name(tk.service_code, ctx.lang); }));
+        tickets.text(c_status, status_label);
+        tickets.text(c_priority, label(priority_labels, tk.priority, [&] { return t(ctx, "layanan_priority_" + tk.priority); }));
+        tickets.text(c_opd, std::move(tk.opd_name));
+        if (auto due = tk.next_due()) tickets.text(c_due, fmt_time(*due, ctx.lang));
+        if (tk.paused_at) tickets.flag(c_paused);
+        if (tk.breached()) tickets.flag(c_breached);
+        if (!tk.is_public) tickets.flag(c_internal);
+        if (!tk.assignee_name.empty()) tickets.text(c_assignee, std::move(tk.assignee_name));
     }
     Data page = core::web::object();
-    put(page, "tickets", std::move(list));
-    put(page, "empty", Data(rows.empty()));
-    Data statuses = core::web::list(10);
+    page.set("empty", rows.empty());
+    Table statuses({"value", "label", "selected"});
     for (const char* s : {"open", "all", "closed", "new", "assigned", "in_progress", "pending", "resolved", "rejected", "merged"}) {
-        Data d = core::web::object();
-        put(d, "value", Data(s));
-        put(d, "label", Data(t(ctx, std::string("layanan_status_") + s)));
-        put(d, "selected", Data(status == s));
-        push(statuses, std::move(d));
+        statuses.add_row();
+        statuses.text(0, s);
+        statuses.text(1, t(ctx, std::string("layanan_status_") + s));
+        if (status == s) statuses.flag(2);
     }
-    put(page, "statuses", std::move(statuses));
-    Data services = core::web::list(catalog_.services().size());
+    Table services({"value", "label", "selected"});
+    services.reserve(catalog_.services().size());
     for (const auto& s : catalog_.services()) {
-        Data d = core::web::object();
-        put(d, "value", Data(s.code));
-        put(d, "label", Data(ctx.lang == "en" ? s.name_en : s.name));
-        put(d, "selected", Data(s.code == service));
-        push(services, std::move(d));
+        services.add_row();
+        services.text(0, s.code);
+        services.text(1, ctx.lang == "en" ? s.name_en : s.name);
+        if (s.code == service) services.flag(2);
     }
-    put(page, "services", std::move(services));
     page.set("breached_only", f.breached_only);
     page.set("mine", f.assignee.has_value());
     const std::string base = "/layanan/antrian?status=" + util::percent_encode(status) + "&layanan=" + util::percent_encode(service) +
                              (f.breached_only ? "&terlambat=1" : "") + (f.assignee ? "&saya=1" : "");
     if (rows.size() > 50) page.set("next", base + "&hal=" + std::to_string(page_no + 1));
     if (page_no > 1) page.set("prev", base + "&hal=" + std::to_string(page_no - 1));
-    return s_.views.page(ctx, "layanan/queue", page, t(ctx, "layanan_queue_title"));
+    return s_.views.page(ctx, "layanan/queue", page, {{"tickets", &tickets}, {"statuses", &statuses}, {"services", &services}},
+                         t(ctx, "layanan_queue_title"));
 }
 
 http::Response LayananModule::ticket(Ctx& ctx, const Error* err) {
