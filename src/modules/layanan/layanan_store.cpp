@@ -551,6 +551,7 @@ std::vector<Ticket> queue(Connection& c, const QueueFilter& f) {
     // scan, so no second query for 51 rows by id), or their ids (the full rows are read by id).
     std::vector<std::int64_t> ids;
     std::vector<Ticket> rows;
+    if (f.summary_only && f.limit > 0) rows.reserve(static_cast<std::size_t>(std::min(f.limit, 1000)));
     auto read_part = [&](bool open, long long limit, long long offset) {
         std::vector<Value> p;
         std::string sql = part(open, p, f.summary_only) + " LIMIT ? OFFSET ?";
