@@ -31,6 +31,13 @@ public:
     // Appends the next piece of the body to `out` (about `hint` bytes; more or fewer is fine).
     // Returns false once the body is complete (what was appended in that call is still sent).
     virtual bool next(std::string& out, std::size_t hint) = 0;
+    // Bytes [offset, offset + length) of the whole body as a source of its own, for a Range
+    // request; nullptr when the body cannot be cut (generated bodies). Only called before next().
+    virtual std::shared_ptr<BodySource> slice(std::uint64_t offset, std::uint64_t length) const {
+        (void)offset;
+        (void)length;
+        return nullptr;
+    }
 };
 
 // A generator: `fill(out)` appends the next piece and returns false when it was the last one.
@@ -44,6 +51,24 @@ std::shared_ptr<BodySource> file_source(const std::string& path);
 
 // The gzip encoding of `inner`, produced as `inner` is read (chunked: its size is unknown).
 std::shared_ptr<BodySource> gzip_source(std::shared_ptr<BodySource> inner, int level);
+
+// A Range header's single byte range resolved against a body of `size` bytes (RFC 9110 14.1.2):
+// "bytes=first-last", "bytes=first-" or "bytes=-suffix". `none`: the header is absent, malformed,
+// not in bytes or asks for several ranges (the whole body is then sent, as the RFC allows);
+// `unsatisfiable`: it starts at or beyond the end (416).
+struct ByteRange {
+    enum class Kind { none, range, unsatisfiable };
+    Kind kind = Kind::none;
+    std::uint64_t first = 0;
+    std::uint64_t length = 0;
+};
+ByteRange parse_byte_range(std::string_view header, std::uint64_t size);
+
+// Answers a GET's Range on a 200 whose body can be cut (a file source, see BodySource::slice):
+// 206 with Content-Range and that part, or 416 with "Content-Range: bytes */size". The Range is
+// ignored (the 200 stays) when If-Range is present and is not the answer's strong ETag, or when
+// the answer is encoded. Every answer whose body can be cut gets "Accept-Ranges: bytes".
+void apply_range(const Request& req, Response& res);
 
 // 200 (or `status`) with `source` as its body and the given Content-Type.
 Response source_response(Status status, std::shared_ptr<BodySource> source, std::string_view content_type);

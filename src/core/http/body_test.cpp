@@ -106,6 +106,114 @@ TEST(BodySource, FileIsReadInPiecesOfAtMostTheHintAndMissingFilesAreNull) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(ByteRange, ParsesTheThreeFormsAndRefusesTheRest) {
+    using K = ByteRange::Kind;
+    auto r = parse_byte_range("bytes=0-99", 1000);
+    EXPECT_EQ(r.kind, K::range);
+    EXPECT_EQ(r.first, 0u);
+    EXPECT_EQ(r.length, 100u);
+    r = parse_byte_range("bytes=900-", 1000);
+    EXPECT_EQ(r.kind, K::range);
+    EXPECT_EQ(r.first, 900u);
+    EXPECT_EQ(r.length, 100u);
+    r = parse_byte_range("bytes=-10", 1000);
+    EXPECT_EQ(r.kind, K::range);
+    EXPECT_EQ(r.first, 990u);
+    EXPECT_EQ(r.length, 10u);
+    r = parse_byte_range("bytes=-5000", 1000);  // more than the whole: the whole
+    EXPECT_EQ(r.first, 0u);
+    EXPECT_EQ(r.length, 1000u);
+    r = parse_byte_range(" bytes= 500 - 5000 ", 1000);  // the end beyond the body is cut to it
+    EXPECT_EQ(r.kind, K::range);
+    EXPECT_EQ(r.first, 500u);
+    EXPECT_EQ(r.length, 500u);
+    EXPECT_EQ(parse_byte_range("bytes=999-999", 1000).length, 1u);
+    // Beyond the end, an empty suffix, an empty body: 416.
+    EXPECT_EQ(parse_byte_range("bytes=1000-", 1000).kind, K::unsatisfiable);
+    EXPECT_EQ(parse_byte_range("bytes=5000-6000", 1000).kind, K::unsatisfiable);
+    EXPECT_EQ(parse_byte_range("bytes=-0", 1000).kind, K::unsatisfiable);
+    EXPECT_EQ(parse_byte_range("bytes=0-", 0).kind, K::unsatisfiable);
+    // Malformed, another unit, several ranges, hostile numbers: ignored (the whole body).
+    for (const char* h : {"", "bytes", "bytes=", "bytes=-", "bytes=abc-", "bytes=5-2", "bytes=1-2,4-5", "items=0-1",
+                          "bytes=0x10-", "bytes=+1-2", "bytes=-1-2", "bytes=99999999999999999999-", "bytes=1--2",
+                          "bytes=1- 2x", "bytes=\x00-1"})
+        EXPECT_EQ(parse_byte_range(h, 1000).kind, K::none) << h;
+}
+
+TEST(ByteRange, AFileAnswerGivesItsPartAGeneratedOneTheWhole) {
+    const auto dir = gapura::testing::temp_dir("range");
+    const auto path = temp_file(dir, "r.bin", 200000);
+    std::ifstream in(path, std::ios::binary);
+    const std::string want((std::istreambuf_iterator<char>(in)), {});
+    auto request = [](std::string range, std::string if_range = "", Method m = Method::get) {
+        Request req{m, "/x", 11};
+        if (!range.empty()) req.set(bhttp::field::range, range);
+        if (!if_range.empty()) req.set(bhttp::field::if_range, if_range);
+        return req;
+    };
+    auto file_answer = [&] {
+        auto res = source_response(Status::ok, file_source(path), "application/octet-stream");
+        res.set(bhttp::field::etag, "\"abc\"");
+        return res;
+    };
+    {  // a part, joined to the bytes before it, gives the file
+        auto res = file_answer();
+        apply_range(request("bytes=150000-"), res);
+        EXPECT_EQ(res.result(), Status::partial_content);
+        EXPECT_EQ(res[bhttp::field::content_range], "bytes 150000-199999/200000");
+        EXPECT_EQ(res[bhttp::field::content_length], "50000");
+        EXPECT_EQ(res[bhttp::field::accept_ranges], "bytes");
+        EXPECT_EQ(want.substr(0, 150000) + drain_body(res), want);
+    }
+    {  // a middle part, and a second part of the same part
+        auto res = file_answer();
+        apply_range(request("bytes=1000-1999", "\"abc\""), res);
+        EXPECT_EQ(res.result(), Status::partial_content);
+        EXPECT_EQ(drain_body(res), want.substr(1000, 1000));
+    }
+    {  // If-Range names another version (or is weak, or a date): the whole file
+        for (const char* ir : {"\"old\"", "W/\"abc\"", "Tue, 01 Dec 2026 00:00:00 GMT"}) {
+            auto res = file_answer();
+            apply_range(request("bytes=10-20", ir), res);
+            EXPECT_EQ(res.result(), Status::ok) << ir;
+            EXPECT_EQ(drain_body(res).size(), want.size()) << ir;
+        }
+    }
+    {  // beyond the end: 416 with the size, no body source
+        auto res = file_answer();
+        apply_range(request("bytes=200000-"), res);
+        EXPECT_EQ(res.result(), Status::range_not_satisfiable);
+        EXPECT_EQ(res[bhttp::field::content_range], "bytes */200000");
+        EXPECT_EQ(res.source, nullptr);
+    }
+    {  // malformed: the whole file, with Accept-Ranges
+        auto res = file_answer();
+        apply_range(request("bytes=9-3"), res);
+        EXPECT_EQ(res.result(), Status::ok);
+        EXPECT_EQ(res[bhttp::field::accept_ranges], "bytes");
+    }
+    {  // HEAD: the whole answer's head, announcing ranges
+        auto res = file_answer();
+        apply_range(request("bytes=0-1", "", Method::head), res);
+        EXPECT_EQ(res.result(), Status::ok);
+        EXPECT_EQ(res[bhttp::field::accept_ranges], "bytes");
+    }
+    {  // a generated body, an error answer, an encoded one: untouched
+        auto gen = source_response(Status::ok, generator_source([](std::string& o) { o += "x"; return false; }), "text/csv");
+        apply_range(request("bytes=0-0"), gen);
+        EXPECT_EQ(gen.result(), Status::ok);
+        EXPECT_EQ(gen.find(bhttp::field::accept_ranges), gen.end());
+        auto notfound = source_response(Status::not_found, file_source(path), "text/plain");
+        apply_range(request("bytes=0-0"), notfound);
+        EXPECT_EQ(notfound.result(), Status::not_found);
+        auto encoded = file_answer();
+        encoded.set(bhttp::field::content_encoding, "gzip");
+        apply_range(request("bytes=0-0"), encoded);
+        EXPECT_EQ(encoded.result(), Status::ok);
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST(BodySource, GzipOfAStreamInflatesToTheStream) {
     int n = 0;
     auto inner = generator_source([&n](std::string& out) {
@@ -328,6 +436,28 @@ TEST_F(StreamServerTest, FileBodyHasItsLengthAndBytesAndTheConnectionStaysUsable
     auto r2 = c.read();
     EXPECT_EQ(r2.status, 404u);
     EXPECT_EQ(r2.body, "tidak ada");
+}
+
+TEST_F(StreamServerTest, ARangeOfAFileIsA206WithThatPartAndBeyondTheEndA416) {
+    const std::string want = file_bytes("three.bin");
+    Conn c(port());
+    c.send(get("/uji-aliran/berkas", "Range: bytes=2999000-\r\n"));
+    auto r = c.read();
+    EXPECT_EQ(r.status, 206u);
+    EXPECT_EQ(r.headers["content-range"], "bytes 2999000-3000016/3000017");
+    EXPECT_EQ(r.headers["content-length"], "1017");
+    ASSERT_TRUE(r.complete);
+    EXPECT_TRUE(r.body == want.substr(2999000));
+    c.send(get("/uji-aliran/berkas", "Range: bytes=3000017-\r\n"));
+    auto r416 = c.read();
+    EXPECT_EQ(r416.status, 416u);
+    EXPECT_EQ(r416.headers["content-range"], "bytes */3000017");
+    // The connection is still usable, and without a Range the whole file comes with Accept-Ranges.
+    c.send(get("/uji-aliran/berkas"));
+    auto whole = c.read();
+    EXPECT_EQ(whole.status, 200u);
+    EXPECT_EQ(whole.headers["accept-ranges"], "bytes");
+    EXPECT_TRUE(whole.body == want);
 }
 
 TEST_F(StreamServerTest, GeneratorBodyIsChunkedInOrderAndGzippedWhenAsked) {

@@ -192,6 +192,12 @@ std::optional<http::Response> Pipeline::respond(http::RequestContext& ctx, const
                                  {"status", status},
                                  {"us", static_cast<std::int64_t>(seconds * 1e6)},
                                  {"bytes", res.body().size()}};
+        // A streamed body: its length when known (a file, a part of one), else null (chunked, as
+        // sent after this line is written).
+        if (res.source) {
+            if (auto n = res.source->size()) line["bytes"] = *n;
+            else line["bytes"] = nullptr;
+        }
         if (ctx.principal) line["user"] = ctx.principal->user_id;
         access_log_->info(boost::json::serialize(line));
     }
@@ -460,7 +466,11 @@ void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {
                            http::compressible_type(header(res, bhttp::field::content_type));
     if (per_user || gzippable)
         res.set(bhttp::field::vary, per_user && gzippable ? "Cookie, Accept-Encoding" : per_user ? "Cookie" : "Accept-Encoding");
-    if (gzippable && res.source && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding))) {
+    const bool gzip_stream = gzippable && res.source && http::accepts_gzip(header(ctx.req, bhttp::field::accept_encoding));
+    // A file sent as is answers a Range with its part (206) or 416; an encoded stream has no
+    // byte offsets to resume at.
+    if (res.source && !gzip_stream) http::apply_range(ctx.req, res);
+    if (gzip_stream) {
         res.source = http::gzip_source(std::move(res.source), 1);
         res.erase(bhttp::field::content_length);
         res.chunked(true);
