@@ -7,10 +7,15 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
 
 #include "app/testing.hpp"
 #include "core/files/file_store.hpp"
+#include "core/jobs/scheduler.hpp"
 #include "core/util/strings.hpp"
 #include "core/web/i18n.hpp"
 #include "core/web/views.hpp"
@@ -255,6 +260,98 @@ TEST_F(DownloadFixture, TheOriginalIsSentFromDiskWithItsLengthAndEtag) {
     const auto etag = r.header(core::http::bhttp::field::etag);
     ASSERT_FALSE(etag.empty());
     EXPECT_EQ(c.get("/data/unduhan-asli/asli/1", {{"If-None-Match", etag}}).status, 304u);
+}
+
+
+// The XLSX has a strong ETag (304 on If-None-Match) and a download cut short resumes with Range
+// (If-Range: the ETag) where it stopped; a retyped column makes a new ETag, so a resume across the
+// change gets the whole new workbook, not a mix.
+TEST_F(DownloadFixture, TheXlsxHasAnEtagAndAnInterruptedDownloadResumesWithRange) {
+    std::string csv = "catatan,nilai,rasio,aktif\n";
+    for (int i = 0; i < 3000; ++i) csv += "baris " + std::to_string(i) + "," + std::to_string(i) + ",1.5,ya\n";
+    const auto id = publish("unduhan-lanjut", csv);
+    testing::Client c(t.app);
+    auto whole = c.get("/data/unduhan-lanjut/unduh/1.xlsx");
+    ASSERT_EQ(whole.status, 200u);
+    const std::string etag = whole.header(core::http::bhttp::field::etag);
+    ASSERT_EQ(etag.size(), 66u) << etag;  // a quoted sha256
+    EXPECT_EQ(whole.header(core::http::bhttp::field::accept_ranges), "bytes");
+    EXPECT_EQ(c.get("/data/unduhan-lanjut/unduh/1.xlsx", {{"If-None-Match", etag}}).status, 304u);
+    const std::size_t cut = whole.body.size() / 3;
+    auto rest = c.get("/data/unduhan-lanjut/unduh/1.xlsx", {{"Range", "bytes=" + std::to_string(cut) + "-"}, {"If-Range", etag}});
+    ASSERT_EQ(rest.status, 206u);
+    EXPECT_EQ(rest.header(core::http::bhttp::field::content_range),
+              "bytes " + std::to_string(cut) + "-" + std::to_string(whole.body.size() - 1) + "/" + std::to_string(whole.body.size()));
+    EXPECT_TRUE(whole.body.substr(0, cut) + rest.body == whole.body) << "the two parts make the workbook";
+    auto beyond = c.get("/data/unduhan-lanjut/unduh/1.xlsx", {{"Range", "bytes=" + std::to_string(whole.body.size()) + "-"}});
+    EXPECT_EQ(beyond.status, 416u);
+    // The CSV export and JSON are generated: no ranges, the whole body.
+    auto csv_range = c.get("/data/unduhan-lanjut/unduh/1.csv", {{"Range", "bytes=0-9"}});
+    EXPECT_EQ(csv_range.status, 200u);
+    EXPECT_GT(csv_range.body.size(), 10u);
+    // Retyped columns: another workbook, another ETag; the old If-Range gets the whole new one.
+    ASSERT_TRUE(svc.set_columns(pupr, id, {{"catatan", ColumnType::text, false, {}}, {"nilai", ColumnType::text, false, {}},
+                                           {"rasio", ColumnType::decimal, false, {}}, {"aktif", ColumnType::boolean, false, {}}})
+                    .ok());
+    auto after = c.get("/data/unduhan-lanjut/unduh/1.xlsx", {{"Range", "bytes=" + std::to_string(cut) + "-"}, {"If-Range", etag}});
+    EXPECT_EQ(after.status, 200u);
+    EXPECT_NE(after.header(core::http::bhttp::field::etag), etag);
+    EXPECT_NE(after.body, whole.body);
+}
+
+// Requests arriving together for a workbook not rendered yet all get the whole, same workbook,
+// and no temporary file is left behind.
+TEST_F(DownloadFixture, ConcurrentFirstDownloadsOfAWorkbookAllGetIt) {
+    std::string csv = "catatan,nilai,rasio,aktif\n";
+    for (int i = 0; i < 20000; ++i) csv += "baris " + std::to_string(i) + "," + std::to_string(i) + ",2.5,tidak\n";
+    publish("unduhan-bersama", csv);
+    std::vector<std::string> bodies(6);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < bodies.size(); ++i)
+        threads.emplace_back([&, i] {
+            testing::Client c(t.app);
+            auto r = c.get("/data/unduhan-bersama/unduh/1.xlsx");
+            bodies[i] = r.status == 200 ? r.body : "status " + std::to_string(r.status);
+        });
+    for (auto& th : threads) th.join();
+    for (const auto& b : bodies) EXPECT_TRUE(b == bodies[0]);
+    EXPECT_GT(bodies[0].size(), 1000u);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(t.dir))
+        EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+}
+
+// The daily job removes workbooks no version names any more (columns retyped) and leftovers of an
+// interrupted rendering, once they are an hour old; the current workbook and fresh files stay.
+TEST_F(DownloadFixture, PruningRemovesOnlyOldWorkbooksNoVersionNames) {
+    namespace fs = std::filesystem;
+    const std::string csv = "catatan,nilai,rasio,aktif\na,1,1.5,ya\n";
+    const auto id = publish("unduhan-pangkas", csv);
+    testing::Client c(t.app);
+    ASSERT_EQ(c.get("/data/unduhan-pangkas/unduh/1.xlsx").status, 200u);
+    ASSERT_TRUE(svc.set_columns(pupr, id, {{"catatan", ColumnType::text, false, {}}, {"nilai", ColumnType::text, false, {}},
+                                           {"rasio", ColumnType::decimal, false, {}}, {"aktif", ColumnType::boolean, false, {}}})
+                    .ok());
+    const auto current = c.get("/data/unduhan-pangkas/unduh/1.xlsx");
+    ASSERT_EQ(current.status, 200u);
+    const std::string current_name = current.header(core::http::bhttp::field::etag).substr(1, 64) + ".xlsx";
+    fs::path dir;
+    for (const auto& e : fs::recursive_directory_iterator(t.dir))
+        if (e.is_directory() && e.path().filename() == "satudata-xlsx") dir = e.path();
+    ASSERT_FALSE(dir.empty());
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+    ASSERT_EQ(files.size(), 2u) << "the workbook before and after the retyping";
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
+    for (const auto& f : files) fs::last_write_time(f, old);
+    std::ofstream(dir / "abc.xlsx.x1y2z3.tmp") << "interrupted";
+    fs::last_write_time(dir / "abc.xlsx.x1y2z3.tmp", old);
+    std::ofstream(dir / "fresh.xlsx.tmp") << "being written";
+    t.app.scheduler().run_due();
+    std::set<std::string> left;
+    for (const auto& e : fs::directory_iterator(dir)) left.insert(e.path().filename().string());
+    EXPECT_EQ(left, (std::set<std::string>{current_name, "fresh.xlsx.tmp"}));
+    // The current workbook is still served (from the kept file).
+    EXPECT_TRUE(c.get("/data/unduhan-pangkas/unduh/1.xlsx").body == current.body);
 }
 
 }  // namespace

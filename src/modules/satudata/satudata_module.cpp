@@ -7,7 +7,10 @@
 #include <boost/json.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <chrono>
 #include <map>
+#include <set>
+#include <spdlog/spdlog.h>
 #include <system_error>
 
 #include "app/config.hpp"
@@ -150,6 +153,7 @@ void SatuDataModule::register_routes(http::Router& r) {
 
 void SatuDataModule::register_jobs(core::jobs::Scheduler& scheduler) {
     scheduler.every("satudata-access-expiry", 600, [this](std::int64_t) { svc_.expire_access(); });
+    scheduler.every("satudata-xlsx-prune", 86400, [this](std::int64_t) { prune_xlsx_cache(); });
 }
 
 // ---------------------------------------------------------------- helpers
@@ -604,6 +608,25 @@ std::shared_ptr<http::BodySource> SatuDataModule::xlsx_file(const Version& v, co
     const std::string path = xlsx_cache_path(v, cols);
     if (auto cached = http::file_source(path)) return cached;
     if (v.row_count >= XlsxWriter::kMaxRows) return nullptr;  // refused before any work
+    // Two first requests for the same workbook: the second waits for the first's file.
+    std::shared_ptr<std::mutex> lock;
+    {
+        std::lock_guard g(xlsx_mu_);
+        auto& m = xlsx_locks_[path];
+        if (!m) m = std::make_shared<std::mutex>();
+        lock = m;
+    }
+    std::unique_lock rendering(*lock);
+    struct Forget {  // the entry goes when no other request holds it
+        SatuDataModule& self;
+        const std::string& path;
+        std::shared_ptr<std::mutex>& lock;
+        ~Forget() {
+            std::lock_guard g(self.xlsx_mu_);
+            if (lock.use_count() == 2) self.xlsx_locks_.erase(path);  // the map's and this one
+        }
+    } forget{*this, path, lock};
+    if (auto cached = http::file_source(path)) return cached;
     auto csv = s_.files.open(v.sha256);
     if (!csv) throw std::runtime_error("satudata: stored file missing " + v.sha256);
     fs::create_directories(fs::path(path).parent_path());
@@ -630,6 +653,29 @@ std::shared_ptr<http::BodySource> SatuDataModule::xlsx_file(const Version& v, co
     return served;
 }
 
+int SatuDataModule::prune_xlsx_cache() {
+    namespace fs = std::filesystem;
+    const fs::path dir = s_.files.root() + "/satudata-xlsx";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return 0;
+    std::set<std::string> keep;
+    for (const std::int64_t id : svc_.dataset_ids()) {
+        const auto cols = svc_.columns(id);
+        for (const auto& v : svc_.versions(id)) keep.insert(fs::path(xlsx_cache_path(v, cols)).filename().string());
+    }
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    int removed = 0;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::directory_entry& e = *it;
+        if (!e.is_regular_file(ec) || keep.count(e.path().filename().string())) continue;
+        const auto mtime = e.last_write_time(ec);
+        if (ec || mtime > cutoff) continue;  // a rendering may still be writing it
+        if (fs::remove(e.path(), ec)) ++removed;  // a download reading it keeps its open file
+    }
+    if (removed > 0) spdlog::info("satudata: removed {} cached workbooks no version uses", removed);
+    return removed;
+}
+
 http::Response SatuDataModule::download(Ctx& ctx, Format format) {
     const auto who = caller_of(ctx);
     if (who.refused) return s_.views.error(ctx, ErrorCode::forbidden, "satudata_err_token_invalid");
@@ -643,9 +689,18 @@ http::Response SatuDataModule::download(Ctx& ctx, Format format) {
     std::shared_ptr<http::BodySource> body;
     const char* mime = "text/csv";
     const char* ext = ".csv";
+    std::string etag;
     if (format == Format::xlsx) {
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
         ext = ".xlsx";
+        // The cache file's name is a hash of what the workbook's bytes depend on: a strong ETag
+        // (If-None-Match, and If-Range for a download resumed with Range).
+        etag = "\"" + std::filesystem::path(xlsx_cache_path(*v, cols)).stem().string() + "\"";
+        if (ctx.header(bhttp::field::if_none_match) == etag) {
+            http::Response nm{http::Status::not_modified, 11};
+            nm.set(bhttp::field::etag, etag);
+            return nm;
+        }
         body = xlsx_file(*v, cols);
         if (!body) return s_.views.error(ctx, ErrorCode::too_large, "satudata_err_xlsx_too_big");
     } else {
@@ -687,6 +742,7 @@ http::Response SatuDataModule::download(Ctx& ctx, Format format) {
     const std::string name = r->slug + "-v" + std::to_string(v->version_no) + ext;
     res.set(bhttp::field::content_disposition, core::files::content_disposition("attachment", name, mime, r->slug));
     res.set("Content-Security-Policy", "default-src 'none'; sandbox");
+    if (!etag.empty()) res.set(bhttp::field::etag, etag);
     if (r->visibility != "public" || !r->publicly_listed() || who.token) res.set(bhttp::field::cache_control, "private, no-store");
     return res;
 }

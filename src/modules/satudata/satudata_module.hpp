@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -51,6 +52,12 @@ private:
     // The XLSX of a version as a file on disk (rendered on first use); nullptr: too big.
     std::shared_ptr<core::http::BodySource> xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols);
     std::string xlsx_cache_path(const Version& v, const std::vector<ColumnSpec>& cols) const;
+    // Removes cached workbooks no version names any more (columns retyped, writer format changed)
+    // and leftovers of interrupted renderings, older than an hour. Daily job; returns how many.
+    int prune_xlsx_cache();
+    std::mutex xlsx_mu_;  // guards xlsx_locks_
+    // One rendering per workbook at a time: a request for a workbook being rendered waits for it.
+    std::map<std::string, std::shared_ptr<std::mutex>> xlsx_locks_;
     Res schedule(Ctx& ctx, const Error* err = nullptr);
     Res schedule_add(Ctx& ctx);
     Res info_list(Ctx& ctx, const Error* err = nullptr);

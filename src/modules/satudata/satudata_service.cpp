@@ -582,6 +582,9 @@ std::vector<ColumnSpec> SatuDataService::columns(std::int64_t id) {
 std::vector<Version> SatuDataService::versions(std::int64_t id) {
     return s_.db.read([&](db::Connection& c) { return store::versions(c, id); });
 }
+std::vector<std::int64_t> SatuDataService::dataset_ids() {
+    return s_.db.read([&](db::Connection& c) { return store::dataset_ids(c); });
+}
 std::vector<Version> SatuDataService::visible_versions(const std::optional<Principal>& p, const Dataset& d) {
     auto all = versions(d.id);
     if (p && policy::can_see_unpublished(*p, d)) return all;

@@ -85,6 +85,7 @@ public:
     bool listed_for(const std::optional<Principal>& p, const Dataset& d);
     std::vector<ColumnSpec> columns(std::int64_t id);
     std::vector<Version> versions(std::int64_t id);
+    std::vector<std::int64_t> dataset_ids();  // every dataset, any state
     // Versions the principal may download: all for producers/walidata, up to the published one otherwise.
     std::vector<Version> visible_versions(const std::optional<Principal>& p, const Dataset& d);
     std::optional<Version> version_by_id(std::int64_t id);

@@ -360,6 +360,13 @@ Version read_version(db::Query& q) {
 }
 }  // namespace
 
+std::vector<std::int64_t> dataset_ids(db::Connection& c) {
+    std::vector<std::int64_t> out;
+    db::Query q(c, "SELECT id FROM sd_datasets ORDER BY id", {});
+    while (q.next()) out.push_back(q.integer(0));
+    return out;
+}
+
 std::vector<Version> versions(db::Connection& c, std::int64_t dataset_id) {
     std::vector<Version> out;
     db::Query q(c, std::string(kVersionCols) + " WHERE dataset_id = ? ORDER BY version_no DESC", {dataset_id});

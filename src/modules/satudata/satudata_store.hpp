@@ -46,6 +46,7 @@ void set_last_report(core::db::Connection& c, std::int64_t id, const std::string
 std::vector<ColumnSpec> columns(core::db::Connection& c, std::int64_t dataset_id);
 void replace_columns(core::db::Connection& c, std::int64_t dataset_id, const std::vector<ColumnSpec>& cols);
 std::vector<Version> versions(core::db::Connection& c, std::int64_t dataset_id);
+std::vector<std::int64_t> dataset_ids(core::db::Connection& c);
 std::optional<Version> version_by_id(core::db::Connection& c, std::int64_t id);
 std::int64_t insert_version(core::db::Connection& c, const Version& v);
 
