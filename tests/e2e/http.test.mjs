@@ -377,6 +377,11 @@ describe('Gapura over HTTP (black box)', () => {
       let many = `POST /open311/v2/requests.${ext}?jurisdiction_id=tubankab.go.id HTTP/1.1\r\nHost: a\r\n`;
       for (let i = 0; i < 300; i++) many += `X-H${i}: ${'b'.repeat(30)}\r\n`;
       check(await rawOnce(srv.port, `${many}\r\n`), ext, 431, ID.err_header_too_large, `many headers, .${ext}`);
+      // A long request line (a 3 KB query) with a big header: Beast refuses the header before it
+      // parses the request line, so the server reads the line (and Accept-Language) itself.
+      const longLine = await rawOnce(srv.port, `GET /open311/v2/requests.${ext}?q=${'x'.repeat(3000)} HTTP/1.1\r\n` +
+        `Host: a\r\nAccept-Language: en\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);
+      check(longLine, ext, 431, EN.err_header_too_large, `long request line and a big header, .${ext}`);
       // A header line without a colon, and one with a control character in its value.
       const bad = await rawOnce(srv.port, `GET /open311/v2/requests.${ext}?locale=en HTTP/1.1\r\nHost: a\r\nBadHeader\r\n\r\n`);
       check(bad, ext, 400, EN.err_malformed_request, `header without colon, .${ext}`);

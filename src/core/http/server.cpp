@@ -16,6 +16,8 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 #include <cstdio>
 #include <tuple>
 #include <condition_variable>
@@ -49,6 +51,51 @@ struct Server::Impl {
 };
 
 namespace {
+
+// The request line (and Accept-Language / Cookie, for the answer's language) read from the raw
+// bytes of a header Beast refused before it parsed the request line (it parses that only once the
+// whole header is in the buffer, so a header over the limit leaves it unparsed). nullopt when the
+// line is not a complete, plain "METHOD /target HTTP/1.x".
+std::optional<Request> request_line_of(std::string_view data) {
+    const std::size_t eol = data.find("\r\n");
+    if (eol == std::string_view::npos) return std::nullopt;
+    const std::string_view line = data.substr(0, eol);
+    const std::size_t sp1 = line.find(' ');
+    const std::size_t sp2 = line.rfind(' ');
+    if (sp1 == std::string_view::npos || sp1 == 0 || sp2 == sp1) return std::nullopt;
+    const std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
+                           version = line.substr(sp2 + 1);
+    for (char c : method)
+        if (c < 'A' || c > 'Z') return std::nullopt;
+    if (target.empty() || target[0] != '/') return std::nullopt;
+    for (char c : target)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;
+    if (version != "HTTP/1.1" && version != "HTTP/1.0") return std::nullopt;
+    Request req;
+    req.method_string(method);
+    req.target(target);
+    req.version(version == "HTTP/1.1" ? 11 : 10);
+    // Complete header lines only; a value is used when it is plain visible ASCII.
+    for (std::size_t at = eol + 2; at < data.size();) {
+        const std::size_t end = data.find("\r\n", at);
+        if (end == std::string_view::npos || end == at) break;
+        const std::string_view h = data.substr(at, end - at);
+        at = end + 2;
+        const std::size_t colon = h.find(':');
+        if (colon == std::string_view::npos) continue;
+        const std::string_view name = h.substr(0, colon);
+        std::string_view value = h.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        bool plain = value.size() <= 1024;
+        for (char c : value)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) plain = false;
+        if (!plain) continue;
+        if (beast::iequals(name, "accept-language")) req.set(bhttp::field::accept_language, value);
+        else if (beast::iequals(name, "cookie")) req.set(bhttp::field::cookie, value);
+    }
+    return req;
+}
 struct Counter {
     explicit Counter(std::atomic<int>& c) : c_(c) { ++c_; }
     ~Counter() { --c_; }
@@ -356,6 +403,12 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 // it was, the refusal takes the format of its path (Open311's error lists under
                 // /open311/, JSON under /api/), as the pipeline's own refusals do.
                 const Request* seen = parser.get().target().empty() ? nullptr : &parser.get();
+                std::optional<Request> line_only;
+                if (!seen && rec == bhttp::error::header_limit) {
+                    const auto bytes = buffer.cdata();
+                    line_only = request_line_of(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+                    if (line_only) seen = &*line_only;
+                }
                 std::optional<Response> reply;
                 if (rec == bhttp::error::header_limit)
                     reply = pipeline_.server_error(seen, Status::request_header_fields_too_large,
