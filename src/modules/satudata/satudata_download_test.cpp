@@ -21,6 +21,7 @@
 #include "core/web/views.hpp"
 #include "modules/satudata/csv_stream.hpp"
 #include "modules/satudata/satudata_service.hpp"
+#include "modules/satudata/satudata_testing.hpp"
 #include "modules/satudata/xlsx_test_reader.hpp"
 #include "modules/satudata/xlsx_writer.hpp"
 
@@ -127,16 +128,9 @@ std::string reference(const std::string& bytes, const std::vector<ColumnSpec>& c
     return out;
 }
 
-struct DownloadFixture : ::testing::Test {
-    testing::TestApp t;
-    core::web::I18n i18n;
-    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
-    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files,
-                          t.app.notifier()};
-    SatuDataService svc{cs};
-    core::auth::Principal pupr = t.app.auth().sign_in("operator.pupr@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
-    core::auth::Principal wali = t.app.auth().sign_in("walidata@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
+struct DownloadFixture : ::testing::Test, testing_sd::World {
+    core::auth::Principal pupr = who("operator.pupr@demo.gapura.id");
+    core::auth::Principal wali = who("walidata@demo.gapura.id");
 
     std::int64_t publish(const std::string& slug, const std::string& csv) {
         DatasetInput in;

@@ -13,6 +13,7 @@
 #include "core/web/i18n.hpp"
 #include "core/web/views.hpp"
 #include "modules/satudata/satudata_service.hpp"
+#include "modules/satudata/satudata_testing.hpp"
 
 namespace gapura::modules::satudata {
 namespace {
@@ -21,15 +22,8 @@ using core::auth::Principal;
 using core::http::Method;
 namespace json = boost::json;
 
-struct Fixture {
-    testing::TestApp t;
-    core::web::I18n i18n;
-    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
-    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files,
-                          t.app.notifier()};
-    SatuDataService svc{cs};
-
+// who() here reads the account without signing in (no session rows).
+struct Fixture : testing_sd::World {
     Principal who(const std::string& email) {
         return t.app.db().read([&](core::db::Connection& c) {
             core::db::Query q(c, "SELECT u.id, u.role, u.opd_id, COALESCE(o.slug, '') FROM users u LEFT JOIN opds o ON o.id = u.opd_id WHERE u.email = ?", {email});
@@ -42,9 +36,6 @@ struct Fixture {
             p.opd_slug = q.text(3);
             return p;
         });
-    }
-    std::int64_t count(const std::string& sql) {
-        return t.app.db().read([&](core::db::Connection& c) { return *core::db::scalar_int(c, sql); });
     }
     std::int64_t make(const Principal& p, const std::string& slug, const std::string& visibility = "public",
                       std::vector<std::string> access = {}) {
@@ -535,19 +526,12 @@ TEST(SatuDataRoutes, CkanActionApi) {
 }
 
 TEST(SatuDataRoutes, RestrictedDatasetThroughCkanWithAnotherOpdsToken) {
-    testing::TestApp t;
+    testing_sd::World w;
+    auto& t = w.t;
+    auto& svc = w.svc;
     // A restricted dataset of DPUPR shared with Disdik only, published.
-    core::web::I18n i18n;
-    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
-    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files, t.app.notifier()};
-    SatuDataService svc{cs};
-    auto load = [&](const std::string& email) {
-        auto principal = t.app.auth().sign_in(email, "gapura-demo-2026", "198.51.100.1");
-        return principal->principal;
-    };
-    auto pupr = load("operator.pupr@demo.gapura.id");
-    auto wali = load("walidata@demo.gapura.id");
+    auto pupr = w.who("operator.pupr@demo.gapura.id");
+    auto wali = w.who("walidata@demo.gapura.id");
     DatasetInput in;
     in.title = "Aset jalan rahasia";
     in.slug = "aset-jalan-terbatas";
@@ -582,14 +566,11 @@ TEST(SatuDataRoutes, RestrictedDatasetThroughCkanWithAnotherOpdsToken) {
 }
 
 TEST(SatuDataRoutes, FormulaCellsEscapedOnExportAndHostileTitlesEscaped) {
-    testing::TestApp t;
-    core::web::I18n i18n;
-    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
-    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock, t.app.audit(), t.app.auth(), views, files, t.app.notifier()};
-    SatuDataService svc{cs};
-    auto pupr = t.app.auth().sign_in("operator.pupr@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
-    auto wali = t.app.auth().sign_in("walidata@demo.gapura.id", "gapura-demo-2026", "198.51.100.1")->principal;
+    testing_sd::World w;
+    auto& t = w.t;
+    auto& svc = w.svc;
+    auto pupr = w.who("operator.pupr@demo.gapura.id");
+    auto wali = w.who("walidata@demo.gapura.id");
     DatasetInput in;
     in.title = "<script>alert(1)</script> catatan";
     in.slug = "catatan-rumus";

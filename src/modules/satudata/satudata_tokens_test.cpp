@@ -16,6 +16,7 @@
 #include "core/web/i18n.hpp"
 #include "core/web/views.hpp"
 #include "modules/satudata/satudata_service.hpp"
+#include "modules/satudata/satudata_testing.hpp"
 #include "modules/satudata/xlsx_test_reader.hpp"
 
 namespace gapura::modules::satudata {
@@ -25,21 +26,7 @@ using core::auth::Principal;
 using core::http::Method;
 namespace json = boost::json;
 
-struct World {
-    testing::TestApp t;
-    core::web::I18n i18n;
-    core::web::Views views{i18n, {"Kabupaten Tuban", "Tuban", "tubankab.go.id"}};
-    core::files::FileStore files{t.dir + "/files", t.app.db(), t.clock};
-    core::CoreServices cs{t.app.config(), t.app.regency(), t.app.db(), t.clock,         t.app.audit(),
-                          t.app.auth(),   views,           files,      t.app.notifier()};
-    SatuDataService svc{cs};
-
-    Principal who(const std::string& email) {
-        return t.app.auth().sign_in(email, "gapura-demo-2026", "198.51.100.1")->principal;
-    }
-    std::int64_t count(const std::string& sql, std::initializer_list<core::db::Value> p = {}) {
-        return t.app.db().read([&](core::db::Connection& c) { return *core::db::scalar_int(c, sql, p); });
-    }
+struct World : testing_sd::World {
     // A published dataset of PUPR with the given visibility.
     std::int64_t dataset(const std::string& slug, const std::string& visibility, std::vector<std::string> access = {},
                          bool publish = true, const std::string& csv = "kode,jumlah\n35.23.01,5\n35.23.02,7\n") {
