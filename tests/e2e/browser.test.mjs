@@ -6,8 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
-import { startServer, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { startBrowserServer, stopBrowserServer, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
 const ID = JSON.parse(readFileSync(join(ROOT, 'web', 'i18n', 'id.json'), 'utf8'));
@@ -24,13 +24,9 @@ describe('Gapura in a browser', { skip: SKIP ? 'GAPURA_E2E_SKIP_BROWSER=1' : fal
   const name = 'Sri Rahayu';
 
   before(async () => {
-    srv = await startServer({ accessLog: false });
-    ({ browser, AxeBuilder } = await launchBrowser());
+    ({ srv, browser, AxeBuilder } = await startBrowserServer({ accessLog: false }));
   });
-  after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (srv) await srv.stop();
-  });
+  after(() => stopBrowserServer({ srv, browser }));
 
   // A fresh context each time: an empty cache, as on a first visit.
   const newPage = (opts = {}) => openPage(browser, srv.base, { timeout: 10000, ...opts });

@@ -15,8 +15,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
-import { startServer, freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { axeChecker, startBrowserServer, stopBrowserServer, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
 const LID = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'layanan', 'i18n', 'id.json'), 'utf8'));
@@ -30,14 +30,10 @@ describe('Layanan report form: the optional map pin in a browser (axe)', { skip:
 
   before(async () => {
     const deadPort = await freePort();
-    srv = await startServer({ accessLog: false, env: { GAPURA_MAP_TILE_URL: `https://127.0.0.1:${deadPort}/{z}/{x}/{y}.png` } });
-    ({ browser, AxeBuilder } = await launchBrowser());
+    ({ srv, browser, AxeBuilder } = await startBrowserServer({ accessLog: false, env: { GAPURA_MAP_TILE_URL: `https://127.0.0.1:${deadPort}/{z}/{x}/{y}.png` } }));
     axeRun = axeChecker(AxeBuilder);
   });
-  after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (srv) await srv.stop();
-  });
+  after(() => stopBrowserServer({ srv, browser }));
 
   let axeRun;  // the axe checks of the whole file, reported by the last test
   const axe = (page, what) => axeRun.check(page, what);

@@ -9,8 +9,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
-import { startServer, runCli, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { axeChecker, startBrowserServer, stopBrowserServer, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { runCli, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { request } from './lib/client.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
@@ -28,13 +28,9 @@ describe('Satu Data token page in a browser (create, secret once, last used, rev
     let AxeBuilder;
 
     before(async () => {
-      srv = await startServer({ accessLog: false });
-      ({ browser, AxeBuilder } = await launchBrowser());
+      ({ srv, browser, AxeBuilder } = await startBrowserServer({ accessLog: false }));
     });
-    after(async () => {
-      if (browser) await browser.close().catch(() => {});
-      if (srv) await srv.stop();
-    });
+    after(() => stopBrowserServer({ srv, browser }));
 
     const ckan = (secret) => request(srv.base, '/api/3/action/package_list', { headers: { Authorization: secret } });
     // The table row of the token called `name`.

@@ -12,8 +12,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
-import { startServer, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { axeChecker, startBrowserServer, stopBrowserServer, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
 const SD = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'satudata', 'i18n', 'id.json'), 'utf8'));
@@ -27,13 +27,9 @@ describe('Satu Data walk-through in a browser (upload, return, fix, verify, publ
     let AxeBuilder;
 
     before(async () => {
-      srv = await startServer({ accessLog: false });
-      ({ browser, AxeBuilder } = await launchBrowser());
+      ({ srv, browser, AxeBuilder } = await startBrowserServer({ accessLog: false }));
     });
-    after(async () => {
-      if (browser) await browser.close().catch(() => {});
-      if (srv) await srv.stop();
-    });
+    after(() => stopBrowserServer({ srv, browser }));
 
     it('producer -> walidata return with notes -> fix and re-upload -> verify -> publish -> found on /data', async (t) => {
       const axeRun = axeChecker(AxeBuilder);

@@ -15,8 +15,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, accessSync, constants } from 'node:fs';
 import { join, delimiter, isAbsolute } from 'node:path';
-import { axeChecker, launchBrowser, newPage as openPage, signInWith } from './lib/browser.mjs';
-import { startServer, freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { axeChecker, startBrowserServer, stopBrowserServer, newPage as openPage, signInWith } from './lib/browser.mjs';
+import { freePort, ROOT, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 
 const SKIP = process.env.GAPURA_E2E_SKIP_BROWSER === '1';
 const UID = JSON.parse(readFileSync(join(ROOT, 'src', 'modules', 'usulan', 'i18n', 'id.json'), 'utf8'));
@@ -68,17 +68,13 @@ describe('Usulan pages in a browser (10,000 proposals on the map, axe)', { skip:
     // as on a machine without internet, and no request leaves the machine.
     const deadPort = await freePort();
     tileOrigin = `https://127.0.0.1:${deadPort}`;
-    srv = await startServer({
+    ({ srv, browser, AxeBuilder } = await startBrowserServer({
       accessLog: false,
       env: { GAPURA_MAP_TILE_URL: `${tileOrigin}/{z}/{x}/{y}.png` },
       beforeServe: SQLITE3 ? loadBulk : undefined,
-    });
-    ({ browser, AxeBuilder } = await launchBrowser());
+    }));
   });
-  after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (srv) await srv.stop();
-  });
+  after(() => stopBrowserServer({ srv, browser }));
 
   // A fresh context each time: an empty cache, as on a first visit.
   const newPage = (opts = {}) => openPage(browser, srv.base, { timeout: 15000, ...opts });

@@ -4,6 +4,7 @@
 // /usr/bin/chromium.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { startServer } from './server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -21,6 +22,24 @@ export async function launchBrowser() {
       '--disable-component-update', '--disable-sync'],
   });
   return { browser, AxeBuilder };
+}
+
+// What every browser test file starts in its `before`: a server (startServer's options) and
+// Chromium; returns { srv, browser, AxeBuilder }. The server is stopped again when Chromium fails.
+export async function startBrowserServer(serverOpts = {}) {
+  const srv = await startServer(serverOpts);
+  try {
+    return { srv, ...(await launchBrowser()) };
+  } catch (e) {
+    await srv.stop();
+    throw e;
+  }
+}
+
+// Its `after`: closes what startBrowserServer started (either may be missing after a failure).
+export async function stopBrowserServer({ srv, browser } = {}) {
+  if (browser) await browser.close().catch(() => {});
+  if (srv) await srv.stop();
 }
 
 // A fresh context (empty cache, as on a first visit) for an Indonesian browser: the server
