@@ -122,6 +122,7 @@ struct Event {
 
 struct ListFilter {
     std::string kecamatan, desa, bidang, stage, status, q;
+    std::string target_opd;  // the target OPD's slug (its forum decides at the "opd" stage)
     std::optional<int> year;
     std::optional<std::int64_t> before_id;  // keyset cursor: ids below this one
     int limit = 20;

@@ -234,6 +234,14 @@ Result<ListFilter> UsulanModule::parse_filter(Ctx& ctx, bool api) {
     if (!f.stage.empty() && !is_stage(f.stage)) err.fields.push_back({"stage", "usulan_err_stage"});
     f.status = std::string(ctx.query.value("status"));
     if (!f.status.empty() && !is_status(f.status)) err.fields.push_back({"status", "usulan_err_status"});
+    if (!api) {  // the target OPD (its forum's list); the API has no such filter yet
+        f.target_opd = std::string(ctx.query.value("opd"));
+        if (!f.target_opd.empty()) {
+            bool known = false;
+            for (const auto& o : service_.opds()) known = known || o.slug == f.target_opd;
+            if (!known) err.fields.push_back({"opd", "usulan_err_target_opd"});
+        }
+    }
     auto year_text = ctx.query.value(api ? "year" : "tahun");
     if (!year_text.empty()) {
         auto y = util::parse_int(year_text);
@@ -311,6 +319,15 @@ Data UsulanModule::filter_data(Ctx& ctx, const ListFilter& f) {
         st.push_back(o);
     }
     d.set("stage_options", st);
+    Data opd = core::web::list();
+    for (const auto& o : service_.opds()) {
+        Data item = core::web::object();
+        item.set("value", o.slug);
+        item.set("label", o.name);
+        item.set("selected", o.slug == f.target_opd);
+        opd.push_back(item);
+    }
+    d.set("opd_options", opd);
     Data stat = core::web::list();
     for (auto s : kStatuses) {
         Data o = core::web::object();
@@ -378,6 +395,7 @@ http::Response UsulanModule::list_page(Ctx& ctx) {
                                            {"bidang", f->bidang},
                                            {"tahap", f->stage},
                                            {"status", f->status},
+                                           {"opd", f->target_opd},
                                            {"tahun", f->year ? std::to_string(*f->year) : ""},
                                            {"q", f->q}});
     if (page.next_before)
@@ -388,13 +406,19 @@ http::Response UsulanModule::list_page(Ctx& ctx) {
     // The operator's work queue above the first page: the newest few of what waits for their
     // decision, per stage, with a link to the whole filtered list.
     Data queue = core::web::list();
+    auto opd_name = [&](const std::string& slug) {
+        for (const auto& o : s_.regency.opds)
+            if (o.slug == slug) return o.name;
+        return slug;
+    };
     if (ctx.principal && !f->before_id) {
         for (auto q : service_.work_queue(*ctx.principal)) {
             q.limit = 5;
             const auto waiting = service_.list(q);
-            std::string place = !q.desa.empty()        ? desa_office_name(q.desa)
-                                : !q.kecamatan.empty() ? "Kecamatan " + kecamatan_name(q.kecamatan)
-                                                       : s_.regency.name;
+            std::string place = !q.desa.empty()         ? desa_office_name(q.desa)
+                                : !q.kecamatan.empty()  ? "Kecamatan " + kecamatan_name(q.kecamatan)
+                                : !q.target_opd.empty() ? opd_name(q.target_opd)
+                                                        : s_.regency.name;
             // Keys unique to queue entries: a missing key would fall through to the page's own.
             Data g = core::web::object();
             g.set("q_label", s_.views.t(ctx.lang, "usulan_stage_" + q.stage) + " · " + place);
@@ -412,7 +436,7 @@ http::Response UsulanModule::list_page(Ctx& ctx) {
             g.set("q_all",
                   "/usulan" +
                       query_string(
-                          {{"kecamatan", q.kecamatan}, {"desa", q.desa}, {"tahap", q.stage}, {"status", q.status}}));
+                          {{"kecamatan", q.kecamatan}, {"desa", q.desa}, {"tahap", q.stage}, {"status", q.status}, {"opd", q.target_opd}}));
             g.set("q_more", waiting.next_before.has_value());
             queue.push_back(g);
         }

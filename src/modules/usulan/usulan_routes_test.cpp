@@ -102,6 +102,14 @@ TEST_F(UsulanRoutesTest, ListMapAndDetailWorkWithoutJavaScript) {
     EXPECT_EQ(c.get("/usulan?kecamatan=%27%20OR%201%3D1").status, 400u);
     EXPECT_EQ(c.get("/usulan?tahun=abc").status, 400u);
     EXPECT_EQ(c.get("/usulan?sebelum=-1").status, 400u);
+    // The target-OPD filter: a known agency's slug only.
+    EXPECT_EQ(c.get("/usulan?opd=dpupr-prkp&tahap=opd").status, 200u);
+    for (const char* bad : {"/usulan?opd=tidak-ada", "/usulan?opd=%27%20OR%201%3D1", "/usulan?opd=%3Cscript%3E"}) {
+        auto r = c.get(bad);
+        EXPECT_EQ(r.status, 400u) << bad;
+        EXPECT_NE(r.body.find("Pilih perangkat daerah tujuan."), std::string::npos) << bad;
+        EXPECT_EQ(r.body.find("<script>"), std::string::npos) << bad;
+    }
     auto map = c.get("/usulan/peta");
     ASSERT_EQ(map.status, 200u);
     EXPECT_NE(map.body.find("data-geojson=\"/api/v1/proposals.geojson\""), std::string::npos);
@@ -361,6 +369,33 @@ TEST_F(UsulanRoutesTest, DemoSeedGivesAHandfulOfVillagesADesaOperator) {
     const auto users = count("SELECT COUNT(*) FROM users");
     app().seed(true);
     EXPECT_EQ(count("SELECT COUNT(*) FROM users"), users);
+}
+
+// An agency's operator has the OPD forum's queue on the list page: what the kecamatan forwarded to
+// it, with a link to the whole filtered list; a proposal addressed to another agency is not in it.
+TEST_F(UsulanRoutesTest, TargetOpdOperatorSeesWhatWasAddressedToIt) {
+    gt::Client op(app());
+    ASSERT_EQ(t_->sign_in(op, "operator.pupr@demo.gapura.id").status, 303u);
+    auto list = op.get("/usulan");
+    ASSERT_EQ(list.status, 200u);
+    const auto from = list.body.find("class=\"card usulan-queue\"");
+    ASSERT_NE(from, std::string::npos) << "an agency has a queue";
+    const std::string queue = list.body.substr(from, list.body.find("</section>", from) - from);
+    EXPECT_NE(queue.find("Forum perangkat daerah · Dinas Pekerjaan Umum"), std::string::npos) << queue;
+    EXPECT_NE(queue.find("href=\"/usulan?tahap=opd&amp;status=submitted&amp;opd=dpupr-prkp\""), std::string::npos) << queue;
+    // What the queue's list holds: only proposals addressed to DPUPR-PRKP at the OPD forum.
+    const auto addressed = count("SELECT COUNT(*) FROM usulan_proposals p JOIN opds o ON o.id = p.target_opd_id"
+                                 " WHERE o.slug = 'dpupr-prkp' AND p.stage = 'opd' AND p.status = 'submitted' AND p.hidden_at IS NULL");
+    const auto other = count("SELECT COUNT(*) FROM usulan_proposals p JOIN opds o ON o.id = p.target_opd_id"
+                             " WHERE o.slug <> 'dpupr-prkp' AND p.stage = 'opd' AND p.status = 'submitted' AND p.hidden_at IS NULL");
+    auto filtered = op.get("/usulan?tahap=opd&status=submitted&opd=dpupr-prkp");
+    ASSERT_EQ(filtered.status, 200u);
+    std::size_t items = 0;
+    for (std::size_t at = filtered.body.find("<li class=\"usulan-item"); at != std::string::npos;
+         at = filtered.body.find("<li class=\"usulan-item", at + 1))
+        ++items;
+    EXPECT_EQ(static_cast<std::int64_t>(items), std::min<std::int64_t>(addressed, 20));
+    EXPECT_GT(addressed + other, 0) << "the demo seed has proposals at the OPD forum";
 }
 
 TEST_F(UsulanRoutesTest, DesaOperatorSeesItsQueueAndDecidesOnlyItsOwnVillage) {

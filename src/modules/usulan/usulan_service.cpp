@@ -771,6 +771,12 @@ std::vector<ListFilter> UsulanService::work_queue(const Principal& who) {
     } else if (own->slug == regency_.planning_opd) {
         out.push_back(waiting("kabupaten"));
     }
+    // The OPD forum: what is addressed to this agency (a kecamatan or village office is never a
+    // target).
+    if (!policy::is_village_office(own->kind) && own->kind != "kecamatan") {
+        out.push_back(waiting("opd"));
+        out.back().target_opd = own->slug;
+    }
     return out;
 }
 

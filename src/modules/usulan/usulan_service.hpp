@@ -123,8 +123,8 @@ public:
     // The operator's work queue: what waits for their decision (status 'submitted'), as one list
     // filter per stage they decide. A desa/kelurahan office: its village at the desa stage; a
     // kecamatan office: its kecamatan at the desa and at the kecamatan stage; Bapperida: the
-    // kabupaten stage. Empty for everyone else (the target OPD's forum has no list filter yet;
-    // admins could decide everything, so they have no queue).
+    // kabupaten stage; and every agency (not a kecamatan or village office): what is addressed to
+    // it at the OPD forum stage. Empty for everyone else (admins could decide everything, so they have no queue).
     std::vector<ListFilter> work_queue(const Principal& who);
     std::int64_t count();
 

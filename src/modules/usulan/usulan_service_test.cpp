@@ -701,7 +701,7 @@ TEST_F(UsulanDesaOperatorTest, WorkQueueShowsTheVillagesDesaStageOnly) {
     EXPECT_EQ(items[0].id, waiting);
     // The kecamatan office: its kecamatan at both of its stages.
     const auto kq = svc_->work_queue(kec_tuban_);
-    ASSERT_EQ(kq.size(), 2u);
+    ASSERT_EQ(kq.size(), 2u);  // a kecamatan office is never a target OPD
     EXPECT_EQ(kq[0].kecamatan, "35.23.16");
     const auto at_desa = svc_->list(kq[0]).items;  // newest first
     ASSERT_EQ(at_desa.size(), 2u);
@@ -716,9 +716,42 @@ TEST_F(UsulanDesaOperatorTest, WorkQueueShowsTheVillagesDesaStageOnly) {
     ASSERT_EQ(svc_->list(other[0]).items.size(), 1u);
     EXPECT_EQ(svc_->list(other[0]).items[0].id, theirs);
     EXPECT_TRUE(svc_->work_queue(warga_).empty());
-    EXPECT_TRUE(svc_->work_queue(pupr_).empty());
-    ASSERT_EQ(svc_->work_queue(bapperida_).size(), 1u);
+    ASSERT_EQ(svc_->work_queue(pupr_).size(), 1u);
+    EXPECT_EQ(svc_->work_queue(pupr_)[0].stage, "opd");
+    ASSERT_EQ(svc_->work_queue(bapperida_).size(), 2u);
     EXPECT_EQ(svc_->work_queue(bapperida_)[0].stage, "kabupaten");
+    EXPECT_EQ(svc_->work_queue(bapperida_)[1].target_opd, "bapperida");
+}
+
+// The OPD forum's queue: what the kecamatan forwarded to this office, waiting for its decision;
+// not what went to another office, and no longer once decided.
+TEST_F(UsulanDesaOperatorTest, WorkQueueOfATargetOpdHoldsWhatWasAddressedToIt) {
+    open_year();
+    auto to = [&](const std::string& opd) {
+        const auto id = submit_in(desa_);
+        EXPECT_TRUE(svc_->decide(kec_tuban_, id, decision("forward")).ok());
+        auto fwd = decision("forward");
+        fwd.target_opd_slug = opd;
+        EXPECT_TRUE(svc_->decide(kec_tuban_, id, fwd).ok());
+        EXPECT_EQ(svc_->get(id)->stage, "opd");
+        return id;
+    };
+    const auto first = to("dpupr-prkp"), elsewhere = to("disdik"), second = to("dpupr-prkp");
+    const auto queue = svc_->work_queue(pupr_);
+    ASSERT_EQ(queue.size(), 1u);
+    auto items = svc_->list(queue[0]).items;  // newest first
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].id, second);
+    EXPECT_EQ(items[1].id, first);
+    const auto disdik = svc_->work_queue(disdik_);
+    ASSERT_EQ(disdik.size(), 1u);
+    items = svc_->list(disdik[0]).items;
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].id, elsewhere);
+    ASSERT_TRUE(svc_->decide(pupr_, first, decision("forward")).ok());
+    items = svc_->list(queue[0]).items;
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].id, second);
 }
 
 // ---- The proposer's revision after an operator asked for it ----

@@ -313,6 +313,10 @@ std::string list_where(const ListFilter& f, std::vector<db::Value>& params) {
     eq("p.bidang", f.bidang);
     eq("p.stage", f.stage);
     eq("p.status", f.status);
+    if (!f.target_opd.empty()) {
+        sql += " AND p.target_opd_id = (SELECT id FROM opds WHERE slug = ?)";
+        params.emplace_back(f.target_opd);
+    }
     if (f.year) {
         sql += " AND p.year = ?";
         params.emplace_back(*f.year);
