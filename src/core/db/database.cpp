@@ -94,7 +94,8 @@ void Database::submit(WriteJob& job) {
     std::unique_lock lock(queue_mu_);
     queue_.push_back(&job);
     // Invariant: a non-empty queue has a committing caller, so a caller finding none is alone.
-    if (committing_) job.cv.wait(lock, [&] { return job.done || job.lead; });
+    if (committing_) job.cv->wait(lock, [&] { return job.done || job.lead; });
+    std::vector<std::shared_ptr<std::condition_variable>> wake;
     while (!job.done) {
         // This caller commits the group: the writes queued now (at most kMaxBatch, oldest first;
         // its own is among them: it was alone, or the oldest when handed the lead).
@@ -115,22 +116,32 @@ void Database::submit(WriteJob& job) {
         ++write_transactions_;
         write_jobs_ += batch.size();
         largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
-        // Wake each finished writer (under the lock, so it cannot return and free its job before
-        // the notify), then hand the lead to the oldest waiting writer, if any.
+        // Mark each finished writer, then hand the lead to the oldest waiting writer, if any; the
+        // waiters are notified once the lock is released (their shared cv outlives their job).
+        wake.clear();
         for (auto* j : batch) {
             j->done = true;
-            if (j != &job) j->cv.notify_one();
+            if (j != &job) wake.push_back(j->cv);
         }
+        bool lead_next = false;
         if (queue_.empty()) {
             committing_ = false;
         } else if (queue_.front() != &job) {
             queue_.front()->lead = true;
-            queue_.front()->cv.notify_one();
-            // Our own write went back to the queue when a storage error broke the group first.
-            if (!job.done) job.cv.wait(lock, [&] { return job.done || job.lead; });
+            wake.push_back(queue_.front()->cv);
+        } else {
+            lead_next = true;  // our write went back to the queue's front (a storage error broke the group)
         }
+        const bool finished = job.done;
+        lock.unlock();
+        for (auto& cv : wake) cv->notify_one();
+        wake.clear();
+        if (finished) break;
+        lock.lock();
+        // Our write went back to the queue: lead the next group, or wait for the new leader.
+        if (!lead_next) job.cv->wait(lock, [&] { return job.done || job.lead; });
     }
-    lock.unlock();
+    if (lock.owns_lock()) lock.unlock();
     if (job.error) std::rethrow_exception(job.error);
 }
 

@@ -199,10 +199,13 @@ private:
         void* target;
         void (*call)(void*, Connection&);
         std::exception_ptr error;
-        // Under queue_mu_: set (and cv notified) by the committing caller; the waiter wakes alone.
+        // Under queue_mu_: set by the committing caller, which notifies cv after releasing
+        // queue_mu_ (a waiter woken while the mutex is held would only block on it again: two
+        // more context switches per write). cv is shared so that it outlives a waiter that saw
+        // `done` and returned before the notify reached it.
         bool done = false;
         bool lead = false;  // the waiter is to commit the next group
-        std::condition_variable cv;
+        std::shared_ptr<std::condition_variable> cv = std::make_shared<std::condition_variable>();
     };
     // Queues the job and returns once it is committed or rolled back (rethrowing its error).
     void submit(WriteJob& job);

@@ -381,6 +381,13 @@ std::vector<core::db::Migration> migrations() {
                      "INSERT INTO layanan_stats (opd_id, service_code, received, open_n, resolved, rejected, merged,"
                      " resolved_in_sla, resolve_s, responded, respond_s, respond_breaches, resolve_breaches) ") +
              kStatsAggregate + ";"},
+        // Every ticket insert writes each of the table's indexes, in the transaction a durable
+        // report waits for. layanan_tickets_service (service_code, status, created_at) serves no
+        // query since migration 3: the Open311 list by service reads layanan_tickets_service_created
+        // and the queue by service layanan_tickets_service_due (EXPLAIN QUERY PLAN of every query of
+        // this file at 1,000,000 reports gives the same plans without it; see docs/PERFORMANCE.md,
+        // and LayananIndexes in layanan_test.cpp).
+        {5, "layanan_drop_unused_ticket_index", "DROP INDEX layanan_tickets_service;"},
     };
 }
 

@@ -3,6 +3,7 @@
 // staff routes through the real pipeline, and bad input. Open311 is in open311_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "app/testing.hpp"
@@ -725,6 +726,83 @@ TEST_F(Desk, StatisticsCountersNeverDriftFromTheTickets) {
             EXPECT_LT(s.resolved_in_sla, s.resolved);
         }
     EXPECT_TRUE(seen);
+}
+
+// Each ticket index costs every report insert a B-tree write, so the table keeps only those a
+// read walks. The reads at 1,000,000 reports must keep their plans: an index in the order of the
+// page (no scan of the table, no sort of its rows). Each query here is the one store.cpp builds.
+TEST(LayananIndexes, TheReadsWalkTheirIndexAndTheUnusedOneIsGone) {
+    testing::TestApp t;
+    auto plan = [&](const std::string& sql, const std::vector<core::db::Value>& p) {
+        return t.app.db().read([&](Connection& c) {
+            std::string out;
+            core::db::Query q(c, "EXPLAIN QUERY PLAN " + sql, p);
+            while (q.next()) out += q.text(3) + "\n";
+            return out;
+        });
+    };
+    const std::string open = " AND t.status IN ('new', 'assigned', 'in_progress', 'pending')";
+    struct Case {
+        std::string what, sql;
+        std::vector<core::db::Value> p;
+        std::string index, or_index = {};  // either walks the rows in the page's order
+    };
+    const std::vector<Case> cases = {
+        {"Open311 list by service and status",
+         "SELECT t.id FROM layanan_tickets t WHERE t.is_public = 1 AND t.created_at >= ? AND t.created_at <= ?"
+         " AND t.service_code IN (?)" + open + " ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?",
+         // by service at 1,000,000 reports (sqlite_stat1); by date while the table is small
+         {0, 2000000000, "jalan-rusak", 20, 0}, "layanan_tickets_service_created", "layanan_tickets_public"},
+        {"Open311 list, every service",
+         "SELECT t.id FROM layanan_tickets t WHERE t.is_public = 1 AND t.created_at >= ? AND t.created_at <= ?"
+         " ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?",
+         {0, 2000000000, 20, 0}, "layanan_tickets_public"},
+        {"queue of an OPD, open part",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE t.opd_id = ? AND t.next_due IS NOT NULL"
+         " ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {6, 51, 0}, "layanan_tickets_opd_due"},
+        {"queue of an OPD by status",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE t.opd_id = ? AND t.status = ? AND t.next_due IS NOT NULL"
+         " ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {6, "assigned", 51, 0}, "layanan_tickets_queue"},
+        {"queue of an OPD by service",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE t.opd_id = ? AND t.service_code = ?"
+         " AND t.next_due IS NOT NULL ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {6, "jalan-rusak", 51, 0}, "layanan_tickets_opd_service_due"},
+        {"queue by service",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE 1 = 1 AND t.service_code = ? AND t.next_due IS NOT NULL"
+         " ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {"jalan-rusak", 51, 0}, "layanan_tickets_service_due"},
+        {"faults an OPD reported",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE t.reporter_opd_id = ? AND t.opd_id <> ?"
+         " AND t.next_due IS NOT NULL ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {6, 6, 51, 0}, "layanan_tickets_reporter_opd_due"},
+        {"deadlines due", "SELECT t.id FROM layanan_tickets t WHERE t.next_due IS NOT NULL AND t.next_due <= ?"
+                          " AND t.paused_at IS NULL ORDER BY t.next_due LIMIT ?",
+         {2000000000, 100}, "layanan_tickets_due"},
+        {"public home", "SELECT t.id FROM layanan_tickets t WHERE t.is_public = 1 ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+         {10}, "layanan_tickets_public"},
+        {"incidents of an asset",
+         "SELECT COUNT(*) FROM layanan_tickets WHERE asset_id = ? AND status NOT IN ('merged', 'rejected')", {1},
+         "layanan_tickets_asset"},
+    };
+    for (const auto& k : cases) {
+        const std::string p = plan(k.sql, k.p);
+        const bool walks = p.find("INDEX " + k.index + " (") != std::string::npos ||
+                           (!k.or_index.empty() && p.find("INDEX " + k.or_index + " (") != std::string::npos);
+        EXPECT_TRUE(walks) << k.what << ":\n" << p;
+        EXPECT_EQ(p.find("SCAN"), std::string::npos) << k.what << ":\n" << p;
+        EXPECT_EQ(p.find("TEMP B-TREE"), std::string::npos) << k.what << ":\n" << p;
+    }
+    const auto names = t.app.db().read([&](Connection& c) {
+        std::vector<std::string> out;
+        core::db::Query q(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'layanan_tickets' ORDER BY name");
+        while (q.next()) out.push_back(q.text(0));
+        return out;
+    });
+    EXPECT_EQ(std::count(names.begin(), names.end(), "layanan_tickets_service"), 0);
+    EXPECT_EQ(std::count(names.begin(), names.end(), "layanan_tickets_service_created"), 1);
+    EXPECT_EQ(names.size(), 13u);  // 12 named + the UNIQUE code's
 }
 
 TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
