@@ -7,6 +7,8 @@
 #include <map>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
+
 #include "core/util/strings.hpp"
 
 namespace gapura::modules::satudata::store {
@@ -402,6 +404,23 @@ constexpr const char* kFtsRank = "bm25(10.0, 1.0, 5.0, 2.0, 2.0, 3.0)";
 constexpr std::pair<std::string_view, std::uint32_t> kFtsWeights[] = {
     {"title", 10}, {"description", 1}, {"tags", 5}, {"konsep", 2}, {"definisi", 2}, {"opd", 3}};
 
+// A read transaction for the statements of one search or index build (the index generation, the matches and the
+// page see the same database state).
+struct ReadTx {
+    db::Connection& c;
+    explicit ReadTx(db::Connection& conn) : c(conn) { db::exec(c, "BEGIN"); }
+    ~ReadTx() {
+        try {
+            db::exec(c, "COMMIT");
+        } catch (...) {
+            try {  // never hand the pooled reader back inside a transaction
+                db::exec(c, "ROLLBACK");
+            } catch (...) {
+            }
+        }
+    }
+};
+
 // SQLite's variable-length integer, as FTS5 writes its sizes; false when the bytes end first.
 bool get_varint(std::string_view& b, std::uint64_t& v) {
     v = 0;
@@ -598,12 +617,104 @@ std::optional<std::vector<std::pair<std::int64_t, double>>> PublicIndex::ranked(
     return out;
 }
 
+PublicIndex::PublicIndex(db::Database& db, Runner run) : db_(&db), run_(std::move(run)) {
+    if (run_) return;
+    thread_ = std::thread([this] {
+        std::unique_lock lk(m_);
+        for (;;) {
+            jobs_cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
+            if (stop_) return;
+            auto job = std::move(jobs_.front());
+            jobs_.erase(jobs_.begin());
+            lk.unlock();
+            job();
+            lk.lock();
+        }
+    });
+    run_ = [this](std::function<void()> job) {
+        std::lock_guard lk(m_);
+        jobs_.push_back(std::move(job));
+        jobs_cv_.notify_one();
+    };
+}
+
+PublicIndex::~PublicIndex() {
+    {
+        std::lock_guard lk(m_);
+        stop_ = true;
+    }
+    jobs_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t PublicIndex::generation(db::Connection& c) {
+    return db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
+}
+
 std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c) {
-    const std::int64_t gen = db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
+    const std::int64_t gen = generation(c);
     {
         std::lock_guard lk(m_);
         if (snap_ && snap_->gen == gen) return snap_;
     }
+    auto s = build(c, gen);
+    install(s);
+    return s;
+}
+
+std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::current(db::Connection& c) {
+    if (!db_) return get(c);
+    const std::int64_t gen = generation(c);
+    {
+        std::lock_guard lk(m_);
+        if (snap_ && snap_->gen == gen) return snap_;
+        if (gen > wanted_) wanted_ = gen;
+        // One build at a time; none for a generation whose build failed (the SQL path answers).
+        if (building_ || stop_ || wanted_ <= failed_ || (snap_ && snap_->gen >= wanted_)) return nullptr;
+        building_ = true;
+    }
+    run_([this] { build_pending(); });
+    return nullptr;
+}
+
+void PublicIndex::install(std::shared_ptr<const Snapshot> s) {
+    std::lock_guard lk(m_);
+    if (!snap_ || snap_->gen < s->gen) snap_ = std::move(s);
+}
+
+void PublicIndex::build_pending() {
+    for (;;) {
+        std::int64_t want = 0;
+        {
+            std::lock_guard lk(m_);
+            want = wanted_;
+        }
+        std::shared_ptr<const Snapshot> s;
+        try {
+            s = db_->read([&](db::Connection& c) {
+                ReadTx tx(c);
+                return build(c, generation(c));
+            });
+        } catch (const std::exception& e) {
+            spdlog::warn("satudata: the public search index was not rebuilt (searches use SQL): {}", e.what());
+        }
+        if (s && s->gen >= want) install(s);
+        std::lock_guard lk(m_);
+        if (!s || s->gen < want) failed_ = want;
+        if (!s || s->gen < want || stop_ || (snap_ && snap_->gen >= wanted_)) {
+            building_ = false;
+            idle_.notify_all();
+            return;
+        }
+    }
+}
+
+void PublicIndex::wait_idle() {
+    std::unique_lock lk(m_);
+    idle_.wait(lk, [&] { return !building_; });
+}
+
+std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::build(db::Connection& c, std::int64_t gen) {
     auto s = std::make_shared<Snapshot>();
     s->gen = gen;
     std::unordered_map<std::string, std::uint32_t> opds, levels, tags;
@@ -649,8 +760,6 @@ std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c)
                 std::lower_bound(s->years.begin(), s->years.end(), e.year, std::greater<>()) - s->years.begin());
     load_fts(c, *s);
     ++rebuilds_;
-    std::lock_guard lk(m_);
-    if (!snap_ || snap_->gen < gen) snap_ = s;
     return s;
 }
 
@@ -673,29 +782,15 @@ std::vector<Dataset> datasets_in_order(db::Connection& c, const std::vector<std:
     return out;
 }
 
-// A read transaction for the statements of one search (the index generation, the matches and the
-// page see the same database state).
-struct ReadTx {
-    db::Connection& c;
-    explicit ReadTx(db::Connection& conn) : c(conn) { db::exec(c, "BEGIN"); }
-    ~ReadTx() {
-        try {
-            db::exec(c, "COMMIT");
-        } catch (...) {
-            try {  // never hand the pooled reader back inside a transaction
-                db::exec(c, "ROLLBACK");
-            } catch (...) {
-            }
-        }
-    }
-};
-
 // search() for a viewer who sees public datasets only, from the index: same results as the SQL.
-SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQuery& sq, bool facets,
-                           const std::string& match, bool ranked, bool by_org, bool by_year, bool by_level,
-                           bool by_tag) {
+// nullopt while the index has no snapshot of the generation this search reads (being built off
+// the request path): the caller answers from SQL.
+std::optional<SearchResult> search_public(db::Connection& c, PublicIndex& index, const SearchQuery& sq, bool facets,
+                                          const std::string& match, bool ranked, bool by_org, bool by_year,
+                                          bool by_level, bool by_tag) {
     ReadTx tx(c);
-    auto snap = index.get(c);
+    auto snap = index.current(c);
+    if (!snap) return std::nullopt;
     const auto& es = snap->entries;
     SearchResult out;
     out.index_gen = snap->gen;
@@ -885,13 +980,15 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
     const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
     const bool ranked = relevance && !match.empty();
     if (index && !viewer.all && !viewer.staff && !viewer.opd_id) {
-        out = search_public(c, *index, sq, facets, match, ranked, by_org, by_year, by_level, by_tag);
-        if (facets && out.count > 0 && wanted("res_format")) {
-            auto& fmt = out.facets["res_format"];
-            if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
-            if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
+        if (auto r = search_public(c, *index, sq, facets, match, ranked, by_org, by_year, by_level, by_tag)) {
+            out = std::move(*r);
+            if (facets && out.count > 0 && wanted("res_format")) {
+                auto& fmt = out.facets["res_format"];
+                if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
+                if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
+            }
+            return out;
         }
-        return out;
     }
     // A ranked search: one pass over the FTS matches gives the count, the facets and each match's
     // bm25 rank; the page is the best (start + rows) of them, then read by id.

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -64,9 +67,24 @@ std::vector<std::string> fts_words(std::string_view text);
 // sd_datasets, sd_tags or opds; a search reads it in its read transaction and rebuilds the
 // snapshot when it differs (once per committed write).
 //
+// Where the rebuild runs: a PublicIndex made with a Database rebuilds off the request path (one
+// build at a time, on its own thread or on the runner given): a search that finds the snapshot
+// older than the generation it reads asks for a build and gets no snapshot (current() is null),
+// so it is answered by the exact SQL path until the new snapshot is installed; never from a stale
+// one. Made without a Database (the store's tests), get() builds in the calling search.
+//
 // Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
 class PublicIndex {
 public:
+    // Hands a build to a thread; the build itself takes a reader connection from the Database.
+    using Runner = std::function<void(std::function<void()>)>;
+    PublicIndex() = default;
+    // Background builds: on `run` when given, otherwise on a thread of the index's own.
+    explicit PublicIndex(core::db::Database& db, Runner run = {});
+    ~PublicIndex();
+    PublicIndex(const PublicIndex&) = delete;
+    PublicIndex& operator=(const PublicIndex&) = delete;
+
     static constexpr std::uint32_t kNoYear = 0xffffffffu;
     struct Entry {
         std::int64_t id = 0, updated_at = 0, created_at = 0;
@@ -100,17 +118,42 @@ public:
         Fts fts;
     };
     // The snapshot for the database state the connection sees; call inside a read transaction.
+    // Builds it here when it is not the current one.
     std::shared_ptr<const Snapshot> get(core::db::Connection& c);
+    // The same without building on this thread when the index has a Database: null while the
+    // snapshot of the generation the connection sees is not built yet (a build is then asked
+    // for); the caller answers from SQL.
+    std::shared_ptr<const Snapshot> current(core::db::Connection& c);
+    bool background() const { return db_ != nullptr; }
     std::uint64_t rebuilds() const { return rebuilds_.load(); }
+    // Background builds: asks for one (as a search that found the snapshot stale would) and waits
+    // until none is running or asked for (for tests and benches).
+    void wait_idle();
     // The public datasets matching `text` (as fts_query), with FTS5's bm25 rank, computed from the
     // snapshot; nullopt when the text must go to FTS5 (non-ASCII words, index not usable). For the
     // exactness tests; search() uses the same code.
     static std::optional<std::vector<std::pair<std::int64_t, double>>> ranked(const Snapshot& s, std::string_view text);
 
 private:
+    std::int64_t generation(core::db::Connection& c);
+    std::shared_ptr<const Snapshot> build(core::db::Connection& c, std::int64_t gen);
+    void install(std::shared_ptr<const Snapshot> s);
+    void ask(std::int64_t gen);  // under m_
+    void build_pending();        // the background build, until no newer generation is asked for
+
     std::mutex m_;
+    std::condition_variable idle_;
     std::shared_ptr<const Snapshot> snap_;
     std::atomic<std::uint64_t> rebuilds_{0};
+    core::db::Database* db_ = nullptr;
+    Runner run_;
+    std::int64_t wanted_ = -1;  // the newest generation a search saw
+    std::int64_t failed_ = -1;  // a build that threw: not asked again for this generation
+    bool building_ = false, stop_ = false;
+    // The index's own build thread (when no runner was given): runs the jobs handed to it.
+    std::thread thread_;
+    std::condition_variable jobs_cv_;
+    std::vector<std::function<void()>> jobs_;
 };
 
 // Search over published datasets the viewer may see (FTS5 over sd_fts, bm25 for relevance). With
