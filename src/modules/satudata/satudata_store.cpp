@@ -8,6 +8,9 @@
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/util/strings.hpp"
 
@@ -523,7 +526,7 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
     struct List {
         const std::uint32_t *doc = nullptr, *weight = nullptr;
         std::size_t n = 0;
-        std::vector<std::uint32_t> own_doc, own_weight;  // a prefix over several terms, merged
+        std::shared_ptr<const PublicIndex::Merged> merged;  // a prefix over several terms
     };
     std::vector<List> lists(words.size());
     std::vector<FtsMatch> out;
@@ -543,25 +546,41 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             l.weight = f.post_weight.data() + f.term_at[t];
             l.n = f.term_at[t + 1] - f.term_at[t];
         } else if (hi - lo > 1) {
-            // Every instance of every term with the prefix counts (FTS5's prefix phrase). Summed
-            // in a per-thread array that is all zeros between calls: only the rows touched are
-            // reset, so a search neither allocates nor walks one slot per row of the table.
-            thread_local std::vector<std::uint32_t> acc;
-            if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
-            for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
-                for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
-                    if (!acc[f.post_doc[k]]) l.own_doc.push_back(f.post_doc[k]);
-                    acc[f.post_doc[k]] += f.post_weight[k];
-                }
-            std::sort(l.own_doc.begin(), l.own_doc.end());
-            l.own_weight.reserve(l.own_doc.size());
-            for (auto d : l.own_doc) {
-                l.own_weight.push_back(acc[d]);
-                acc[d] = 0;
+            // Every instance of every term with the prefix counts (FTS5's prefix phrase), merged
+            // once per snapshot and prefix.
+            auto& cache = *f.prefixes;
+            {
+                std::lock_guard lk(cache.m);
+                if (auto it = cache.merged.find(w); it != cache.merged.end()) l.merged = it->second;
             }
-            l.doc = l.own_doc.data();
-            l.weight = l.own_weight.data();
-            l.n = l.own_doc.size();
+            if (!l.merged) {
+                // Summed in a per-thread array that is all zeros between calls: only the rows
+                // touched are reset, so a merge neither allocates nor walks one slot per row.
+                thread_local std::vector<std::uint32_t> acc;
+                if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
+                auto m = std::make_shared<PublicIndex::Merged>();
+                for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
+                    for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
+                        if (!acc[f.post_doc[k]]) m->doc.push_back(f.post_doc[k]);
+                        acc[f.post_doc[k]] += f.post_weight[k];
+                    }
+                std::sort(m->doc.begin(), m->doc.end());
+                m->weight.reserve(m->doc.size());
+                for (auto d : m->doc) {
+                    m->weight.push_back(acc[d]);
+                    acc[d] = 0;
+                }
+                std::lock_guard lk(cache.m);
+                if (cache.postings + m->doc.size() > PublicIndex::PrefixCache::kMaxPostings) {
+                    cache.merged.clear();
+                    cache.postings = 0;
+                }
+                if (cache.merged.emplace(w, m).second) cache.postings += m->doc.size();
+                l.merged = std::move(m);
+            }
+            l.doc = l.merged->doc.data();
+            l.weight = l.merged->weight.data();
+            l.n = l.merged->doc.size();
         }
         if (l.n == 0) return out;
     }
@@ -617,9 +636,16 @@ std::optional<std::vector<std::pair<std::int64_t, double>>> PublicIndex::ranked(
     return out;
 }
 
+namespace {
+constexpr int kBuildNice = 10;
+}
+
 PublicIndex::PublicIndex(db::Database& db, Runner run) : db_(&db), run_(std::move(run)) {
     if (run_) return;
     thread_ = std::thread([this] {
+        // Below the request threads (Linux: the calling thread's nice value), so a search that
+        // shares a core with a build waits less for it; the build still gets a share of a busy core.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBuildNice);
         std::unique_lock lk(m_);
         for (;;) {
             jobs_cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });

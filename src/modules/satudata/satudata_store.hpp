@@ -99,8 +99,20 @@ public:
     // document frequencies are over the whole table). Read from FTS5 itself (the fts5vocab
     // 'instance' table, sd_fts_docsize and the averages record), so the documents' tokens are the
     // tokenizer's own. Not usable when sd_fts is not the table migration 3 made (tokenizer, rank).
+    // The postings of a prefix that covers several terms, merged (doc ascending, weights summed
+    // per doc): made once per snapshot and prefix (search-as-you-type repeats prefixes), bounded.
+    struct Merged {
+        std::vector<std::uint32_t> doc, weight;
+    };
+    struct PrefixCache {
+        static constexpr std::size_t kMaxPostings = 4u << 20;  // 32 MB of postings, then start over
+        std::mutex m;
+        std::unordered_map<std::string, std::shared_ptr<const Merged>> merged;
+        std::size_t postings = 0;
+    };
     struct Fts {
         bool usable = false;
+        std::shared_ptr<PrefixCache> prefixes = std::make_shared<PrefixCache>();
         std::int64_t rows = 0, tokens = 0;      // FTS5's row count and total token count
         std::vector<std::uint32_t> doc_len;     // by doc (sd_fts rows in rowid order): tokens in all columns
         std::vector<std::int32_t> doc_entry;    // doc -> entries index, -1 when not public
