@@ -57,7 +57,7 @@ PIDS=()
 OUTS=("$TMP"/cg.out*)
 TOTAL=0
 for f in "${OUTS[@]}"; do
-    n=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+    n=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); if ($1 ~ /^[0-9]+$/) print $1}')
     TOTAL=$((TOTAL + ${n:-0}))
 done
 
@@ -69,6 +69,8 @@ OUT="$ROOT/bench/results/satudata-callgrind-$(date +%Y-%m-%d-%H%M%S).txt"
     echo "data: $N bulk datasets; query '$QUERY', facets organization, tags, year, rows 10; $SEARCHES searches counted"
     echo "instructions per search: $((TOTAL / SEARCHES))"
     echo
-    for f in "${OUTS[@]}"; do callgrind_annotate --threshold=90 "$f" 2>/dev/null | sed -n '/^Ir/,$p' | head -40; done
+    for f in "${OUTS[@]}"; do
+        if grep -q "^totals: [1-9]" "$f"; then callgrind_annotate --threshold=90 "$f" 2>/dev/null | sed -n '/^Ir/,$p' | head -40; fi
+    done
 } | tee "$OUT"
 echo "written to ${OUT#"$ROOT"/}" >&2

@@ -46,6 +46,11 @@ std::vector<core::db::Migration> SatuDataModule::migrations() const {
     return all;
 }
 
+bool SatuDataModule::seen_before(const std::string& key) {
+    const std::uint64_t h = std::hash<std::string>{}(key) | 1;  // never 0, the empty slot
+    return cache_seen_[h % cache_seen_.size()].exchange(h, std::memory_order_relaxed) == h;
+}
+
 void SatuDataModule::register_routes(http::Router& r) {
     using M = http::Method;
     http::RouteOptions api;
@@ -78,7 +83,7 @@ void SatuDataModule::register_routes(http::Router& r) {
         return [this, cache_key, anonymous, tag, handler](Ctx& c) -> Res {
             auto res = handler(c);
             if (anonymous(c) && c.req.method() == M::get && res.result() == http::Status::ok && c.set_cookies.empty())
-                cache_.put(cache_key(tag, c), res.body(), s_.clock.now());
+                if (auto key = cache_key(tag, c); seen_before(key)) cache_.put(key, res.body(), s_.clock.now());
             return res;
         };
     };

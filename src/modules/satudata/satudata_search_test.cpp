@@ -751,6 +751,9 @@ TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {
     const std::string url = "/api/3/action/package_search?q=jalan&facet.field=%5B%22organization%22%5D";
     auto first = c.get(url);
     EXPECT_FALSE(first.fast);
+    auto second = c.get(url);  // a URL is kept from its second answer on (one-off URLs are not copied in)
+    EXPECT_FALSE(second.fast);
+    EXPECT_EQ(second.body, first.body);
     auto again = c.get(url);
     EXPECT_TRUE(again.fast);
     EXPECT_EQ(again.body, first.body);
@@ -761,6 +764,7 @@ TEST(SatuDataCkan, AnonymousReadsAreCachedAndAWriteClearsThem) {
     EXPECT_FALSE(c.get("/api/3/action/package_search?rows=-1").fast);
     // /data too, with its Link header.
     c.get("/data?q=jalan");
+    EXPECT_FALSE(c.get("/data?q=jalan").fast);
     auto page = c.get("/data?q=jalan");
     EXPECT_TRUE(page.fast);
     EXPECT_NE(page.header(core::http::bhttp::field::link).find("catalog.jsonld"), std::string::npos);

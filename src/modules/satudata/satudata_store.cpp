@@ -608,7 +608,18 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
         for (std::size_t i = 0; i < lists.size() && all; ++i) {
             const auto& l = lists[i];
             auto& p = pos[i];
-            while (p < l.n && l.doc[p] < doc) ++p;
+            if (l.n / 16 <= s.n) {
+                while (p < l.n && l.doc[p] < doc) ++p;  // lists of similar length: a merge walk
+            } else if (p < l.n && l.doc[p] < doc) {
+                // Much longer than the walked list (a common word): gallop, then binary search.
+                std::size_t lo = p, step = 1, hi = p + 1;
+                while (hi < l.n && l.doc[hi] < doc) {
+                    lo = hi;
+                    step *= 2;
+                    hi = lo + step;
+                }
+                p = static_cast<std::size_t>(std::lower_bound(l.doc + lo + 1, l.doc + std::min(hi + 1, l.n), doc) - l.doc);
+            }
             if (p == l.n) return out;
             if (l.doc[p] != doc) all = false;
             else freq[i] = static_cast<double>(l.weight[p]);
