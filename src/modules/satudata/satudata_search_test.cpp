@@ -454,6 +454,9 @@ TEST(SatuDataSearch, InMemoryMatchAndBm25AreFts5sBitForBit) {
             EXPECT_TRUE(snap->fts.prefixes->merged.count("pen"));
             EXPECT_FALSE(snap->fts.prefixes->merged.count("xyzzy"));
         }
+        // Common words were intersected by lookup (their weights by doc), the rest by walking.
+        EXPECT_FALSE(snap->fts.dense.empty());
+        EXPECT_LT(snap->fts.dense.size(), snap->fts.terms.size() * snap->fts.doc_len.size());
         return store::PublicIndex::ranked(*snap, "covid-19");
     });
     ASSERT_TRUE(r);

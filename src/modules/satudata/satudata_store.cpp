@@ -504,6 +504,14 @@ void load_fts(db::Connection& c, PublicIndex::Snapshot& s) {
         }
         f.term_at.push_back(static_cast<std::uint32_t>(f.post_doc.size()));
     }
+    const std::size_t docs = f.doc_len.size();
+    f.term_dense.assign(f.terms.size(), PublicIndex::Fts::kNotDense);
+    for (std::size_t t = 0; t < f.terms.size(); ++t) {
+        if (docs == 0 || f.term_at[t + 1] - f.term_at[t] < std::max<std::size_t>(docs / 8, 64)) continue;
+        f.term_dense[t] = static_cast<std::uint32_t>(f.dense.size());
+        f.dense.resize(f.dense.size() + docs, 0);
+        for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) f.dense[f.term_dense[t] + f.post_doc[k]] = f.post_weight[k];
+    }
     f.usable = true;
     s.fts = std::move(f);
 }
@@ -525,6 +533,7 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             if (ch >= 0x80 || !std::isalnum(ch) || std::isupper(ch)) return std::nullopt;
     struct List {
         const std::uint32_t *doc = nullptr, *weight = nullptr;
+        const std::uint32_t* dense = nullptr;  // weight by doc, 0 when absent (long lists only)
         std::size_t n = 0;
         std::shared_ptr<const PublicIndex::Merged> merged;  // a prefix over several terms
     };
@@ -545,6 +554,7 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             l.doc = f.post_doc.data() + f.term_at[t];
             l.weight = f.post_weight.data() + f.term_at[t];
             l.n = f.term_at[t + 1] - f.term_at[t];
+            if (f.term_dense[t] != PublicIndex::Fts::kNotDense) l.dense = f.dense.data() + f.term_dense[t];
         } else if (hi - lo > 1) {
             // Every instance of every term with the prefix counts (FTS5's prefix phrase), merged
             // once per snapshot and prefix.
@@ -570,6 +580,10 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
                     m->weight.push_back(acc[d]);
                     acc[d] = 0;
                 }
+                if (m->doc.size() >= std::max<std::size_t>(f.doc_len.size() / 8, 64)) {
+                    m->dense.assign(f.doc_len.size(), 0);
+                    for (std::size_t k = 0; k < m->doc.size(); ++k) m->dense[m->doc[k]] = m->weight[k];
+                }
                 std::lock_guard lk(cache.m);
                 if (cache.postings + m->doc.size() > PublicIndex::PrefixCache::kMaxPostings) {
                     cache.merged.clear();
@@ -581,6 +595,7 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             l.doc = l.merged->doc.data();
             l.weight = l.merged->weight.data();
             l.n = l.merged->doc.size();
+            if (!l.merged->dense.empty()) l.dense = l.merged->dense.data();
         }
         if (l.n == 0) return out;
     }
@@ -607,6 +622,12 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
         bool all = true;
         for (std::size_t i = 0; i < lists.size() && all; ++i) {
             const auto& l = lists[i];
+            if (i != shortest && l.dense) {
+                const std::uint32_t w = l.dense[doc];
+                if (!w) all = false;
+                else freq[i] = static_cast<double>(w);
+                continue;
+            }
             auto& p = pos[i];
             if (l.n / 16 <= s.n) {
                 while (p < l.n && l.doc[p] < doc) ++p;  // lists of similar length: a merge walk

@@ -103,6 +103,7 @@ public:
     // per doc): made once per snapshot and prefix (search-as-you-type repeats prefixes), bounded.
     struct Merged {
         std::vector<std::uint32_t> doc, weight;
+        std::vector<std::uint32_t> dense;  // by doc, as Fts::dense (when long enough)
     };
     struct PrefixCache {
         static constexpr std::size_t kMaxPostings = 4u << 20;  // 32 MB of postings, then start over
@@ -120,6 +121,11 @@ public:
         std::vector<std::uint32_t> term_at;     // postings of terms[i]: [term_at[i], term_at[i + 1])
         std::vector<std::uint32_t> post_doc;    // ascending within a term
         std::vector<std::uint32_t> post_weight; // sum of the rank's column weights over the term's instances
+        // For a term in at least 1/8 of the docs: its weight by doc (0 = absent), so intersecting
+        // with it is a lookup per doc of the shorter list, not a walk: dense[term_dense[i] + doc].
+        static constexpr std::uint32_t kNotDense = 0xffffffffu;
+        std::vector<std::uint32_t> term_dense;  // by term: offset into dense, or kNotDense
+        std::vector<std::uint32_t> dense;
     };
     struct Snapshot {
         std::int64_t gen = -1;
