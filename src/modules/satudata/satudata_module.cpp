@@ -69,7 +69,8 @@ void SatuDataModule::register_routes(http::Router& r) {
     up->start = [this](Ctx& c) { return upload_start(c); };
     upload_opts.upload = std::move(up);
     // Anonymous reads of the catalog and of the CKAN API give the same bytes to everyone for the
-    // same URL: kept 5 s in cache_ (a hit is answered on the I/O thread, RouteOptions::fast), and
+    // same URL: kept 5 s in cache_ from a URL's second answer on (seen_before; a hit is answered on
+    // the I/O thread, RouteOptions::fast), and
     // dropped by every write that changes what the public sees (metadata edits, submission, walidata
     // steps; a new upload is not public before the walidata publishes it).
     auto cache_key = [](const char* tag, const Ctx& c) { return std::string(tag) + '|' + c.lang + '|' + c.path + '?' + c.target_query; };
