@@ -23,6 +23,17 @@ namespace http = core::http;
 namespace json = boost::json;
 
 namespace {
+
+// A JSON string as json::serialize writes it: printable ASCII without quotes or backslashes is
+// written as is (the facet values: slugs, tags, years), anything else through Boost.JSON.
+std::string json_string(std::string_view v) {
+    for (unsigned char ch : v)
+        if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') return json::serialize(json::string_view(v.data(), v.size()));
+    std::string out;
+    out.reserve(v.size() + 2);
+    out.append(1, '"').append(v).append(1, '"');
+    return out;
+}
 struct CkanError {
     http::Status status;
     std::string type;
@@ -347,12 +358,46 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             return true;
         };
         auto res = svc_.search(priv == "true" || priv == "1" ? viewer : Viewer{}, q, !facet_fields.empty());
+        // {field: {value: count}} and {field: {"title": field, "items": [{name, display_name, count}]}}, as
+        // json::serialize writes those objects (a field asked twice is one key), without building them.
+        std::string facets = "{", search_facets = "{";
+        std::vector<std::string_view> done;
+        for (const auto& f : facet_fields) {
+            if (std::find(done.begin(), done.end(), f) != done.end()) continue;
+            done.push_back(f);
+            const std::string key = json::serialize(json::string_view(f));
+            if (done.size() > 1) {
+                facets += ',';
+                search_facets += ',';
+            }
+            facets += key + ":{";
+            search_facets += key + ":{\"title\":" + key + ",\"items\":[";
+            auto it = res.facets.find(f);
+            std::int64_t n = 0;
+            if (it != res.facets.end())
+                for (const auto& [value, count] : it->second) {
+                    if (count < *mincount || (*limit >= 0 && n >= *limit)) continue;
+                    const std::string v = json_string(value), c = std::to_string(count);
+                    if (n++) {
+                        facets += ',';
+                        search_facets += ',';
+                    }
+                    facets.append(v).append(1, ':').append(c);
+                    search_facets.append("{\"name\":").append(v).append(",\"display_name\":").append(v);
+                    search_facets.append(",\"count\":").append(c).append(1, '}');
+                }
+            facets += '}';
+            search_facets += "]}";
+        }
+        facets += '}';
+        search_facets += '}';
         // As ok(json::object{{"count", …}, {"sort", …}, {"results", …}, {"facets", …}, {"search_facets", …}}),
         // written in one string; from the public index, each result's dict made once per generation.
         std::string results = "{\"help\":" + json::serialize(json::value(help)) + ",\"success\":true,\"result\":{\"count\":" +
                               std::to_string(res.count) + ",\"sort\":" + json::serialize(json::value(q.sort)) + ",\"results\":[";
         if (res.page_from_caller) {
-            std::size_t size = results.size() + 4096;
+            // The whole answer in one allocation: the dicts, the facets and the envelope's tail.
+            std::size_t size = results.size() + facets.size() + search_facets.size() + 64;
             for (const auto& k : kept) size += k->size() + 1;
             results.reserve(size);
             for (std::size_t i = 0; i < kept.size(); ++i) {
@@ -360,7 +405,7 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
                 results += *kept[i];
             }
         } else {
-            results.reserve(results.size() + 4096 * (res.results.size() + 1));
+            results.reserve(results.size() + facets.size() + search_facets.size() + 4096 * (res.results.size() + 1));
         }
         for (std::size_t i = 0; i < res.results.size(); ++i) {
             const auto& d = res.results[i];
@@ -389,38 +434,6 @@ http::Response SatuDataModule::ckan_action(Ctx& ctx) {
             if (pj.dicts.size() >= kMaxPackageJson) pj.dicts.clear();
             pj.dicts.emplace(key, std::move(dict));
         }
-        // {field: {value: count}} and {field: {"title": field, "items": [{name, display_name, count}]}}, as
-        // json::serialize writes those objects (a field asked twice is one key), without building them.
-        std::string facets = "{", search_facets = "{";
-        std::vector<std::string_view> done;
-        for (const auto& f : facet_fields) {
-            if (std::find(done.begin(), done.end(), f) != done.end()) continue;
-            done.push_back(f);
-            const std::string key = json::serialize(json::string_view(f));
-            if (done.size() > 1) {
-                facets += ',';
-                search_facets += ',';
-            }
-            facets += key + ":{";
-            search_facets += key + ":{\"title\":" + key + ",\"items\":[";
-            auto it = res.facets.find(f);
-            std::int64_t n = 0;
-            if (it != res.facets.end())
-                for (const auto& [value, count] : it->second) {
-                    if (count < *mincount || (*limit >= 0 && n >= *limit)) continue;
-                    const std::string v = json::serialize(json::string_view(value)), c = std::to_string(count);
-                    if (n++) {
-                        facets += ',';
-                        search_facets += ',';
-                    }
-                    facets += v + ':' + c;
-                    search_facets += "{\"name\":" + v + ",\"display_name\":" + v + ",\"count\":" + c + '}';
-                }
-            facets += '}';
-            search_facets += "]}";
-        }
-        facets += '}';
-        search_facets += '}';
         results += "],\"facets\":";
         results += facets;
         results += ",\"search_facets\":";

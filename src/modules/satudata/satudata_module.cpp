@@ -49,6 +49,11 @@ std::vector<core::db::Migration> SatuDataModule::migrations() const {
     return all;
 }
 
+bool SatuDataModule::seen_before(const std::string& key) {
+    const std::uint64_t h = std::hash<std::string>{}(key) | 1;  // never 0, the empty slot
+    return cache_seen_[h % cache_seen_.size()].exchange(h, std::memory_order_relaxed) == h;
+}
+
 void SatuDataModule::register_routes(http::Router& r) {
     using M = http::Method;
     http::RouteOptions api;
@@ -67,7 +72,8 @@ void SatuDataModule::register_routes(http::Router& r) {
     up->start = [this](Ctx& c) { return upload_start(c); };
     upload_opts.upload = std::move(up);
     // Anonymous reads of the catalog and of the CKAN API give the same bytes to everyone for the
-    // same URL: kept 5 s in cache_ (a hit is answered on the I/O thread, RouteOptions::fast), and
+    // same URL: kept 5 s in cache_ from a URL's second answer on (seen_before; a hit is answered on
+    // the I/O thread, RouteOptions::fast), and
     // dropped by every write that changes what the public sees (metadata edits, submission, walidata
     // steps; a new upload is not public before the walidata publishes it).
     auto cache_key = [](const char* tag, const Ctx& c) { return std::string(tag) + '|' + c.lang + '|' + c.path + '?' + c.target_query; };
@@ -81,7 +87,7 @@ void SatuDataModule::register_routes(http::Router& r) {
         return [this, cache_key, anonymous, tag, handler](Ctx& c) -> Res {
             auto res = handler(c);
             if (anonymous(c) && c.req.method() == M::get && res.result() == http::Status::ok && c.set_cookies.empty())
-                cache_.put(cache_key(tag, c), res.body(), s_.clock.now());
+                if (auto key = cache_key(tag, c); seen_before(key)) cache_.put(key, res.body(), s_.clock.now());
             return res;
         };
     };

@@ -9,6 +9,9 @@
 // catalog/CKAN reads (PageCache, internally locked), also read on the I/O thread by fast handlers.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <map>
 #include <mutex>
@@ -108,6 +111,11 @@ private:
     SatuDataService svc_;
     OpdTokenService tokens_;
     core::web::PageCache cache_{32u << 20, 5};  // 32 MB, 5 s; cleared by writes that change what the public sees
+    // Which answers are worth keeping: a URL is put in cache_ from its second answer on (a hash of
+    // the key per slot, the last one seen). A search box's one-off URLs would otherwise each copy
+    // their answer (39 KB for package_search) into the cache and push the repeated ones out.
+    std::array<std::atomic<std::uint64_t>, 4096> cache_seen_{};
+    bool seen_before(const std::string& key);
     // package_search's package dicts, serialised, for answers from the public index (lang + '\n' +
     // id -> JSON): kept while the index generation is the one they were made at (a dict shows only
     // what the generation covers: the dataset, its OPD, tags and published version), at most

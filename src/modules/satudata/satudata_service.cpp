@@ -145,7 +145,8 @@ core::calendar::WorkingCalendar load_calendar(const core::CoreServices& s) {
 }
 }  // namespace
 
-SatuDataService::SatuDataService(core::CoreServices s) : s_(s), calendar_(load_calendar(s)) {
+SatuDataService::SatuDataService(core::CoreServices s)
+    : s_(s), calendar_(load_calendar(s)), index_(std::make_shared<store::PublicIndex>(s.db)) {
     regions_.insert(s_.regency.code);
     for (const auto& k : s_.regency.kecamatan) regions_.insert(k.code);
     for (const auto& v : s_.regency.villages) regions_.insert(v.code);

@@ -131,8 +131,8 @@ private:
     std::unordered_set<std::string> regions_;
     core::calendar::WorkingCalendar calendar_;
     // What anonymous and other public-only searches read instead of joining every match (exact:
-    // rebuilt when the database's sd_search_gen moves).
-    std::shared_ptr<store::PublicIndex> index_ = std::make_shared<store::PublicIndex>();
+    // rebuilt off the request path when the database's sd_search_gen moves; SQL answers meanwhile).
+    std::shared_ptr<store::PublicIndex> index_;
 };
 
 }  // namespace gapura::modules::satudata

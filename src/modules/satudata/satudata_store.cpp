@@ -7,6 +7,11 @@
 #include <map>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "core/util/strings.hpp"
 
 namespace gapura::modules::satudata::store {
@@ -409,6 +414,23 @@ constexpr const char* kFtsRank = "bm25(10.0, 1.0, 5.0, 2.0, 2.0, 3.0)";
 constexpr std::pair<std::string_view, std::uint32_t> kFtsWeights[] = {
     {"title", 10}, {"description", 1}, {"tags", 5}, {"konsep", 2}, {"definisi", 2}, {"opd", 3}};
 
+// A read transaction for the statements of one search or index build (the index generation, the matches and the
+// page see the same database state).
+struct ReadTx {
+    db::Connection& c;
+    explicit ReadTx(db::Connection& conn) : c(conn) { db::exec(c, "BEGIN"); }
+    ~ReadTx() {
+        try {
+            db::exec(c, "COMMIT");
+        } catch (...) {
+            try {  // never hand the pooled reader back inside a transaction
+                db::exec(c, "ROLLBACK");
+            } catch (...) {
+            }
+        }
+    }
+};
+
 // SQLite's variable-length integer, as FTS5 writes its sizes; false when the bytes end first.
 bool get_varint(std::string_view& b, std::uint64_t& v) {
     v = 0;
@@ -489,6 +511,14 @@ void load_fts(db::Connection& c, PublicIndex::Snapshot& s) {
         }
         f.term_at.push_back(static_cast<std::uint32_t>(f.post_doc.size()));
     }
+    const std::size_t docs = f.doc_len.size();
+    f.term_dense.assign(f.terms.size(), PublicIndex::Fts::kNotDense);
+    for (std::size_t t = 0; t < f.terms.size(); ++t) {
+        if (docs == 0 || f.term_at[t + 1] - f.term_at[t] < std::max<std::size_t>(docs / 8, 64)) continue;
+        f.term_dense[t] = static_cast<std::uint32_t>(f.dense.size());
+        f.dense.resize(f.dense.size() + docs, 0);
+        for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) f.dense[f.term_dense[t] + f.post_doc[k]] = f.post_weight[k];
+    }
     f.usable = true;
     s.fts = std::move(f);
 }
@@ -510,8 +540,9 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             if (ch >= 0x80 || !std::isalnum(ch) || std::isupper(ch)) return std::nullopt;
     struct List {
         const std::uint32_t *doc = nullptr, *weight = nullptr;
+        const std::uint32_t* dense = nullptr;  // weight by doc, 0 when absent (long lists only)
         std::size_t n = 0;
-        std::vector<std::uint32_t> own_doc, own_weight;  // a prefix over several terms, merged
+        std::shared_ptr<const PublicIndex::Merged> merged;  // a prefix over several terms
     };
     std::vector<List> lists(words.size());
     std::vector<FtsMatch> out;
@@ -530,26 +561,48 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
             l.doc = f.post_doc.data() + f.term_at[t];
             l.weight = f.post_weight.data() + f.term_at[t];
             l.n = f.term_at[t + 1] - f.term_at[t];
+            if (f.term_dense[t] != PublicIndex::Fts::kNotDense) l.dense = f.dense.data() + f.term_dense[t];
         } else if (hi - lo > 1) {
-            // Every instance of every term with the prefix counts (FTS5's prefix phrase). Summed
-            // in a per-thread array that is all zeros between calls: only the rows touched are
-            // reset, so a search neither allocates nor walks one slot per row of the table.
-            thread_local std::vector<std::uint32_t> acc;
-            if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
-            for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
-                for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
-                    if (!acc[f.post_doc[k]]) l.own_doc.push_back(f.post_doc[k]);
-                    acc[f.post_doc[k]] += f.post_weight[k];
-                }
-            std::sort(l.own_doc.begin(), l.own_doc.end());
-            l.own_weight.reserve(l.own_doc.size());
-            for (auto d : l.own_doc) {
-                l.own_weight.push_back(acc[d]);
-                acc[d] = 0;
+            // Every instance of every term with the prefix counts (FTS5's prefix phrase), merged
+            // once per snapshot and prefix.
+            auto& cache = *f.prefixes;
+            {
+                std::lock_guard lk(cache.m);
+                if (auto it = cache.merged.find(w); it != cache.merged.end()) l.merged = it->second;
             }
-            l.doc = l.own_doc.data();
-            l.weight = l.own_weight.data();
-            l.n = l.own_doc.size();
+            if (!l.merged) {
+                // Summed in a per-thread array that is all zeros between calls: only the rows
+                // touched are reset, so a merge neither allocates nor walks one slot per row.
+                thread_local std::vector<std::uint32_t> acc;
+                if (acc.size() < f.doc_len.size()) acc.resize(f.doc_len.size(), 0);
+                auto m = std::make_shared<PublicIndex::Merged>();
+                for (auto t = static_cast<std::size_t>(lo - f.terms.begin()); t < static_cast<std::size_t>(hi - f.terms.begin()); ++t)
+                    for (auto k = f.term_at[t]; k < f.term_at[t + 1]; ++k) {
+                        if (!acc[f.post_doc[k]]) m->doc.push_back(f.post_doc[k]);
+                        acc[f.post_doc[k]] += f.post_weight[k];
+                    }
+                std::sort(m->doc.begin(), m->doc.end());
+                m->weight.reserve(m->doc.size());
+                for (auto d : m->doc) {
+                    m->weight.push_back(acc[d]);
+                    acc[d] = 0;
+                }
+                if (m->doc.size() >= std::max<std::size_t>(f.doc_len.size() / 8, 64)) {
+                    m->dense.assign(f.doc_len.size(), 0);
+                    for (std::size_t k = 0; k < m->doc.size(); ++k) m->dense[m->doc[k]] = m->weight[k];
+                }
+                std::lock_guard lk(cache.m);
+                if (cache.postings + m->doc.size() > PublicIndex::PrefixCache::kMaxPostings) {
+                    cache.merged.clear();
+                    cache.postings = 0;
+                }
+                if (cache.merged.emplace(w, m).second) cache.postings += m->doc.size();
+                l.merged = std::move(m);
+            }
+            l.doc = l.merged->doc.data();
+            l.weight = l.merged->weight.data();
+            l.n = l.merged->doc.size();
+            if (!l.merged->dense.empty()) l.dense = l.merged->dense.data();
         }
         if (l.n == 0) return out;
     }
@@ -576,8 +629,25 @@ std::optional<std::vector<FtsMatch>> fts_match(const PublicIndex::Fts& f, const 
         bool all = true;
         for (std::size_t i = 0; i < lists.size() && all; ++i) {
             const auto& l = lists[i];
+            if (i != shortest && l.dense) {
+                const std::uint32_t w = l.dense[doc];
+                if (!w) all = false;
+                else freq[i] = static_cast<double>(w);
+                continue;
+            }
             auto& p = pos[i];
-            while (p < l.n && l.doc[p] < doc) ++p;
+            if (l.n / 16 <= s.n) {
+                while (p < l.n && l.doc[p] < doc) ++p;  // lists of similar length: a merge walk
+            } else if (p < l.n && l.doc[p] < doc) {
+                // Much longer than the walked list (a common word): gallop, then binary search.
+                std::size_t lo = p, step = 1, hi = p + 1;
+                while (hi < l.n && l.doc[hi] < doc) {
+                    lo = hi;
+                    step *= 2;
+                    hi = lo + step;
+                }
+                p = static_cast<std::size_t>(std::lower_bound(l.doc + lo + 1, l.doc + std::min(hi + 1, l.n), doc) - l.doc);
+            }
             if (p == l.n) return out;
             if (l.doc[p] != doc) all = false;
             else freq[i] = static_cast<double>(l.weight[p]);
@@ -605,12 +675,111 @@ std::optional<std::vector<std::pair<std::int64_t, double>>> PublicIndex::ranked(
     return out;
 }
 
+namespace {
+constexpr int kBuildNice = 10;
+}
+
+PublicIndex::PublicIndex(db::Database& db, Runner run) : db_(&db), run_(std::move(run)) {
+    if (run_) return;
+    thread_ = std::thread([this] {
+        // Below the request threads (Linux: the calling thread's nice value), so a search that
+        // shares a core with a build waits less for it; the build still gets a share of a busy core.
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBuildNice);
+        std::unique_lock lk(m_);
+        for (;;) {
+            jobs_cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
+            if (stop_) return;
+            auto job = std::move(jobs_.front());
+            jobs_.erase(jobs_.begin());
+            lk.unlock();
+            job();
+            lk.lock();
+        }
+    });
+    run_ = [this](std::function<void()> job) {
+        std::lock_guard lk(m_);
+        jobs_.push_back(std::move(job));
+        jobs_cv_.notify_one();
+    };
+}
+
+PublicIndex::~PublicIndex() {
+    {
+        std::lock_guard lk(m_);
+        stop_ = true;
+    }
+    jobs_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t PublicIndex::generation(db::Connection& c) {
+    return db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
+}
+
 std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c) {
-    const std::int64_t gen = db::scalar_int(c, "SELECT n FROM sd_search_gen WHERE id = 1").value_or(-1);
+    const std::int64_t gen = generation(c);
     {
         std::lock_guard lk(m_);
         if (snap_ && snap_->gen == gen) return snap_;
     }
+    auto s = build(c, gen);
+    install(s);
+    return s;
+}
+
+std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::current(db::Connection& c) {
+    if (!db_) return get(c);
+    const std::int64_t gen = generation(c);
+    {
+        std::lock_guard lk(m_);
+        if (snap_ && snap_->gen == gen) return snap_;
+        if (gen > wanted_) wanted_ = gen;
+        // One build at a time; none for a generation whose build failed (the SQL path answers).
+        if (building_ || stop_ || wanted_ <= failed_ || (snap_ && snap_->gen >= wanted_)) return nullptr;
+        building_ = true;
+    }
+    run_([this] { build_pending(); });
+    return nullptr;
+}
+
+void PublicIndex::install(std::shared_ptr<const Snapshot> s) {
+    std::lock_guard lk(m_);
+    if (!snap_ || snap_->gen < s->gen) snap_ = std::move(s);
+}
+
+void PublicIndex::build_pending() {
+    for (;;) {
+        std::int64_t want = 0;
+        {
+            std::lock_guard lk(m_);
+            want = wanted_;
+        }
+        std::shared_ptr<const Snapshot> s;
+        try {
+            s = db_->read([&](db::Connection& c) {
+                ReadTx tx(c);
+                return build(c, generation(c));
+            });
+        } catch (const std::exception& e) {
+            spdlog::warn("satudata: the public search index was not rebuilt (searches use SQL): {}", e.what());
+        }
+        if (s && s->gen >= want) install(s);
+        std::lock_guard lk(m_);
+        if (!s || s->gen < want) failed_ = want;
+        if (!s || s->gen < want || stop_ || (snap_ && snap_->gen >= wanted_)) {
+            building_ = false;
+            idle_.notify_all();
+            return;
+        }
+    }
+}
+
+void PublicIndex::wait_idle() {
+    std::unique_lock lk(m_);
+    idle_.wait(lk, [&] { return !building_; });
+}
+
+std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::build(db::Connection& c, std::int64_t gen) {
     auto s = std::make_shared<Snapshot>();
     s->gen = gen;
     std::unordered_map<std::string, std::uint32_t> opds, levels, tags;
@@ -656,8 +825,6 @@ std::shared_ptr<const PublicIndex::Snapshot> PublicIndex::get(db::Connection& c)
                 std::lower_bound(s->years.begin(), s->years.end(), e.year, std::greater<>()) - s->years.begin());
     load_fts(c, *s);
     ++rebuilds_;
-    std::lock_guard lk(m_);
-    if (!snap_ || snap_->gen < gen) snap_ = s;
     return s;
 }
 
@@ -680,29 +847,15 @@ std::vector<Dataset> datasets_in_order(db::Connection& c, const std::vector<std:
     return out;
 }
 
-// A read transaction for the statements of one search (the index generation, the matches and the
-// page see the same database state).
-struct ReadTx {
-    db::Connection& c;
-    explicit ReadTx(db::Connection& conn) : c(conn) { db::exec(c, "BEGIN"); }
-    ~ReadTx() {
-        try {
-            db::exec(c, "COMMIT");
-        } catch (...) {
-            try {  // never hand the pooled reader back inside a transaction
-                db::exec(c, "ROLLBACK");
-            } catch (...) {
-            }
-        }
-    }
-};
-
 // search() for a viewer who sees public datasets only, from the index: same results as the SQL.
-SearchResult search_public(db::Connection& c, PublicIndex& index, const SearchQuery& sq, bool facets,
-                           const std::string& match, bool ranked, bool by_org, bool by_year, bool by_level,
-                           bool by_tag) {
+// nullopt while the index has no snapshot of the generation this search reads (being built off
+// the request path): the caller answers from SQL.
+std::optional<SearchResult> search_public(db::Connection& c, PublicIndex& index, const SearchQuery& sq, bool facets,
+                                          const std::string& match, bool ranked, bool by_org, bool by_year,
+                                          bool by_level, bool by_tag) {
     ReadTx tx(c);
-    auto snap = index.get(c);
+    auto snap = index.current(c);
+    if (!snap) return std::nullopt;
     const auto& es = snap->entries;
     SearchResult out;
     out.index_gen = snap->gen;
@@ -892,13 +1045,15 @@ SearchResult search(db::Connection& c, const Viewer& viewer, const SearchQuery& 
     const bool relevance = sq.sort.empty() || sq.sort.rfind("score desc", 0) == 0 || sq.sort == "relevance asc";
     const bool ranked = relevance && !match.empty();
     if (index && !viewer.all && !viewer.staff && !viewer.opd_id) {
-        out = search_public(c, *index, sq, facets, match, ranked, by_org, by_year, by_level, by_tag);
-        if (facets && out.count > 0 && wanted("res_format")) {
-            auto& fmt = out.facets["res_format"];
-            if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
-            if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
+        if (auto r = search_public(c, *index, sq, facets, match, ranked, by_org, by_year, by_level, by_tag)) {
+            out = std::move(*r);
+            if (facets && out.count > 0 && wanted("res_format")) {
+                auto& fmt = out.facets["res_format"];
+                if (sq.facet_limit != 0) fmt.emplace_back("CSV", out.count);
+                if (sq.facet_limit < 0 || sq.facet_limit > 1) fmt.emplace_back("JSON", out.count);
+            }
+            return out;
         }
-        return out;
     }
     // A ranked search: one pass over the FTS matches gives the count, the facets and each match's
     // bm25 rank; the page is the best (start + rows) of them, then read by id.

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -65,9 +68,24 @@ std::vector<std::string> fts_words(std::string_view text);
 // sd_datasets, sd_tags or opds; a search reads it in its read transaction and rebuilds the
 // snapshot when it differs (once per committed write).
 //
+// Where the rebuild runs: a PublicIndex made with a Database rebuilds off the request path (one
+// build at a time, on its own thread or on the runner given): a search that finds the snapshot
+// older than the generation it reads asks for a build and gets no snapshot (current() is null),
+// so it is answered by the exact SQL path until the new snapshot is installed; never from a stale
+// one. Made without a Database (the store's tests), get() builds in the calling search.
+//
 // Threads: any; snapshots are immutable and shared, the pointer is swapped under a mutex.
 class PublicIndex {
 public:
+    // Hands a build to a thread; the build itself takes a reader connection from the Database.
+    using Runner = std::function<void(std::function<void()>)>;
+    PublicIndex() = default;
+    // Background builds: on `run` when given, otherwise on a thread of the index's own.
+    explicit PublicIndex(core::db::Database& db, Runner run = {});
+    ~PublicIndex();
+    PublicIndex(const PublicIndex&) = delete;
+    PublicIndex& operator=(const PublicIndex&) = delete;
+
     static constexpr std::uint32_t kNoYear = 0xffffffffu;
     struct Entry {
         std::int64_t id = 0, updated_at = 0, created_at = 0;
@@ -82,8 +100,21 @@ public:
     // document frequencies are over the whole table). Read from FTS5 itself (the fts5vocab
     // 'instance' table, sd_fts_docsize and the averages record), so the documents' tokens are the
     // tokenizer's own. Not usable when sd_fts is not the table migration 3 made (tokenizer, rank).
+    // The postings of a prefix that covers several terms, merged (doc ascending, weights summed
+    // per doc): made once per snapshot and prefix (search-as-you-type repeats prefixes), bounded.
+    struct Merged {
+        std::vector<std::uint32_t> doc, weight;
+        std::vector<std::uint32_t> dense;  // by doc, as Fts::dense (when long enough)
+    };
+    struct PrefixCache {
+        static constexpr std::size_t kMaxPostings = 4u << 20;  // 32 MB of postings, then start over
+        std::mutex m;
+        std::unordered_map<std::string, std::shared_ptr<const Merged>> merged;
+        std::size_t postings = 0;
+    };
     struct Fts {
         bool usable = false;
+        std::shared_ptr<PrefixCache> prefixes = std::make_shared<PrefixCache>();
         std::int64_t rows = 0, tokens = 0;      // FTS5's row count and total token count
         std::vector<std::uint32_t> doc_len;     // by doc (sd_fts rows in rowid order): tokens in all columns
         std::vector<std::int32_t> doc_entry;    // doc -> entries index, -1 when not public
@@ -91,6 +122,11 @@ public:
         std::vector<std::uint32_t> term_at;     // postings of terms[i]: [term_at[i], term_at[i + 1])
         std::vector<std::uint32_t> post_doc;    // ascending within a term
         std::vector<std::uint32_t> post_weight; // sum of the rank's column weights over the term's instances
+        // For a term in at least 1/8 of the docs: its weight by doc (0 = absent), so intersecting
+        // with it is a lookup per doc of the shorter list, not a walk: dense[term_dense[i] + doc].
+        static constexpr std::uint32_t kNotDense = 0xffffffffu;
+        std::vector<std::uint32_t> term_dense;  // by term: offset into dense, or kNotDense
+        std::vector<std::uint32_t> dense;
     };
     struct Snapshot {
         std::int64_t gen = -1;
@@ -101,17 +137,42 @@ public:
         Fts fts;
     };
     // The snapshot for the database state the connection sees; call inside a read transaction.
+    // Builds it here when it is not the current one.
     std::shared_ptr<const Snapshot> get(core::db::Connection& c);
+    // The same without building on this thread when the index has a Database: null while the
+    // snapshot of the generation the connection sees is not built yet (a build is then asked
+    // for); the caller answers from SQL.
+    std::shared_ptr<const Snapshot> current(core::db::Connection& c);
+    bool background() const { return db_ != nullptr; }
     std::uint64_t rebuilds() const { return rebuilds_.load(); }
+    // Background builds: asks for one (as a search that found the snapshot stale would) and waits
+    // until none is running or asked for (for tests and benches).
+    void wait_idle();
     // The public datasets matching `text` (as fts_query), with FTS5's bm25 rank, computed from the
     // snapshot; nullopt when the text must go to FTS5 (non-ASCII words, index not usable). For the
     // exactness tests; search() uses the same code.
     static std::optional<std::vector<std::pair<std::int64_t, double>>> ranked(const Snapshot& s, std::string_view text);
 
 private:
+    std::int64_t generation(core::db::Connection& c);
+    std::shared_ptr<const Snapshot> build(core::db::Connection& c, std::int64_t gen);
+    void install(std::shared_ptr<const Snapshot> s);
+    void ask(std::int64_t gen);  // under m_
+    void build_pending();        // the background build, until no newer generation is asked for
+
     std::mutex m_;
+    std::condition_variable idle_;
     std::shared_ptr<const Snapshot> snap_;
     std::atomic<std::uint64_t> rebuilds_{0};
+    core::db::Database* db_ = nullptr;
+    Runner run_;
+    std::int64_t wanted_ = -1;  // the newest generation a search saw
+    std::int64_t failed_ = -1;  // a build that threw: not asked again for this generation
+    bool building_ = false, stop_ = false;
+    // The index's own build thread (when no runner was given): runs the jobs handed to it.
+    std::thread thread_;
+    std::condition_variable jobs_cv_;
+    std::vector<std::function<void()>> jobs_;
 };
 
 // Search over published datasets the viewer may see (FTS5 over sd_fts, bm25 for relevance). With
