@@ -234,13 +234,12 @@ Result<ListFilter> UsulanModule::parse_filter(Ctx& ctx, bool api) {
     if (!f.stage.empty() && !is_stage(f.stage)) err.fields.push_back({"stage", "usulan_err_stage"});
     f.status = std::string(ctx.query.value("status"));
     if (!f.status.empty() && !is_status(f.status)) err.fields.push_back({"status", "usulan_err_status"});
-    if (!api) {  // the target OPD (its forum's list); the API has no such filter yet
-        f.target_opd = std::string(ctx.query.value("opd"));
-        if (!f.target_opd.empty()) {
-            bool known = false;
-            for (const auto& o : service_.opds()) known = known || o.slug == f.target_opd;
-            if (!known) err.fields.push_back({"opd", "usulan_err_target_opd"});
-        }
+    // The target OPD (the list of its forum): a known agency's slug.
+    f.target_opd = std::string(ctx.query.value(api ? "target_opd" : "opd"));
+    if (!f.target_opd.empty()) {
+        bool known = false;
+        for (const auto& o : service_.opds()) known = known || o.slug == f.target_opd;
+        if (!known) err.fields.push_back({api ? "target_opd" : "opd", "usulan_err_target_opd"});
     }
     auto year_text = ctx.query.value(api ? "year" : "tahun");
     if (!year_text.empty()) {

@@ -270,6 +270,18 @@ TEST_F(UsulanRoutesTest, ApiListPagingGeoJsonAndCsv) {
     EXPECT_EQ(c.get("/api/v1/proposals?limit=0").status, 400u);
     EXPECT_EQ(c.get("/api/v1/proposals?cursor=garbage!").status, 400u);
     EXPECT_EQ(c.get("/api/v1/proposals?stage=<x>").status, 400u);
+    // The target-OPD filter: every item addressed to that agency; an unknown one names the field.
+    auto to_pupr = c.get("/api/v1/proposals?target_opd=dpupr-prkp&limit=100");
+    ASSERT_EQ(to_pupr.status, 200u);
+    const auto pupr_items = boost::json::parse(to_pupr.body).at("items").as_array();
+    EXPECT_FALSE(pupr_items.empty()) << "the demo seed addresses proposals to DPUPR-PRKP";
+    for (const auto& it : pupr_items)
+        EXPECT_EQ(it.at("target_opd").at("slug").as_string(), "dpupr-prkp");
+    auto unknown = c.get("/api/v1/proposals?target_opd=tidak-ada", {{"Accept-Language", "en"}});
+    EXPECT_EQ(unknown.status, 400u);
+    EXPECT_NE(unknown.body.find("\"field\":\"target_opd\""), std::string::npos) << unknown.body;
+    EXPECT_EQ(c.get("/api/v1/proposals.geojson?target_opd=%27%20OR%201%3D1").status, 400u);
+    EXPECT_EQ(c.get("/api/v1/proposals.csv?target_opd=x").status, 400u);
     auto bad = c.get("/api/v1/proposals?kecamatan=zz", {{"Accept-Language", "en"}});
     EXPECT_NE(bad.body.find("Unknown kecamatan"), std::string::npos);
     auto id = o.at("items").as_array()[0].as_object().at("id").as_int64();
