@@ -3,6 +3,7 @@
 #include "core/db/database.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -110,6 +111,16 @@ TEST_F(DatabaseTest, BusyTimeoutIsSet) {
     auto ms = db_->read([](Connection& c) { return scalar_int(c, "PRAGMA busy_timeout"); });
     ASSERT_TRUE(ms);
     EXPECT_GT(*ms, 0);
+}
+
+// SQLite's global memory statistics are off (each of its allocations took a global mutex for
+// them): the bytes it has in use are not counted, however much it allocated.
+TEST_F(DatabaseTest, SqliteMemoryStatisticsAreOff) {
+    db_->write([](Connection& c) {
+        for (int i = 0; i < 200; ++i) exec(c, "INSERT INTO t (v) VALUES (?)", {std::string(1000, 'x')});
+    });
+    EXPECT_EQ(db_->read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t"); }).value_or(0), 200);
+    EXPECT_EQ(sqlite3_memory_used(), 0);
 }
 
 TEST_F(DatabaseTest, PingAndStats) {
