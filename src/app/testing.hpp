@@ -14,6 +14,7 @@
 
 #include "app/app.hpp"
 #include "core/http/body.hpp"
+#include "core/http/pending.hpp"
 #include "core/http/context.hpp"
 #include "core/web/pipeline.hpp"
 
@@ -55,6 +56,7 @@ inline Config test_config(const std::string& var_dir, const std::string& regency
 struct Reply {
     unsigned status = 0;
     bool fast = false;  // answered by the route's fast handler (a cache hit)
+    bool pending = false;  // the answer came later (a durable write finished elsewhere)
     std::string body;
     core::http::Response raw;
     std::string header(core::http::bhttp::field f) const {
@@ -92,6 +94,8 @@ public:
         if (!pipeline.can_run_inline(req, opts)) fast = pipeline.try_fast(req, client, opts);
         r.fast = fast.has_value();
         r.raw = fast ? std::move(*fast) : pipeline.handle(req, client);
+        r.pending = r.raw.pending != nullptr;
+        if (r.raw.pending) r.raw = r.raw.pending->wait();  // the server parks the connection instead
         r.status = r.raw.result_int();
         r.body = core::http::drain_body(r.raw);  // a streamed body (BodySource) is run to its end
         for (auto it = r.raw.find(core::http::bhttp::field::set_cookie); it != r.raw.end() && it->name() == core::http::bhttp::field::set_cookie; ++it) {

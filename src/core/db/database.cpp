@@ -56,7 +56,15 @@ Database::Database(Factory factory, int readers, Dialect dialect) : factory_(std
     }
 }
 
-Database::~Database() = default;
+Database::~Database() {
+    {
+        std::lock_guard lock(queue_mu_);
+        stopping_ = true;
+    }
+    writer_cv_.notify_all();
+    // The writer thread finishes the group it was handed (every queued async write is completed).
+    if (writer_thread_.joinable()) writer_thread_.join();
+}
 
 std::unique_ptr<Database> Database::open(const std::string& url, int readers) {
     const std::string prefix = "sqlite://";
@@ -90,52 +98,92 @@ Database::Lease::~Lease() {
     db.pool_cv_.notify_one();
 }
 
+namespace {
+// Set while a thread delivers async completions: write() from one would wait for a group that
+// cannot start before the completion returns.
+thread_local bool t_in_completion = false;
+}  // namespace
+
+void Database::Settled::deliver(Database& db) {
+    for (auto& cv : wake) cv->notify_one();
+    wake.clear();
+    if (wake_writer) db.writer_cv_.notify_one();
+    wake_writer = false;
+    t_in_completion = true;
+    for (AsyncJob* j : completed) {
+        std::unique_ptr<AsyncJob> owned(j);
+        try {
+            owned->complete(owned->job.error);
+        } catch (...) {
+            // A completion must not throw; one that does cannot take the other writes down.
+        }
+    }
+    t_in_completion = false;
+    completed.clear();
+}
+
+void Database::run_group(std::unique_lock<std::mutex>& lock, Settled& out) {
+    // The writes queued now, at most kMaxBatch, oldest first.
+    committing_ = true;
+    std::vector<WriteJob*> batch;
+    if (queue_.size() <= kMaxBatch) {
+        batch.swap(queue_);
+    } else {
+        batch.assign(queue_.begin(), queue_.begin() + kMaxBatch);
+        queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
+    }
+    lock.unlock();
+    std::vector<WriteJob*> rest;
+    run_batch(batch, rest);
+    lock.lock();
+    queue_.insert(queue_.begin(), rest.begin(), rest.end());
+    ++write_transactions_;
+    write_jobs_ += batch.size();
+    largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
+    // Each finished writer is marked (its waiter notified once the lock is released: a waiter
+    // woken while the mutex is held would only block on it again); async ones are completed then.
+    for (auto* j : batch) {
+        if (j->async) {
+            out.completed.push_back(j->async);
+        } else {
+            j->done = true;
+            out.wake.push_back(j->cv);
+        }
+    }
+}
+
 void Database::submit(WriteJob& job) {
+    if (t_in_completion) throw std::logic_error("Database::write() called from a write_async() completion");
+    job.cv = std::make_shared<std::condition_variable>();
     std::unique_lock lock(queue_mu_);
     queue_.push_back(&job);
     // Invariant: a non-empty queue has a committing caller, so a caller finding none is alone.
     if (committing_) job.cv->wait(lock, [&] { return job.done || job.lead; });
-    std::vector<std::shared_ptr<std::condition_variable>> wake;
+    Settled settled;
     while (!job.done) {
-        // This caller commits the group: the writes queued now (at most kMaxBatch, oldest first;
-        // its own is among them: it was alone, or the oldest when handed the lead).
+        // This caller commits the group (its own write is among it: it was alone, or the oldest
+        // when handed the lead).
         job.lead = false;
-        committing_ = true;
-        std::vector<WriteJob*> batch;
-        if (queue_.size() <= kMaxBatch) {
-            batch.swap(queue_);
-        } else {
-            batch.assign(queue_.begin(), queue_.begin() + kMaxBatch);
-            queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
-        }
-        lock.unlock();
-        std::vector<WriteJob*> rest;
-        run_batch(batch, rest);
-        lock.lock();
-        queue_.insert(queue_.begin(), rest.begin(), rest.end());
-        ++write_transactions_;
-        write_jobs_ += batch.size();
-        largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
-        // Mark each finished writer, then hand the lead to the oldest waiting writer, if any; the
-        // waiters are notified once the lock is released (their shared cv outlives their job).
-        wake.clear();
-        for (auto* j : batch) {
-            j->done = true;
-            if (j != &job) wake.push_back(j->cv);
-        }
+        run_group(lock, settled);
+        // Hand the lead to the oldest waiting writer, if any: a write() caller, or the writer
+        // thread for an async job.
         bool lead_next = false;
         if (queue_.empty()) {
             committing_ = false;
-        } else if (queue_.front() != &job) {
-            queue_.front()->lead = true;
-            wake.push_back(queue_.front()->cv);
-        } else {
+        } else if (queue_.front() == &job) {
             lead_next = true;  // our write went back to the queue's front (a storage error broke the group)
+        } else if (queue_.front()->async) {
+            writer_lead_ = true;
+            settled.wake_writer = true;
+        } else {
+            queue_.front()->lead = true;
+            settled.wake.push_back(queue_.front()->cv);
         }
         const bool finished = job.done;
+        // Our own waiter entry is not notified (we are not waiting).
+        std::erase(settled.wake, job.cv);
         lock.unlock();
-        for (auto& cv : wake) cv->notify_one();
-        wake.clear();
+        settled.deliver(*this);
         if (finished) break;
         lock.lock();
         // Our write went back to the queue: lead the next group, or wait for the new leader.
@@ -143,6 +191,40 @@ void Database::submit(WriteJob& job) {
     }
     if (lock.owns_lock()) lock.unlock();
     if (job.error) std::rethrow_exception(job.error);
+}
+
+void Database::submit_async(std::unique_ptr<AsyncJob> owned) {
+    std::unique_lock lock(queue_mu_);
+    if (stopping_) throw std::logic_error("Database::write_async() after the database began closing");
+    if (!writer_thread_.joinable()) writer_thread_ = std::thread([this] { writer_loop(); });
+    queue_.push_back(&owned.release()->job);
+    if (!committing_) {
+        committing_ = true;
+        writer_lead_ = true;
+        lock.unlock();
+        writer_cv_.notify_one();
+    }
+}
+
+void Database::writer_loop() {
+    std::unique_lock lock(queue_mu_);
+    while (true) {
+        writer_cv_.wait(lock, [&] { return writer_lead_ || stopping_; });
+        if (!writer_lead_) break;  // stopping, and nothing handed to us
+        writer_lead_ = false;
+        // Lead while writes keep arriving: the queue fills during each commit's sync.
+        for (bool leading = true; leading;) {
+            Settled settled;
+            run_group(lock, settled);
+            if (queue_.empty()) {
+                committing_ = false;
+                leading = false;
+            }
+            lock.unlock();
+            settled.deliver(*this);
+            lock.lock();
+        }
+    }
 }
 
 void Database::run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest) {

@@ -13,6 +13,12 @@
 // function throws is rolled back to its savepoint alone; the others commit. write() returns only
 // after the commit that holds its changes (synchronous=FULL: on disk), so an acknowledged write
 // survives a crash. A write function must not call write() (it would wait for itself).
+//
+// write_async() queues a write the same way without a waiting thread: its completion is called
+// once the commit that holds it is on disk (or the write failed), on the thread that committed
+// the group (a writer thread the Database starts on first use, or a write() caller leading a
+// group). A server hands the answer back to its connection from there, so no thread waits for
+// the disk per request (core/http/pending.hpp).
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -143,6 +150,25 @@ struct PoolStats {
     std::uint64_t read_leases = 0;
 };
 
+// What a write_async() gave: its function's value, or the exception that failed the write (the
+// function threw, or the commit failed). get() returns the value or rethrows.
+template <class R>
+struct Outcome {
+    std::optional<R> value;
+    std::exception_ptr error;
+    R get() {
+        if (error) std::rethrow_exception(error);
+        return std::move(*value);
+    }
+};
+template <>
+struct Outcome<void> {
+    std::exception_ptr error;
+    void get() {
+        if (error) std::rethrow_exception(error);
+    }
+};
+
 class Database {
 public:
     using Factory = std::function<std::unique_ptr<Connection>(bool writer)>;
@@ -186,18 +212,49 @@ public:
         }
     }
 
+    // Queues fn like write() and returns at once. done(Outcome<R>) is called exactly once: after
+    // the commit holding fn's changes is on disk, or with the error that rolled them back. It
+    // runs on the committing thread while the next group waits: keep it short (hand the outcome
+    // to another thread), never let it throw, and never call write() from it.
+    template <class F, class Done>
+    void write_async(F fn, Done done) {
+        using R = std::invoke_result_t<F&, Connection&>;
+        static_assert(!std::is_reference_v<R>, "a write function returns a value, not a reference");
+        struct Job final : AsyncJob {
+            Job(F&& f, Done&& d) : fn(std::move(f)), done(std::move(d)) {}
+            void run(Connection& c) override {
+                if constexpr (std::is_void_v<R>) fn(c);
+                else out.value.emplace(fn(c));
+            }
+            void complete(std::exception_ptr e) override {
+                out.error = std::move(e);
+                if (out.error) {
+                    if constexpr (!std::is_void_v<R>) out.value.reset();
+                }
+                done(std::move(out));
+            }
+            F fn;
+            Done done;
+            Outcome<R> out;
+        };
+        submit_async(std::make_unique<Job>(std::move(fn), std::move(done)));
+    }
+
     // Liveness check used by /healthz: opens a new reader connection (never creating the
     // database), so a database that went away is noticed even while pooled connections stay open.
     bool ping();
     PoolStats stats();
 
 private:
-    // One write() call waiting in the queue: a type-erased reference to the caller's function.
+    // One write waiting in the queue: a type-erased reference to the caller's function (write()),
+    // or an AsyncJob that the queue owns (write_async()).
+    struct AsyncJob;
     struct WriteJob {
         template <class T>
         WriteJob(T& target, void (*call)(void*, Connection&)) : target(const_cast<void*>(static_cast<const void*>(&target))), call(call) {}
         void* target;
         void (*call)(void*, Connection&);
+        AsyncJob* async = nullptr;  // set: nobody waits; the job is completed and deleted
         std::exception_ptr error;
         // Under queue_mu_: set by the committing caller, which notifies cv after releasing
         // queue_mu_ (a waiter woken while the mutex is held would only block on it again: two
@@ -205,10 +262,30 @@ private:
         // `done` and returned before the notify reached it.
         bool done = false;
         bool lead = false;  // the waiter is to commit the next group
-        std::shared_ptr<std::condition_variable> cv = std::make_shared<std::condition_variable>();
+        std::shared_ptr<std::condition_variable> cv;  // write() only
+    };
+    struct AsyncJob {
+        AsyncJob() : job(*this, [](void* self, Connection& c) { static_cast<AsyncJob*>(self)->run(c); }) { job.async = this; }
+        virtual ~AsyncJob() = default;
+        virtual void run(Connection& c) = 0;
+        virtual void complete(std::exception_ptr error) = 0;  // must not throw
+        WriteJob job;
+    };
+    // What a group leaves to do once the queue's lock is released: waiters to wake, async jobs
+    // to complete, the writer thread to hand the lead to.
+    struct Settled {
+        std::vector<std::shared_ptr<std::condition_variable>> wake;
+        std::vector<AsyncJob*> completed;
+        bool wake_writer = false;
+        void deliver(Database& db);
     };
     // Queues the job and returns once it is committed or rolled back (rethrowing its error).
     void submit(WriteJob& job);
+    void submit_async(std::unique_ptr<AsyncJob> job);
+    // Under queue_mu_ (released while the group runs): takes the next group from the queue, runs
+    // and commits it, and records what is to be delivered.
+    void run_group(std::unique_lock<std::mutex>& lock, Settled& out);
+    void writer_loop();
     // Runs a group of jobs in one transaction on writer_. Jobs it could not run (the transaction
     // broke before their turn) are left in `rest` for the next group.
     void run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest);
@@ -226,7 +303,12 @@ private:
     std::unique_ptr<Connection> writer_;
     std::mutex queue_mu_;
     std::vector<WriteJob*> queue_;
-    bool committing_ = false;  // a caller is running a batch on writer_
+    bool committing_ = false;  // a caller (or the writer thread) is running a batch on writer_
+    // The writer thread: leads the groups that start with an async job (nobody else waits for them).
+    std::thread writer_thread_;
+    std::condition_variable writer_cv_;
+    bool writer_lead_ = false;  // the writer thread is to commit the next group
+    bool stopping_ = false;
     std::uint64_t write_jobs_ = 0;
     std::uint64_t largest_batch_ = 0;
     std::mutex pool_mu_;

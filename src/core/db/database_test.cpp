@@ -680,6 +680,210 @@ TEST_F(DatabaseTest, ManyConcurrentWritersAllCommitAndAreCounted) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// write_async
+
+// Collects write_async outcomes; wait_for(n) blocks (up to 10 s) until n have arrived.
+struct Outcomes {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::pair<int, std::string>> got;  // (writer, "ok:<value>" or the error's text)
+    std::vector<std::int64_t> visible;             // rows a reader saw from inside the completion
+    void add(int w, std::string what, std::int64_t seen = -1) {
+        std::lock_guard lock(mu);
+        got.emplace_back(w, std::move(what));
+        visible.push_back(seen);
+        cv.notify_all();
+    }
+    bool wait_for(std::size_t n) {
+        std::unique_lock lock(mu);
+        return cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() >= n; });
+    }
+    std::string of(int w) {
+        std::lock_guard lock(mu);
+        for (const auto& [k, v] : got)
+            if (k == w) return v;
+        return "(none)";
+    }
+};
+
+TEST_F(DatabaseTest, WriteAsyncCompletesAfterTheCommitWithTheValue) {
+    Outcomes out;
+    db_->write_async(
+        [](Connection& c) {
+            exec(c, "INSERT INTO t (v, k) VALUES ('async', 7)");
+            return scalar_int(c, "SELECT last_insert_rowid()").value_or(-1);
+        },
+        [&](Outcome<std::int64_t> o) {
+            try {
+                const auto id = o.get();
+                // Completed means committed: another connection sees the row already.
+                const auto seen = db_->read([&](Connection& c) {
+                    return scalar_int(c, "SELECT COUNT(*) FROM t WHERE id = ? AND k = 7", {id}).value_or(0);
+                });
+                out.add(0, "ok:" + std::to_string(id), seen);
+            } catch (const std::exception& e) {
+                out.add(0, e.what());
+            }
+        });
+    ASSERT_TRUE(out.wait_for(1));
+    EXPECT_EQ(out.of(0).rfind("ok:", 0), 0u) << out.of(0);
+    EXPECT_EQ(out.visible[0], 1);
+    EXPECT_EQ(count(*db_, "t"), 1);
+}
+
+TEST_F(DatabaseTest, WriteAsyncCallsAreGroupedAndAFailingOneRollsBackAlone) {
+    const auto before = db_->stats();
+    Gate gate;
+    gate.hold(*db_);
+    constexpr int kWriters = 12;  // writer 3 throws after an insert; writer 8 breaks a constraint
+    Outcomes out;
+    for (int w = 0; w < kWriters; ++w) {
+        db_->write_async(
+            [w](Connection& c) {
+                exec(c, "INSERT INTO t (v, k) VALUES ('a', ?)", {w});
+                if (w == 3) throw std::runtime_error("writer 3 gives up");
+                if (w == 8) exec(c, "INSERT INTO child (parent_id) VALUES (99999)");
+            },
+            [&out, w](Outcome<void> o) {
+                try {
+                    o.get();
+                    out.add(w, "ok");
+                } catch (const DbError& e) {
+                    out.add(w, e.kind() == DbError::Kind::foreign_key_violation ? "fk" : e.what());
+                } catch (const std::exception& e) {
+                    out.add(w, e.what());
+                }
+            });
+    }
+    // Nothing is completed while the group before them is still open.
+    EXPECT_EQ(db_->stats().writes_waiting, static_cast<std::size_t>(kWriters));
+    EXPECT_TRUE(out.got.empty());
+    gate.release();
+    ASSERT_TRUE(out.wait_for(kWriters));
+    const auto after = db_->stats();
+    EXPECT_EQ(after.write_transactions - before.write_transactions, 2u) << "the gate, then all async writes in one group";
+    EXPECT_EQ(after.largest_batch, static_cast<std::uint64_t>(kWriters));
+    for (int w = 0; w < kWriters; ++w) {
+        const auto rows = db_->read([&](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE k = ? AND v = 'a'", {w}).value_or(-1); });
+        if (w == 3) {
+            EXPECT_EQ(out.of(w), "writer 3 gives up");
+            EXPECT_EQ(rows, 0);
+        } else if (w == 8) {
+            EXPECT_EQ(out.of(w), "fk");
+            EXPECT_EQ(rows, 0);
+        } else {
+            EXPECT_EQ(out.of(w), "ok") << w;
+            EXPECT_EQ(rows, 1) << w;
+        }
+    }
+}
+
+TEST_F(DatabaseTest, WriteAndWriteAsyncShareTheQueueInOrder) {
+    Gate gate;
+    gate.hold(*db_);
+    Outcomes out;
+    std::vector<std::thread> sync;
+    // Queue: async 0, sync 1, async 2, sync 3 (each queued before the next).
+    for (int w = 0; w < 4; ++w) {
+        if (w % 2 == 0) {
+            db_->write_async([w](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('mix', ?)", {w}); },
+                             [&out, w](Outcome<void> o) {
+                                 try {
+                                     o.get();
+                                     out.add(w, "ok");
+                                 } catch (const std::exception& e) {
+                                     out.add(w, e.what());
+                                 }
+                             });
+        } else {
+            sync.emplace_back([&, w] {
+                db_->write([&](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('mix', ?)", {w}); });
+                out.add(w, "ok");
+            });
+        }
+        wait_queued(*db_, static_cast<std::size_t>(w + 1));
+    }
+    gate.release();
+    for (auto& t : sync) t.join();
+    ASSERT_TRUE(out.wait_for(4));
+    for (int w = 0; w < 4; ++w) EXPECT_EQ(out.of(w), "ok") << w;
+    // Run in queue order: ids follow the order of arrival.
+    const auto order = db_->read([&](Connection& c) {
+        std::string s;
+        Query q(c, "SELECT k FROM t WHERE v = 'mix' ORDER BY id");
+        while (q.next()) s += std::to_string(q.integer(0));
+        return s;
+    });
+    EXPECT_EQ(order, "0123");
+    // Later writes of both kinds still work (the lead went back to whoever arrives).
+    db_->write([](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('after', 1)"); });
+    db_->write_async([](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('after', 2)"); },
+                     [&out](Outcome<void> o) { out.add(9, o.error ? "error" : "ok"); });
+    ASSERT_TRUE(out.wait_for(5));
+    EXPECT_EQ(out.of(9), "ok");
+    EXPECT_EQ(count(*db_, "t"), 7);
+}
+
+TEST_F(DatabaseTest, WriteFromAWriteAsyncCompletionIsRefusedNotADeadlock) {
+    Outcomes out;
+    db_->write_async([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('x')"); },
+                     [&](Outcome<void>) {
+                         try {
+                             db_->write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('nested')"); });
+                             out.add(0, "wrote");
+                         } catch (const std::logic_error& e) {
+                             out.add(0, "refused");
+                         }
+                     });
+    ASSERT_TRUE(out.wait_for(1));
+    EXPECT_EQ(out.of(0), "refused");
+    EXPECT_EQ(count(*db_, "t"), 1);
+}
+
+TEST_F(DatabaseTest, ClosingTheDatabaseCompletesEveryQueuedAsyncWrite) {
+    Outcomes out;
+    {
+        Gate gate;
+        gate.hold(*db_);
+        for (int w = 0; w < 20; ++w)
+            db_->write_async([w](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('close', ?)", {w}); },
+                             [&out, w](Outcome<void> o) { out.add(w, o.error ? "error" : "ok"); });
+        std::thread closer([&] { gate.release(); });
+        closer.join();
+        db_.reset();  // joins the writer thread once the queue is empty
+    }
+    EXPECT_EQ(out.got.size(), 20u);
+    for (int w = 0; w < 20; ++w) EXPECT_EQ(out.of(w), "ok") << w;
+    db_ = Database::open("sqlite://" + path_, 1);
+    EXPECT_EQ(count(*db_, "t"), 21);
+}
+
+TEST_F(DatabaseTest, ManyThreadsMixingWriteAndWriteAsyncAllCommit) {
+    constexpr int kThreads = 6, kEach = 40;
+    Outcomes out;
+    std::atomic<int> sync_ok{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kThreads; ++w)
+        threads.emplace_back([&, w] {
+            for (int i = 0; i < kEach; ++i) {
+                const int k = w * 1000 + i;
+                if ((w + i) % 2) {
+                    db_->write([&](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('m', ?)", {k}); });
+                    ++sync_ok;
+                } else {
+                    db_->write_async([k](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('m', ?)", {k}); },
+                                     [&out, k](Outcome<void> o) { out.add(k, o.error ? "error" : "ok"); });
+                }
+            }
+        });
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE(out.wait_for(kThreads * kEach / 2));
+    EXPECT_EQ(sync_ok.load(), kThreads * kEach / 2);
+    for (const auto& [k, v] : out.got) EXPECT_EQ(v, "ok") << k;
+    EXPECT_EQ(count(*db_, "t"), kThreads * kEach);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Migrator
 
 std::vector<std::string> applied_versions(Database& db, const std::string& module) {

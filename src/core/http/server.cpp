@@ -1,10 +1,13 @@
 #include "core/http/server.hpp"
 
 #include "core/http/body.hpp"
+#include "core/http/pending.hpp"
 #include "core/http/response.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -102,6 +105,31 @@ struct Counter {
     std::atomic<int>& c_;
 };
 }  // namespace
+
+// Waits, on the connection's thread, for a pending answer (core/http/pending.hpp) and takes it.
+// The resolving thread only posts a wake-up here; a connection destroyed while it waits (server
+// shut down) detaches first, so nothing is posted for it afterwards.
+asio::awaitable<Response> await_pending(std::shared_ptr<PendingAnswer> pending) {
+    auto executor = co_await asio::this_coro::executor;
+    struct Wait {
+        explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+        asio::steady_timer timer;
+        bool fired = false;
+    };
+    auto wait = std::make_shared<Wait>(executor);
+    struct Detach {
+        PendingAnswer& p;
+        ~Detach() { p.detach(); }
+    } detach{*pending};
+    pending->on_ready([executor, wait] {
+        asio::post(executor, [wait] {
+            wait->fired = true;
+            wait->timer.cancel();
+        });
+    });
+    while (!wait->fired) co_await wait->timer.async_wait(use_tuple);
+    co_return pending->take();
+}
 
 // Sends the answer as two buffers (status line + fields, body) in one gathered write; Beast's
 // serializer does the same work through many small buffer views. Chunked answers with a body in
@@ -491,6 +519,9 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                 res =
                     co_await asio::co_spawn(impl_->pool, on_pool(req, client), asio::use_awaitable);
             }
+            // An answer that waits for other work (a durable write): the connection is parked,
+            // holding no worker thread, until it is ready.
+            if (res.pending) res = co_await await_pending(std::move(res.pending));
             // A body of unknown size to an HTTP/1.0 client ends with the connection.
             const bool keep = res.keep_alive() && !stopping_ && !(res.source && !res.source->size() && res.version() != 11);
             res.keep_alive(keep);

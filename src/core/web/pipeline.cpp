@@ -12,6 +12,7 @@
 #include "core/http/context.hpp"
 #include "core/http/cookies.hpp"
 #include "core/http/upload.hpp"
+#include "core/http/pending.hpp"
 #include "core/http/response.hpp"
 #include "core/util/strings.hpp"
 
@@ -153,11 +154,36 @@ std::optional<http::Response> Pipeline::run(http::Request& req, const ClientInfo
 std::optional<http::Response> Pipeline::respond(http::RequestContext& ctx, const std::string& route_name,
                                                 std::chrono::steady_clock::time_point start,
                                                 const std::function<std::optional<http::Response>()>& produce) {
-    const auto& req = ctx.req;
     http::Response res;
+    if (!guard(ctx, produce, res)) return std::nullopt;
+    if (res.pending) {
+        // The answer comes later (a durable write): the context is kept for it (the request it
+        // refers to lives until the answer is sent), and the answer gets the same error mapping,
+        // headers, metrics and log line when the server takes it.
+        auto kept = std::make_shared<http::RequestContext>(std::move(ctx));
+        kept->make_csrf = nullptr;  // bound to the old context; a form cannot be made any more
+        kept->upload = nullptr;
+        res.pending->wrap([this, kept, route_name, start](const http::PendingAnswer::Build& build) {
+            http::Response out;
+            guard(*kept, [&]() -> std::optional<http::Response> { return build(); }, out);
+            if (out.pending) {  // a builder gives a finished answer
+                app_log_->error("request {}: a pending answer's builder gave another pending answer", kept->request_id);
+                out = views_.error(*kept, ErrorCode::internal, "err_internal");
+            }
+            conclude(*kept, route_name, start, out);
+            return out;
+        });
+        return res;
+    }
+    conclude(ctx, route_name, start, res);
+    return res;
+}
+
+bool Pipeline::guard(http::RequestContext& ctx, const std::function<std::optional<http::Response>()>& produce,
+                     http::Response& res) const {
     try {
         auto answer = produce();
-        if (!answer) return std::nullopt;
+        if (!answer) return false;
         res = std::move(*answer);
     } catch (const db::DbError& e) {
         if (e.kind() == db::DbError::Kind::unique_violation) {
@@ -178,6 +204,12 @@ std::optional<http::Response> Pipeline::respond(http::RequestContext& ctx, const
             res = http::text_response(http::Status::internal_server_error, "500 Internal Server Error\n");
         }
     }
+    return true;
+}
+
+void Pipeline::conclude(http::RequestContext& ctx, const std::string& route_name,
+                        std::chrono::steady_clock::time_point start, http::Response& res) const {
+    const auto& req = ctx.req;
     finish(ctx, res);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const unsigned status = static_cast<unsigned>(res.result_int());
@@ -201,7 +233,6 @@ std::optional<http::Response> Pipeline::respond(http::RequestContext& ctx, const
         if (ctx.principal) line["user"] = ctx.principal->user_id;
         access_log_->info(boost::json::serialize(line));
     }
-    return res;
 }
 
 std::optional<http::Response> Pipeline::identify(http::RequestContext& ctx, std::string& route_name,
@@ -436,10 +467,14 @@ bool Pipeline::feed_stream(StreamedRequest& s, std::string_view chunk) {
 }
 
 http::Response Pipeline::end_stream(StreamedRequest& s, StreamEnd end) {
-    return *respond(s.ctx, s.route_name, s.start, [&]() -> std::optional<http::Response> {
+    auto res = *respond(s.ctx, s.route_name, s.start, [&]() -> std::optional<http::Response> {
         if (s.failure) std::rethrow_exception(s.failure);
         return close_upload(s.ctx, *s.route, s.binding, *s.spool, end);
     });
+    // An upload handler's pending answer is waited for here, on the worker: the stream's spooled
+    // files must outlive it.
+    if (res.pending) res = res.pending->wait();
+    return res;
 }
 
 void Pipeline::finish(http::RequestContext& ctx, http::Response& res) const {

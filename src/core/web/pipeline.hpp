@@ -59,6 +59,8 @@ public:
              std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> app_log,
              PipelineOptions options);
 
+    // The answer; one with `pending` set (core/http/pending.hpp) is finished when it is taken,
+    // which the caller does (the server on the connection's thread, or pending->wait()).
     http::Response handle(http::Request& req, const ClientInfo& client);
     // On the I/O thread, for a blocking route with a fast handler and an anonymous request: the
     // whole answer when the fast handler (or the pipeline, e.g. a 400) gives one; nullopt means
@@ -99,6 +101,12 @@ private:
     std::optional<http::Response> respond(http::RequestContext& ctx, const std::string& route_name,
                                           std::chrono::steady_clock::time_point start,
                                           const std::function<std::optional<http::Response>()>& produce);
+    // Runs `produce`, mapping what it throws to an error answer; false when it gives none.
+    bool guard(http::RequestContext& ctx, const std::function<std::optional<http::Response>()>& produce,
+               http::Response& res) const;
+    // Headers, metrics and the access log of a finished answer.
+    void conclude(http::RequestContext& ctx, const std::string& route_name, std::chrono::steady_clock::time_point start,
+                  http::Response& res) const;
     // Routing, language, principal and CSRF binding: an answer when the request ends there.
     std::optional<http::Response> identify(http::RequestContext& ctx, std::string& route_name, const http::Route*& route,
                                            std::string& binding);

@@ -177,7 +177,9 @@ void LayananModule::register_routes(http::Router& r) {
         r.add(M::get, "/open311/discovery" + ext, [this, xml](auto& c) { return o311_discovery(c, xml); }, api);
         r.add(M::get, "/open311/v2/services" + ext, [this, xml](auto& c) { return o311_services(c, xml); }, api);
         r.add(M::get, "/open311/v2/services/{code}" + ext, [this, xml](auto& c) { return o311_service(c, xml); }, api);
-        r.add(M::post, "/open311/v2/requests" + ext, writes([this, xml](auto& c) { return o311_post(c, xml); }), api_post);
+        http::RouteOptions post = api_post;
+        post.fast = [this, xml](Ctx& c) { return o311_post_fast(c, xml); };
+        r.add(M::post, "/open311/v2/requests" + ext, writes([this, xml](auto& c) { return o311_post(c, xml); }), post);
         r.add(M::get, "/open311/v2/requests" + ext, cached(xml ? "o311x" : "o311j", [this, xml](auto& c) { return o311_requests(c, xml); }),
               from_cache(api, xml ? "o311x" : "o311j", xml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8"));
         r.add(M::get, "/open311/v2/requests/{id}" + ext, [this, xml](auto& c) { return o311_request(c, xml); }, api);
@@ -186,8 +188,8 @@ void LayananModule::register_routes(http::Router& r) {
     }
 }
 
-std::string LayananModule::t(const Ctx& ctx, const std::string& key) const {
-    std::string text = s_.views.t(ctx.lang, key);
+std::string LayananModule::t(const std::string& lang, const std::string& key) const {
+    std::string text = s_.views.t(lang, key);
     if (auto at = text.find("{regency}"); at != std::string::npos) text.replace(at, 9, s_.regency.name);
     return text;
 }

@@ -59,6 +59,12 @@ private:
     Res o311_services(Ctx& ctx, bool xml);
     Res o311_service(Ctx& ctx, bool xml);
     Res o311_post(Ctx& ctx, bool xml);
+    // The same on the I/O thread (RouteOptions::fast): nullopt when it needs a worker (an API key
+    // not checked recently, a media file to store). Both answer once the report is on disk,
+    // without a thread waiting for the commit (core/http/pending.hpp).
+    std::optional<Res> o311_post_fast(Ctx& ctx, bool xml);
+    std::optional<Res> o311_submit(Ctx& ctx, bool xml, bool io_thread);
+    Res o311_created(Result<Ticket> r, bool xml, const std::string& lang) const;
     Res o311_requests(Ctx& ctx, bool xml);
     Res o311_request(Ctx& ctx, bool xml);
     Res o311_token(Ctx& ctx, bool xml);
@@ -81,7 +87,8 @@ private:
     std::string service_name(const std::string& code, const std::string& lang) const;
     std::string fmt_time(std::int64_t t, const std::string& lang) const;
     // A message of the catalog in the request's language; "{regency}" becomes the regency's name.
-    std::string t(const Ctx& ctx, const std::string& key) const;
+    std::string t(const Ctx& ctx, const std::string& key) const { return t(ctx.lang, key); }
+    std::string t(const std::string& lang, const std::string& key) const;
     // The data-* attributes of the report form's map (tiles, centre, zoom, bounds) for a page.
     void set_map(core::web::Data& page) const;
     std::int64_t deadline(std::int64_t from, const SlaTarget& target) const { return svc_->deadline(from, target); }

@@ -201,12 +201,12 @@ Status LayananService::validate(const NewReport& in, bool internal) const {
     return ok_status();
 }
 
-Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
-                                      std::optional<std::int64_t> reporter_user, const Actor& actor) {
+LayananService::PreparedReport LayananService::prepare(const NewReport& in, const Service& svc,
+                                                      std::optional<std::int64_t> reporter_opd,
+                                                      std::optional<std::int64_t> reporter_user, const Actor& actor) const {
     const auto now = s_.clock.now();
-    // Everything that needs no database is prepared before the write: the write runs in a group
-    // commit, one job after the other, so work done inside it holds up every report in the group.
-    Ticket t;
+    PreparedReport p{{}, {}, svc.opd_slug, {}, {}, actor, now};
+    Ticket& t = p.ticket;
     t.code = tracking_code();
     t.service_code = svc.code;
     t.is_public = svc.is_public;
@@ -241,25 +241,33 @@ Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, s
     t.created_at = t.updated_at = now;
     t.respond_due = deadline(now, svc.sla.respond.at(t.priority));
     t.resolve_due = std::max(t.respond_due, deadline(now, svc.sla.resolve.at(t.priority)));
-    TicketEvent ev{0, 0, now, reporter_user, actor.label, "created", status_name(t.status), "", true};
-    const std::string action = t.is_public ? "layanan.report" : "layanan.fault";
-    const std::string audit_summary = summary(json::object{{"code", t.code}, {"service", t.service_code},
-                                                           {"opd", svc.opd_slug}, {"channel", t.channel}});
-    return s_.db.write([&](Connection& c) -> Result<Ticket> {
-        auto opd = store::opd_by_slug(c, svc.opd_slug);
-        if (!opd) return make_error(ErrorCode::internal, "err_internal", "service OPD missing: " + svc.opd_slug);
-        Ticket row = t;  // a retried group runs this again from the same start
-        row.opd_id = opd->id;
-        row.opd_slug = opd->slug;
-        row.opd_name = opd->name;
-        row.id = store::insert_ticket(c, row);
-        if (row.asset_id) store::update_asset_status(c, *row.asset_id, "down", now);
-        TicketEvent e = ev;
-        e.ticket_id = row.id;
-        store::insert_event(c, e);
-        s_.audit.record(c, actor, action, object_type(row), std::to_string(row.id), audit_summary, now);
-        return row;
-    });
+    p.event = TicketEvent{0, 0, now, reporter_user, actor.label, "created", status_name(t.status), "", true};
+    p.action = t.is_public ? "layanan.report" : "layanan.fault";
+    p.audit_summary = summary(json::object{{"code", t.code}, {"service", t.service_code},
+                                           {"opd", svc.opd_slug}, {"channel", t.channel}});
+    return p;
+}
+
+Result<Ticket> LayananService::write_report(Connection& c, const PreparedReport& p) const {
+    auto opd = store::opd_by_slug(c, p.opd_slug);
+    if (!opd) return make_error(ErrorCode::internal, "err_internal", "service OPD missing: " + p.opd_slug);
+    Ticket row = p.ticket;  // a retried group runs this again from the same start
+    row.opd_id = opd->id;
+    row.opd_slug = opd->slug;
+    row.opd_name = opd->name;
+    row.id = store::insert_ticket(c, row);
+    if (row.asset_id) store::update_asset_status(c, *row.asset_id, "down", p.now);
+    TicketEvent e = p.event;
+    e.ticket_id = row.id;
+    store::insert_event(c, e);
+    s_.audit.record(c, p.actor, p.action, object_type(row), std::to_string(row.id), p.audit_summary, p.now);
+    return row;
+}
+
+Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
+                                      std::optional<std::int64_t> reporter_user, const Actor& actor) {
+    const PreparedReport p = prepare(in, svc, reporter_opd, reporter_user, actor);
+    return s_.db.write([&](Connection& c) { return write_report(c, p); });
 }
 
 Result<Ticket> LayananService::submit_report(const NewReport& in, const std::optional<Principal>& who, const Actor& actor) {
@@ -270,6 +278,21 @@ Result<Ticket> LayananService::submit_report(const NewReport& in, const std::opt
     if (who && copy.reporter_name.empty()) copy.reporter_name = who->display_name;
     if (who && copy.reporter_email.empty()) copy.reporter_email = who->email;
     return create(copy, *svc, std::nullopt, who ? std::optional<std::int64_t>(who->user_id) : std::nullopt, actor);
+}
+
+Status LayananService::submit_report_async(const NewReport& in, const std::optional<Principal>& who, const Actor& actor,
+                                           ReportDone done) {
+    if (auto st = validate(in, false); !st) return st.error();
+    const Service* svc = catalog_.find(in.service_code);
+    NewReport copy = in;
+    copy.asset_id.reset();
+    if (who && copy.reporter_name.empty()) copy.reporter_name = who->display_name;
+    if (who && copy.reporter_email.empty()) copy.reporter_email = who->email;
+    s_.db.write_async(
+        [this, p = prepare(copy, *svc, std::nullopt, who ? std::optional<std::int64_t>(who->user_id) : std::nullopt, actor)](
+            Connection& c) { return write_report(c, p); },
+        std::move(done));
+    return ok_status();
 }
 
 Result<Ticket> LayananService::report_fault(const Principal& who, NewReport in) {
@@ -650,6 +673,17 @@ Result<std::string> create_api_key(core::db::Database& db, core::audit::AuditLog
 
 Result<std::string> LayananService::create_api_key(const Actor& actor, const std::string& name) {
     return layanan::create_api_key(s_.db, s_.audit, s_.clock, name, actor, actor.user_id);
+}
+
+std::optional<ApiKey> LayananService::cached_api_key(const std::string& raw) {
+    if (raw.empty() || raw.size() > 200) return std::nullopt;
+    const auto hash = core::auth::Crypto::sha256_hex(raw);
+    const auto now = s_.clock.now();
+    std::lock_guard lock(keys_->mu);
+    auto it = keys_->by_hash.find(hash);
+    if (it != keys_->by_hash.end() && now >= it->second.second && now - it->second.second < kKeyCacheSeconds)
+        return it->second.first;
+    return std::nullopt;
 }
 
 std::optional<ApiKey> LayananService::check_api_key(const std::string& raw) {

@@ -9,6 +9,7 @@
 // Threads: stateless apart from const references; call from worker threads.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,13 @@ public:
 
     // A public report from a signed-in citizen (web) or an Open311 client (no principal).
     Result<Ticket> submit_report(const NewReport& in, const std::optional<Principal>& who, const core::audit::Actor& actor);
+    // submit_report without waiting for the commit (the Open311 POST, answered from the I/O
+    // thread): a validation error is returned at once; otherwise the report joins the next group
+    // commit and done() runs on the committing thread once it is on disk, or with the error that
+    // rolled it back (core/db Database::write_async: keep done() short).
+    using ReportDone = std::function<void(core::db::Outcome<Result<Ticket>>)>;
+    Status submit_report_async(const NewReport& in, const std::optional<Principal>& who, const core::audit::Actor& actor,
+                               ReportDone done);
     // An internal fault against an asset, by an OPD's staff.
     Result<Ticket> report_fault(const Principal& who, NewReport in);
 
@@ -124,6 +132,9 @@ public:
     // Open311 API keys (raw key shown once; only its SHA-256 is stored).
     Result<std::string> create_api_key(const core::audit::Actor& actor, const std::string& name);
     std::optional<ApiKey> check_api_key(const std::string& raw);
+    // check_api_key from memory only: the key when it was checked valid within kKeyCacheSeconds;
+    // nullopt means "not known here" (ask check_api_key).
+    std::optional<ApiKey> cached_api_key(const std::string& raw);
     Status revoke_api_key(const Principal& who, std::int64_t id);
     std::vector<ApiKey> api_keys();
 
@@ -142,6 +153,18 @@ private:
     void first_response(Ticket& t, std::int64_t now) const;
     Result<Ticket> create(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
                           std::optional<std::int64_t> reporter_user, const core::audit::Actor& actor);
+    // A new ticket with everything that needs no database worked out (the write runs in a group
+    // commit, one job after the other: work done inside it holds up every report in the group).
+    struct PreparedReport {
+        Ticket ticket;
+        TicketEvent event;
+        std::string opd_slug, action, audit_summary;
+        core::audit::Actor actor;
+        std::int64_t now = 0;
+    };
+    PreparedReport prepare(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
+                           std::optional<std::int64_t> reporter_user, const core::audit::Actor& actor) const;
+    Result<Ticket> write_report(core::db::Connection& c, const PreparedReport& p) const;
 
     core::CoreServices s_;
     const Catalog& catalog_;

@@ -18,6 +18,7 @@
 #include "core/region/regency.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/strings.hpp"
+#include "core/http/pending.hpp"
 #include "modules/layanan/layanan_module_impl.hpp"
 
 namespace gapura::modules::layanan {
@@ -287,14 +288,26 @@ http::Response LayananModule::o311_service(Ctx& ctx, bool xml) {
     return answer(xml, http::Status::ok, def, "service_definition", "");
 }
 
-http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
+http::Response LayananModule::o311_post(Ctx& ctx, bool xml) { return *o311_submit(ctx, xml, false); }
+
+std::optional<http::Response> LayananModule::o311_post_fast(Ctx& ctx, bool xml) { return o311_submit(ctx, xml, true); }
+
+std::optional<http::Response> LayananModule::o311_submit(Ctx& ctx, bool xml, bool io_thread) {
     if (auto e = o311_begin(ctx, xml)) return std::move(*e);
     const http::Form* form = ctx.form ? &*ctx.form : ctx.multipart ? &ctx.multipart->fields : nullptr;
     if (!form) return error(xml, 400, t(ctx, "layanan_o311_form_required"));
     const std::string raw_key(ctx.field("api_key"));
     if (raw_key.empty()) return error(xml, 403, t(ctx, "layanan_o311_key_missing"));
-    auto key = svc_->check_api_key(raw_key);
-    if (!key) return error(xml, 403, t(ctx, "layanan_o311_key_invalid"));
+    // On the I/O thread only a key checked recently is known; any other is looked up on a worker.
+    auto key = io_thread ? svc_->cached_api_key(raw_key) : svc_->check_api_key(raw_key);
+    if (!key) {
+        if (io_thread) return std::nullopt;
+        return error(xml, 403, t(ctx, "layanan_o311_key_invalid"));
+    }
+    // A media file is written to the file store: work for a worker.
+    if (io_thread && ctx.multipart)
+        for (const auto& f : ctx.multipart->files)
+            if (f.field == "media" && !f.data.empty()) return std::nullopt;
 
     NewReport in;
     in.web_form = false;
@@ -359,17 +372,32 @@ http::Response LayananModule::o311_post(Ctx& ctx, bool xml) {
         in.photos = std::move(*stored);
     }
     core::audit::Actor actor{std::nullopt, "open311:" + key->name, "api_key", std::nullopt};
-    // Acknowledged only after the transaction commits (SQLite synchronous=FULL: on disk).
-    auto r = svc_->submit_report(in, std::nullopt, actor);
+    // Acknowledged only after the transaction commits (SQLite synchronous=FULL: on disk). No
+    // thread waits for it: the commit's thread resolves the answer, which is built on the
+    // connection's thread.
+    auto pending = std::make_shared<http::PendingAnswer>();
+    auto st = svc_->submit_report_async(
+        in, std::nullopt, actor, [this, pending, xml, lang = ctx.lang](core::db::Outcome<Result<Ticket>> out) {
+            auto kept = std::make_shared<core::db::Outcome<Result<Ticket>>>(std::move(out));
+            pending->resolve([this, kept, xml, lang] {
+                cache_.clear();  // the new report shows in the lists at once
+                return o311_created(kept->get(), xml, lang);  // get() rethrows a failed write's error
+            });
+        });
+    if (!st) return o311_created(st.error(), xml, ctx.lang);
+    return http::pending_response(std::move(pending));
+}
+
+http::Response LayananModule::o311_created(Result<Ticket> r, bool xml, const std::string& lang) const {
     if (!r) {
-        if (r.error().code == ErrorCode::not_found) return error(xml, 404, t(ctx, r.error().message_key));
+        if (r.error().code == ErrorCode::not_found) return error(xml, 404, t(lang, r.error().message_key));
         std::vector<O311Error> v;
-        for (const auto& f : r.error().fields) v.push_back({400, f.field + ": " + t(ctx, f.message_key)});
-        if (v.empty()) v.push_back({400, t(ctx, r.error().message_key)});
+        for (const auto& f : r.error().fields) v.push_back({400, f.field + ": " + t(lang, f.message_key)});
+        if (v.empty()) v.push_back({400, t(lang, r.error().message_key)});
         return errors(xml, v);
     }
     json::array out{json::object{{"service_request_id", std::to_string(r->id)},
-                                 {"service_notice", t(ctx, "layanan_o311_notice") + " " + r->code},
+                                 {"service_notice", t(lang, "layanan_o311_notice") + " " + r->code},
                                  {"account_id", nullptr},
                                  {"media_url", media_url_of(*r, s_.config.public_url)}}};
     return answer(xml, http::Status::ok, out, "service_requests", "request");

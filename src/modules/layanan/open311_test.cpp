@@ -166,6 +166,10 @@ TEST_F(Open311, PostCreatesADurableRequestWithAnExpectedDatetime) {
     const auto before = tickets();
     auto r = post(ok_body() + "&attribute%5Blebar_m%5D=2.5");
     ASSERT_EQ(r.status, 200u) << r.body;
+    // Answered once its commit is on disk, with no thread waiting for it; a key not checked yet
+    // is looked up on a worker, not on the I/O thread.
+    EXPECT_TRUE(r.pending);
+    EXPECT_FALSE(r.fast);
     auto o = parse(r.body).as_array().at(0).as_object();
     ASSERT_TRUE(o.at("service_request_id").is_string());  // ids are strings
     EXPECT_FALSE(o.contains("token"));                    // never both
@@ -194,6 +198,11 @@ TEST_F(Open311, PostCreatesADurableRequestWithAnExpectedDatetime) {
     auto x = post(ok_body(), "xml");
     ASSERT_EQ(x.status, 200u);
     EXPECT_NE(x.body.find("<service_requests><request><service_request_id>"), std::string::npos);
+    // The key is known now: the report is taken on the I/O thread (RouteOptions::fast).
+    EXPECT_TRUE(x.fast);
+    EXPECT_TRUE(x.pending);
+    EXPECT_EQ(std::string(x.raw["X-Content-Type-Options"]), "nosniff");  // the pipeline's headers, added late
+    EXPECT_FALSE(x.header(bhttp::field::content_length).empty());
     // Multi-value attributes.
     auto m = post("api_key=" + key + "&service_code=sampah&address_string=TPS+Pasar+Baru&attribute%5Bjenis_lokasi%5D=tps"
                   "&attribute%5Bjenis_sampah%5D%5B%5D=plastik&attribute%5Bjenis_sampah%5D%5B%5D=b3");
@@ -701,8 +710,11 @@ TEST_F(Open311, MediaUrlIsValidatedStoredAndReturned) {
 // Finding 7b: multipart/form-data with one `media` photo, stored like the web form's photos.
 TEST_F(Open311, MultipartMediaIsStoredAndItsPublicUrlReturned) {
     const auto before_files = files();
+    post(ok_body());  // the key is checked and cached
     auto r = post_multipart(ok_fields(), {{"media", "jalan.png", kPng}});
     ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_FALSE(r.fast) << "a media file is stored on a worker, not on the I/O thread";
+    EXPECT_TRUE(r.pending);
     const std::string sha = core::auth::Crypto::sha256_hex(kPng);
     const std::string url = t.app.config().public_url + "/berkas/" + sha;
     auto created = parse(r.body).as_array().at(0).as_object();
