@@ -50,6 +50,7 @@ std::optional<std::string> scalar_text(Connection& c, std::string_view sql, std:
 
 Database::Database(Factory factory, int readers, Dialect dialect) : factory_(std::move(factory)), dialect_(dialect) {
     writer_ = factory_(true);
+    deferred_ = writer_->deferred_sync();
     for (int i = 0; i < readers; ++i) {
         readers_.push_back(factory_(false));
         idle_.push_back(readers_.back().get());
@@ -62,8 +63,15 @@ Database::~Database() {
         stopping_ = true;
     }
     writer_cv_.notify_all();
-    // The writer thread finishes the group it was handed (every queued async write is completed).
+    // The writer thread finishes the group it was handed (every queued write is committed), then
+    // the sync thread makes them durable and completes them.
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+        std::lock_guard lock(queue_mu_);
+        syncer_stop_ = true;
+    }
+    syncer_cv_.notify_all();
+    if (syncer_thread_.joinable()) syncer_thread_.join();
 }
 
 std::unique_ptr<Database> Database::open(const std::string& url, int readers) {
@@ -122,7 +130,7 @@ void Database::Settled::deliver(Database& db) {
     completed.clear();
 }
 
-void Database::run_group(std::unique_lock<std::mutex>& lock, Settled& out) {
+std::vector<Database::WriteJob*> Database::run_group(std::unique_lock<std::mutex>& lock) {
     // The writes queued now, at most kMaxBatch, oldest first.
     committing_ = true;
     std::vector<WriteJob*> batch;
@@ -140,6 +148,10 @@ void Database::run_group(std::unique_lock<std::mutex>& lock, Settled& out) {
     ++write_transactions_;
     write_jobs_ += batch.size();
     largest_batch_ = std::max<std::uint64_t>(largest_batch_, batch.size());
+    return batch;
+}
+
+void Database::settle(const std::vector<WriteJob*>& batch, Settled& out) {
     // Each finished writer is marked (its waiter notified once the lock is released: a waiter
     // woken while the mutex is held would only block on it again); async ones are completed then.
     for (auto* j : batch) {
@@ -152,11 +164,30 @@ void Database::run_group(std::unique_lock<std::mutex>& lock, Settled& out) {
     }
 }
 
+void Database::start_writer() {
+    if (!writer_thread_.joinable()) writer_thread_ = std::thread([this] { writer_loop(); });
+    if (deferred_ && !syncer_thread_.joinable()) syncer_thread_ = std::thread([this] { syncer_loop(); });
+}
+
 void Database::submit(WriteJob& job) {
     if (t_in_completion) throw std::logic_error("Database::write() called from a write_async() completion");
     job.cv = std::make_shared<std::condition_variable>();
     std::unique_lock lock(queue_mu_);
+    if (sync_failed_) std::rethrow_exception(sync_failed_);
     queue_.push_back(&job);
+    if (deferred_) {
+        // The writer thread runs every group; this caller waits for the sync that covers its write.
+        start_writer();
+        if (!committing_) {
+            committing_ = true;
+            writer_lead_ = true;
+            writer_cv_.notify_one();
+        }
+        job.cv->wait(lock, [&] { return job.done; });
+        lock.unlock();
+        if (job.error) std::rethrow_exception(job.error);
+        return;
+    }
     // Invariant: a non-empty queue has a committing caller, so a caller finding none is alone.
     if (committing_) job.cv->wait(lock, [&] { return job.done || job.lead; });
     Settled settled;
@@ -164,7 +195,7 @@ void Database::submit(WriteJob& job) {
         // This caller commits the group (its own write is among it: it was alone, or the oldest
         // when handed the lead).
         job.lead = false;
-        run_group(lock, settled);
+        settle(run_group(lock), settled);
         // Hand the lead to the oldest waiting writer, if any: a write() caller, or the writer
         // thread for an async job.
         bool lead_next = false;
@@ -196,7 +227,8 @@ void Database::submit(WriteJob& job) {
 void Database::submit_async(std::unique_ptr<AsyncJob> owned) {
     std::unique_lock lock(queue_mu_);
     if (stopping_) throw std::logic_error("Database::write_async() after the database began closing");
-    if (!writer_thread_.joinable()) writer_thread_ = std::thread([this] { writer_loop(); });
+    if (sync_failed_) std::rethrow_exception(sync_failed_);
+    start_writer();
     queue_.push_back(&owned.release()->job);
     if (!committing_) {
         committing_ = true;
@@ -212,18 +244,61 @@ void Database::writer_loop() {
         writer_cv_.wait(lock, [&] { return writer_lead_ || stopping_; });
         if (!writer_lead_) break;  // stopping, and nothing handed to us
         writer_lead_ = false;
-        // Lead while writes keep arriving: the queue fills during each commit's sync.
+        // Lead while writes keep arriving: the queue fills while each group runs (and, without a
+        // deferred sync, during its commit's sync).
         for (bool leading = true; leading;) {
             Settled settled;
-            run_group(lock, settled);
+            auto batch = run_group(lock);
+            if (deferred_) {
+                to_sync_.push_back(std::move(batch));
+                syncer_cv_.notify_one();
+            } else {
+                settle(batch, settled);
+            }
             if (queue_.empty()) {
                 committing_ = false;
                 leading = false;
             }
+            if (settled.wake.empty() && settled.completed.empty()) continue;
             lock.unlock();
             settled.deliver(*this);
             lock.lock();
         }
+    }
+}
+
+void Database::syncer_loop() {
+    std::unique_lock lock(queue_mu_);
+    while (true) {
+        syncer_cv_.wait(lock, [&] { return !to_sync_.empty() || syncer_stop_; });
+        if (to_sync_.empty()) break;
+        // One sync covers every group committed before it starts.
+        auto groups = std::move(to_sync_);
+        to_sync_.clear();
+        lock.unlock();
+        std::exception_ptr failed;
+        try {
+            writer_->sync_log();
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        lock.lock();
+        if (failed && !sync_failed_) {
+            // After a failed sync the OS may have dropped the pages it could not write, and a later
+            // sync may succeed without them: nothing more is acknowledged (restart the server).
+            sync_failed_ = std::make_exception_ptr(
+                DbError(DbError::Kind::unavailable, "the database log could not be written to disk; writes are refused"));
+        }
+        Settled settled;
+        for (auto& g : groups) {
+            if (sync_failed_)
+                for (auto* j : g)
+                    if (!j->error) j->error = sync_failed_;
+            settle(g, settled);
+        }
+        lock.unlock();
+        settled.deliver(*this);
+        lock.lock();
     }
 }
 

@@ -14,6 +14,12 @@
 // after the commit that holds its changes (synchronous=FULL: on disk), so an acknowledged write
 // survives a crash. A write function must not call write() (it would wait for itself).
 //
+// With a backend whose commits are made durable by a separate sync (Connection::deferred_sync:
+// SQLite in WAL mode), the groups are run by a writer thread and made durable by a sync thread:
+// the next group runs its statements while the last one's sync is in flight, and a write is
+// acknowledged (write() returns, write_async() completes) only after the sync that covers it. A
+// committed write is visible to readers from its commit, a moment before it is acknowledged.
+//
 // write_async() queues a write the same way without a waiting thread: its completion is called
 // once the commit that holds it is on disk (or the write failed), on the thread that committed
 // the group (a writer thread the Database starts on first use, or a write() caller leading a
@@ -107,6 +113,13 @@ public:
     virtual Dialect dialect() const = 0;
     // Rows changed by the last INSERT/UPDATE/DELETE.
     virtual std::int64_t changes() const = 0;
+    // True when commit() returns before the transaction is on disk, and sync_log() makes every
+    // transaction committed so far durable (SQLite in WAL mode: one fdatasync of the log covers
+    // every commit appended before it). The Database then runs the next group of writes while the
+    // last one's sync is in flight, and acknowledges a write only after the sync. sync_log() is
+    // the one call that may run on another thread while the connection is in use.
+    virtual bool deferred_sync() const { return false; }
+    virtual void sync_log() {}
 };
 
 // Binds parameters and iterates rows: `Query q(c, kSql, {a, b}); while (q.next()) q.text(0);`
@@ -283,9 +296,13 @@ private:
     void submit(WriteJob& job);
     void submit_async(std::unique_ptr<AsyncJob> job);
     // Under queue_mu_ (released while the group runs): takes the next group from the queue, runs
-    // and commits it, and records what is to be delivered.
-    void run_group(std::unique_lock<std::mutex>& lock, Settled& out);
+    // and commits it; returns it, to be settled (now, or after the sync that makes it durable).
+    std::vector<WriteJob*> run_group(std::unique_lock<std::mutex>& lock);
+    // Under queue_mu_: marks a finished group's writes done and records what is to be delivered.
+    static void settle(const std::vector<WriteJob*>& batch, Settled& out);
+    void start_writer();  // under queue_mu_
     void writer_loop();
+    void syncer_loop();
     // Runs a group of jobs in one transaction on writer_. Jobs it could not run (the transaction
     // broke before their turn) are left in `rest` for the next group.
     void run_batch(std::vector<WriteJob*>& batch, std::vector<WriteJob*>& rest);
@@ -309,6 +326,13 @@ private:
     std::condition_variable writer_cv_;
     bool writer_lead_ = false;  // the writer thread is to commit the next group
     bool stopping_ = false;
+    // Deferred sync (Connection::deferred_sync): committed groups wait here for the sync thread.
+    bool deferred_ = false;
+    std::thread syncer_thread_;
+    std::condition_variable syncer_cv_;
+    std::vector<std::vector<WriteJob*>> to_sync_;
+    bool syncer_stop_ = false;
+    std::exception_ptr sync_failed_;  // a failed sync: every later write is refused
     std::uint64_t write_jobs_ = 0;
     std::uint64_t largest_batch_ = 0;
     std::mutex pool_mu_;

@@ -884,6 +884,102 @@ TEST_F(DatabaseTest, ManyThreadsMixingWriteAndWriteAsyncAllCommit) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Deferred sync (SQLite's writer in WAL mode: commits are made durable by sync_log())
+
+// Forwards to a real connection and records, in order, each commit and each sync of the log; a
+// sync can be made to fail.
+class SyncRecorder : public Connection {
+public:
+    SyncRecorder(std::unique_ptr<Connection> inner, std::vector<std::string>& log, std::mutex& mu, std::atomic<bool>& fail)
+        : inner_(std::move(inner)), log_(log), mu_(mu), fail_(fail) {}
+    Statement& prepare(std::string_view sql) override { return inner_->prepare(sql); }
+    void exec_script(std::string_view sql) override { inner_->exec_script(sql); }
+    void begin(bool write) override { inner_->begin(write); }
+    void commit() override {
+        inner_->commit();
+        std::lock_guard lock(mu_);
+        log_.push_back("commit");
+    }
+    void rollback() override { inner_->rollback(); }
+    Dialect dialect() const override { return inner_->dialect(); }
+    std::int64_t changes() const override { return inner_->changes(); }
+    bool deferred_sync() const override { return inner_->deferred_sync(); }
+    void sync_log() override {
+        if (fail_) throw DbError(DbError::Kind::unavailable, "EIO");
+        inner_->sync_log();
+        std::lock_guard lock(mu_);
+        log_.push_back("sync");
+    }
+
+private:
+    std::unique_ptr<Connection> inner_;
+    std::vector<std::string>& log_;
+    std::mutex& mu_;
+    std::atomic<bool>& fail_;
+};
+
+TEST_F(DatabaseTest, TheSqliteWriterCommitsWithoutSyncAndEveryWriteWaitsForTheLogSync) {
+    // The writer of a WAL database commits with synchronous=NORMAL and syncs the log itself.
+    auto conn = open_sqlite(path_, true);
+    EXPECT_TRUE(conn->deferred_sync());
+    EXPECT_EQ(scalar_int(*conn, "PRAGMA synchronous").value_or(-1), 1);
+    conn->sync_log();  // callable at any time
+    auto reader = open_sqlite(path_, false);
+    EXPECT_FALSE(reader->deferred_sync());
+    EXPECT_EQ(scalar_int(*reader, "PRAGMA synchronous").value_or(-1), 2);
+
+    std::vector<std::string> log;
+    std::mutex mu;
+    std::atomic<bool> fail{false};
+    Database db([&](bool writer) -> std::unique_ptr<Connection> {
+        auto c = open_sqlite(path_, writer);
+        if (!writer) return c;
+        return std::make_unique<SyncRecorder>(std::move(c), log, mu, fail);
+    }, 1, Dialect::sqlite);
+    auto synced_after_last_commit = [&] {
+        std::lock_guard lock(mu);
+        auto c = std::find(log.rbegin(), log.rend(), "commit");
+        auto s = std::find(log.rbegin(), log.rend(), "sync");
+        return c != log.rend() && s != log.rend() && s < c;  // the sync came after the commit
+    };
+    db.write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('one')"); });
+    EXPECT_TRUE(synced_after_last_commit()) << "write() returned before the log was synced";
+    Outcomes out;
+    db.write_async([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('two')"); },
+                   [&](Outcome<void> o) { out.add(0, o.error ? "error" : "ok", synced_after_last_commit() ? 1 : 0); });
+    ASSERT_TRUE(out.wait_for(1));
+    EXPECT_EQ(out.of(0), "ok");
+    EXPECT_EQ(out.visible[0], 1) << "completed before the log was synced";
+
+    // A failed sync: the write is not acknowledged, and nothing after it is (the OS may have
+    // dropped pages a later sync would not report).
+    fail = true;
+    EXPECT_EQ(db_error_kind([&] { db.write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('three')"); }); }),
+              DbError::Kind::unavailable);
+    fail = false;
+    EXPECT_EQ(db_error_kind([&] { db.write([](Connection& c) { exec(c, "INSERT INTO t (v) VALUES ('four')"); }); }),
+              DbError::Kind::unavailable);
+    EXPECT_EQ(db_error_kind([&] {
+                  db.write_async([](Connection&) {}, [](Outcome<void>) {});
+              }),
+              DbError::Kind::unavailable);
+    EXPECT_EQ(db.read([](Connection& c) { return scalar_int(c, "SELECT COUNT(*) FROM t WHERE v = 'four'").value_or(-1); }), 0);
+}
+
+TEST_F(DatabaseTest, TheLogIsSyncedAgainAfterItWasRemovedAndMadeAnew) {
+    // The writer's own descriptor of the log follows a new log file (all connections closed and
+    // the database opened again removes and recreates it).
+    db_.reset();
+    for (int round = 0; round < 2; ++round) {
+        db_ = Database::open("sqlite://" + path_, 1);
+        db_->write([&](Connection& c) { exec(c, "INSERT INTO t (v, k) VALUES ('round', ?)", {round}); });
+        db_.reset();
+    }
+    db_ = Database::open("sqlite://" + path_, 1);
+    EXPECT_EQ(count(*db_, "t"), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Migrator
 
 std::vector<std::string> applied_versions(Database& db, const std::string& module) {

@@ -785,6 +785,12 @@ TEST(LayananIndexes, TheReadsWalkTheirIndexAndTheUnusedOneIsGone) {
         {"incidents of an asset",
          "SELECT COUNT(*) FROM layanan_tickets WHERE asset_id = ? AND status NOT IN ('merged', 'rejected')", {1},
          "layanan_tickets_asset"},
+        {"a technician's tickets",
+         "SELECT t.id, t.next_due FROM layanan_tickets t WHERE 1 = 1 AND t.assignee_user_id = ? AND t.next_due IS NOT NULL"
+         " ORDER BY 2, 1 LIMIT ? OFFSET ?",
+         {3, 51, 0}, "layanan_tickets_assignee_due"},
+        {"a citizen's reports", "SELECT t.id FROM layanan_tickets t WHERE t.reporter_user_id = ?", {3},
+         "layanan_tickets_reporter"},
     };
     for (const auto& k : cases) {
         const std::string p = plan(k.sql, k.p);
@@ -803,6 +809,13 @@ TEST(LayananIndexes, TheReadsWalkTheirIndexAndTheUnusedOneIsGone) {
     EXPECT_EQ(std::count(names.begin(), names.end(), "layanan_tickets_service"), 0);
     EXPECT_EQ(std::count(names.begin(), names.end(), "layanan_tickets_service_created"), 1);
     EXPECT_EQ(names.size(), 13u);  // 12 named + the UNIQUE code's
+    // A public report (no asset, citizen account, reporting OPD or assignee) writes no entry into
+    // the four partial indexes.
+    const auto partial = t.app.db().read([&](Connection& c) {
+        return core::db::scalar_int(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'layanan_tickets'"
+                                       " AND sql LIKE '% WHERE % IS NOT NULL'").value_or(-1);
+    });
+    EXPECT_EQ(partial, 4);
 }
 
 TEST_F(Desk, QueuePagesEqualTheReferenceOrderAcrossOpenAndClosed) {
