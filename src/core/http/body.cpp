@@ -37,6 +37,7 @@ public:
     FileSource(int fd, std::uint64_t size, std::uint64_t start = 0) : fd_(fd), size_(size), start_(start) {}
     ~FileSource() override { ::close(fd_); }
     std::optional<std::uint64_t> size() const override { return size_; }
+    bool sliceable() const override { return true; }
     std::shared_ptr<BodySource> slice(std::uint64_t offset, std::uint64_t length) const override {
         if (offset > size_ || length > size_ - offset) throw std::out_of_range("file body slice beyond the file");
         const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);  // the same open file: no rename race
@@ -182,14 +183,16 @@ ByteRange parse_byte_range(std::string_view h, std::uint64_t size) {
 }
 
 void apply_range(const Request& req, Response& res) {
-    if (res.result() != Status::ok || !res.source || !res.source->size()) return;
+    // Cheapest checks first; none of them touches the body (no slice, no file descriptor).
+    if (res.result() != Status::ok || !res.source || !res.source->sliceable()) return;  // generated: no ranges
+    const auto known_size = res.source->size();
+    if (!known_size) return;
     if (res.find(bhttp::field::content_encoding) != res.end()) return;
-    const std::uint64_t size = *res.source->size();
-    if (!res.source->slice(0, 0)) return;  // a generated body: no ranges
+    const std::uint64_t size = *known_size;
     res.set(bhttp::field::accept_ranges, "bytes");
     if (req.method() != Method::get) return;
     const auto range_it = req.find(bhttp::field::range);
-    if (range_it == req.end()) return;
+    if (range_it == req.end()) return;  // the common case: the whole body, never cut
     if (const auto if_range = req.find(bhttp::field::if_range); if_range != req.end()) {
         // Only a strong ETag equal to the answer's makes the part safe to join to an earlier one.
         const auto etag = res.find(bhttp::field::etag);
@@ -210,7 +213,9 @@ void apply_range(const Request& req, Response& res) {
         res.content_length(res.body().size());
         return;
     }
-    res.source = res.source->slice(r.first, r.length);
+    auto part = res.source->slice(r.first, r.length);
+    if (!part) return;  // a source that claimed to be sliceable but could not cut: the whole body
+    res.source = std::move(part);
     res.result(Status::partial_content);
     res.set(bhttp::field::content_range,
             "bytes " + std::to_string(r.first) + "-" + std::to_string(r.first + r.length - 1) + "/" + std::to_string(size));

@@ -31,8 +31,12 @@ public:
     // Appends the next piece of the body to `out` (about `hint` bytes; more or fewer is fine).
     // Returns false once the body is complete (what was appended in that call is still sent).
     virtual bool next(std::string& out, std::size_t hint) = 0;
+    // Whether slice() can cut this body (a file: true; generated bodies: false). apply_range asks
+    // this on every answer, so it must be cheap and must not touch the body's resources.
+    virtual bool sliceable() const { return false; }
     // Bytes [offset, offset + length) of the whole body as a source of its own, for a Range
-    // request; nullptr when the body cannot be cut (generated bodies). Only called before next().
+    // request; nullptr when the body cannot be cut (generated bodies). Only called before next(),
+    // and only on a sliceable() source when a Range is actually served (it may open or dup a file).
     virtual std::shared_ptr<BodySource> slice(std::uint64_t offset, std::uint64_t length) const {
         (void)offset;
         (void)length;
@@ -64,10 +68,11 @@ struct ByteRange {
 };
 ByteRange parse_byte_range(std::string_view header, std::uint64_t size);
 
-// Answers a GET's Range on a 200 whose body can be cut (a file source, see BodySource::slice):
+// Answers a GET's Range on a 200 whose body can be cut (BodySource::sliceable, a file source):
 // 206 with Content-Range and that part, or 416 with "Content-Range: bytes */size". The Range is
 // ignored (the 200 stays) when If-Range is present and is not the answer's strong ETag, or when
-// the answer is encoded. Every answer whose body can be cut gets "Accept-Ranges: bytes".
+// the answer is encoded. Every answer whose body can be cut gets "Accept-Ranges: bytes". The body
+// is cut (BodySource::slice) only when a part is served: answers without a Range cost no slice.
 void apply_range(const Request& req, Response& res);
 
 // 200 (or `status`) with `source` as its body and the given Content-Type.

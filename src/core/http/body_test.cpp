@@ -214,6 +214,93 @@ TEST(ByteRange, AFileAnswerGivesItsPartAGeneratedOneTheWhole) {
     std::filesystem::remove_all(dir);
 }
 
+// A body held in memory that counts the calls to slice(); `can_cut` is what sliceable() says.
+class CountingSource final : public BodySource {
+public:
+    CountingSource(std::string bytes, bool can_cut, std::shared_ptr<int> slices)
+        : bytes_(std::move(bytes)), can_cut_(can_cut), slices_(std::move(slices)) {}
+    std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+    bool sliceable() const override { return can_cut_; }
+    std::shared_ptr<BodySource> slice(std::uint64_t offset, std::uint64_t length) const override {
+        ++*slices_;
+        return std::make_shared<CountingSource>(bytes_.substr(offset, length), can_cut_, slices_);
+    }
+    bool next(std::string& out, std::size_t) override {
+        out += bytes_.substr(sent_);
+        sent_ = bytes_.size();
+        return false;
+    }
+
+private:
+    std::string bytes_;
+    bool can_cut_;
+    std::shared_ptr<int> slices_;
+    std::size_t sent_ = 0;
+};
+
+TEST(ByteRange, TheBodyIsCutOnlyWhenAPartIsServed) {
+    const std::string body = "0123456789abcdefghij";
+    auto slices = std::make_shared<int>(0);
+    auto answer = [&](bool can_cut) {
+        auto res = source_response(Status::ok, std::make_shared<CountingSource>(body, can_cut, slices), "text/plain");
+        res.set(bhttp::field::etag, "\"v1\"");
+        return res;
+    };
+    auto request = [](std::string range, std::string if_range = "", Method m = Method::get) {
+        Request req{m, "/x", 11};
+        if (!range.empty()) req.set(bhttp::field::range, range);
+        if (!if_range.empty()) req.set(bhttp::field::if_range, if_range);
+        return req;
+    };
+    {  // no Range: Accept-Ranges announced, the whole body, never cut
+        auto res = answer(true);
+        apply_range(request(""), res);
+        EXPECT_EQ(res.result(), Status::ok);
+        EXPECT_EQ(res[bhttp::field::accept_ranges], "bytes");
+        EXPECT_EQ(drain_body(res), body);
+        EXPECT_EQ(*slices, 0);
+    }
+    {  // HEAD, a malformed Range, one beyond the end, a stale If-Range: not cut either
+        auto head = answer(true);
+        apply_range(request("bytes=0-1", "", Method::head), head);
+        auto malformed = answer(true);
+        apply_range(request("bytes=x-1"), malformed);
+        auto beyond = answer(true);
+        apply_range(request("bytes=20-"), beyond);
+        EXPECT_EQ(beyond.result(), Status::range_not_satisfiable);
+        auto stale = answer(true);
+        apply_range(request("bytes=0-1", "\"v0\""), stale);
+        EXPECT_EQ(stale.result(), Status::ok);
+        EXPECT_EQ(*slices, 0);
+    }
+    {  // a part: exactly one cut, of exactly that part
+        auto res = answer(true);
+        apply_range(request("bytes=5-9", "\"v1\""), res);
+        EXPECT_EQ(res.result(), Status::partial_content);
+        EXPECT_EQ(drain_body(res), "56789");
+        EXPECT_EQ(*slices, 1);
+    }
+    {  // a body that says it cannot be cut is never asked to, and gets no Accept-Ranges
+        *slices = 0;
+        auto res = answer(false);
+        apply_range(request("bytes=5-9"), res);
+        EXPECT_EQ(res.result(), Status::ok);
+        EXPECT_EQ(res.find(bhttp::field::accept_ranges), res.end());
+        EXPECT_EQ(drain_body(res), body);
+        EXPECT_EQ(*slices, 0);
+    }
+}
+
+TEST(BodySource, OnlyFilesSayTheyCanBeCut) {
+    const auto dir = gapura::testing::temp_dir("sliceable");
+    const auto path = temp_file(dir, "s.bin", 1000);
+    EXPECT_TRUE(file_source(path)->sliceable());
+    EXPECT_TRUE(file_source(path)->slice(10, 20)->sliceable());
+    EXPECT_FALSE(generator_source([](std::string&) { return false; }, 0)->sliceable());
+    EXPECT_FALSE(gzip_source(file_source(path), 1)->sliceable());
+    std::filesystem::remove_all(dir);
+}
+
 TEST(BodySource, GzipOfAStreamInflatesToTheStream) {
     int n = 0;
     auto inner = generator_source([&n](std::string& out) {

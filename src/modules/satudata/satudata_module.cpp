@@ -609,9 +609,9 @@ std::string SatuDataModule::xlsx_cache_path(const Version& v, const std::vector<
 // local headers carry the CRC and sizes of their entry, so the same bytes as the in-memory
 // writer cannot be sent before the whole sheet is compressed; the file also gives the answer a
 // Content-Length and makes the next download of the same version a plain file read.
-std::shared_ptr<http::BodySource> SatuDataModule::xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols) {
+std::shared_ptr<http::BodySource> SatuDataModule::xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols,
+                                                            const std::string& path) {
     namespace fs = std::filesystem;
-    const std::string path = xlsx_cache_path(v, cols);
     if (auto cached = http::file_source(path)) return cached;
     if (v.row_count >= XlsxWriter::kMaxRows) return nullptr;  // refused before any work
     // Two first requests for the same workbook: the second waits for the first's file.
@@ -700,14 +700,16 @@ http::Response SatuDataModule::download(Ctx& ctx, Format format) {
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
         ext = ".xlsx";
         // The cache file's name is a hash of what the workbook's bytes depend on: a strong ETag
-        // (If-None-Match, and If-Range for a download resumed with Range).
-        etag = "\"" + std::filesystem::path(xlsx_cache_path(*v, cols)).stem().string() + "\"";
+        // (If-None-Match, and If-Range for a download resumed with Range). Computed once: the
+        // file sent and the ETag come from the same name.
+        const std::string path = xlsx_cache_path(*v, cols);
+        etag = "\"" + std::filesystem::path(path).stem().string() + "\"";
         if (ctx.header(bhttp::field::if_none_match) == etag) {
             http::Response nm{http::Status::not_modified, 11};
             nm.set(bhttp::field::etag, etag);
             return nm;
         }
-        body = xlsx_file(*v, cols);
+        body = xlsx_file(*v, cols, path);
         if (!body) return s_.views.error(ctx, ErrorCode::too_large, "satudata_err_xlsx_too_big");
     } else {
         auto st = std::make_shared<CsvRendering>();

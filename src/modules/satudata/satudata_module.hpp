@@ -52,8 +52,10 @@ private:
     Res download(Ctx& ctx, Format format);
     Res download_original(Ctx& ctx);
     struct CsvRendering;
-    // The XLSX of a version as a file on disk (rendered on first use); nullptr: too big.
-    std::shared_ptr<core::http::BodySource> xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols);
+    // The XLSX of a version as a file on disk at `path` (its xlsx_cache_path for `cols`, which the
+    // caller computed once for the ETag too), rendered on first use; nullptr: too big.
+    std::shared_ptr<core::http::BodySource> xlsx_file(const Version& v, const std::vector<ColumnSpec>& cols,
+                                                      const std::string& path);
     std::string xlsx_cache_path(const Version& v, const std::vector<ColumnSpec>& cols) const;
     // Removes cached workbooks no version names any more (columns retyped, writer format changed)
     // and leftovers of interrupted renderings, older than an hour. Daily job; returns how many.

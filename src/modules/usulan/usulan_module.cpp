@@ -190,6 +190,7 @@ void UsulanModule::register_routes(http::Router& r) {
 }
 
 void UsulanModule::seed(bool demo) {
+    service_.reload_opds();  // App::seed has just written the reference data (OPDs) again
     if (demo) seed_demo();
 }
 
@@ -238,7 +239,8 @@ Result<ListFilter> UsulanModule::parse_filter(Ctx& ctx, bool api) {
     f.target_opd = std::string(ctx.query.value(api ? "target_opd" : "opd"));
     if (!f.target_opd.empty()) {
         bool known = false;
-        for (const auto& o : service_.opds()) known = known || o.slug == f.target_opd;
+        const auto opds = service_.opds();
+        for (const auto& o : *opds) known = known || o.slug == f.target_opd;
         if (!known) err.fields.push_back({api ? "target_opd" : "opd", "usulan_err_target_opd"});
     }
     auto year_text = ctx.query.value(api ? "year" : "tahun");
@@ -318,15 +320,6 @@ Data UsulanModule::filter_data(Ctx& ctx, const ListFilter& f) {
         st.push_back(o);
     }
     d.set("stage_options", st);
-    Data opd = core::web::list();
-    for (const auto& o : service_.opds()) {
-        Data item = core::web::object();
-        item.set("value", o.slug);
-        item.set("label", o.name);
-        item.set("selected", o.slug == f.target_opd);
-        opd.push_back(item);
-    }
-    d.set("opd_options", opd);
     Data stat = core::web::list();
     for (auto s : kStatuses) {
         Data o = core::web::object();
@@ -443,7 +436,17 @@ http::Response UsulanModule::list_page(Ctx& ctx) {
     d.set("has_queue", !queue.is_empty_list());
     d.set("queue", queue);
     if (auto y = service_.submission_year()) d.set("open_year", std::to_string(y->year));
-    return s_.views.page(ctx, "usulan/list", d, s_.views.t(ctx.lang, "usulan_list_title"));
+    // The target-OPD filter's options (only this page has that filter), from the in-memory list.
+    const auto opds = service_.opds();
+    core::web::Table opd_options({"value", "label", "selected"});
+    opd_options.reserve(opds->size());
+    for (const auto& o : *opds) {
+        opd_options.add_row();
+        opd_options.text(0, o.slug);
+        opd_options.text(1, o.name);
+        if (o.slug == f->target_opd) opd_options.flag(2);
+    }
+    return s_.views.page(ctx, "usulan/list", d, {{"opd_options", &opd_options}}, s_.views.t(ctx.lang, "usulan_list_title"));
 }
 
 http::Response UsulanModule::map_page(Ctx& ctx) {
@@ -606,7 +609,8 @@ http::Response UsulanModule::detail_page(Ctx& ctx, const Error* err, int status)
         form.set("is_kabupaten", p->stage == "kabupaten");
         if (p->stage == "kecamatan") {
             Data opds = core::web::list();
-            for (const auto& o : service_.opds()) {
+            const auto all = service_.opds();
+            for (const auto& o : *all) {
                 if (policy::is_area_office(o.kind)) continue;
                 Data od = core::web::object();
                 od.set("value", o.slug);

@@ -410,6 +410,52 @@ TEST_F(UsulanRoutesTest, TargetOpdOperatorSeesWhatWasAddressedToIt) {
     EXPECT_GT(addressed + other, 0) << "the demo seed has proposals at the OPD forum";
 }
 
+TEST_F(UsulanRoutesTest, TheTargetOpdFilterListsEveryAgencyAndSelectsTheChosenOne) {
+    // The expected options straight from the database: active agencies, then kecamatan offices,
+    // by name; never a village office.
+    std::vector<std::pair<std::string, std::string>> opds;
+    app().db().read([&](db::Connection& c) {
+        db::Query q(c, "SELECT slug, name FROM opds WHERE active = 1 AND kind NOT IN ('desa', 'kelurahan')"
+                       " ORDER BY CASE WHEN kind = 'kecamatan' THEN 1 ELSE 0 END, name");
+        while (q.next()) opds.emplace_back(q.text(0), q.text(1));
+        return 0;
+    });
+    ASSERT_GT(opds.size(), 20u);
+    auto options = [&](const std::string& selected) {
+        std::string out;
+        for (const auto& [slug, name] : opds) {
+            EXPECT_EQ(name.find_first_of("&<>\"'"), std::string::npos) << "escaping not expected: " << name;
+            out += "<option value=\"" + slug + "\"" + (slug == selected ? " selected" : "") + ">" + name + "</option>";
+        }
+        return out;
+    };
+    // The <select>'s options after the leading "all" one.
+    auto select_of = [](const std::string& body) {
+        const auto at = body.find("<select id=\"f-opd\" name=\"opd\"><option value=\"\">");
+        if (at == std::string::npos) return std::string("<no select>");
+        const auto from = body.find("</option>", at) + 9;
+        return body.substr(from, body.find("</select>", from) - from);
+    };
+    gt::Client c(app());
+    auto all = c.get("/usulan");
+    ASSERT_EQ(all.status, 200u);
+    EXPECT_EQ(select_of(all.body), options(""));
+    for (int i = 0; i < 2; ++i) {  // the second time from the in-memory list: the same options
+        auto one = c.get("/usulan?opd=dinkes-p2kb");
+        ASSERT_EQ(one.status, 200u);
+        EXPECT_EQ(select_of(one.body), options("dinkes-p2kb"));
+    }
+    // English pages list the same agencies; a village office is not a filter value.
+    auto en = c.get("/usulan?opd=kec-jenu", {{"Accept-Language", "en"}});
+    ASSERT_EQ(en.status, 200u);
+    EXPECT_EQ(select_of(en.body), options("kec-jenu"));
+    const auto village_office = app().db().read([&](db::Connection& c2) {
+        return db::scalar_text(c2, "SELECT slug FROM opds WHERE kind = 'desa' LIMIT 1").value_or("");
+    });
+    ASSERT_FALSE(village_office.empty());
+    EXPECT_EQ(c.get("/usulan?opd=" + village_office).status, 400u);
+}
+
 TEST_F(UsulanRoutesTest, DesaOperatorSeesItsQueueAndDecidesOnlyItsOwnVillage) {
     const std::string jlodro = "35.23.01.2001";  // Desa Jlodro, Kecamatan Kenduruan
     gt::Client c(app());

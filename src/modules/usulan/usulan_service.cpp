@@ -745,8 +745,23 @@ bool UsulanService::supports(std::int64_t id, std::int64_t user_id) {
     return db_.read([&](db::Connection& c) { return store::has_support(c, id, user_id); });
 }
 
-std::vector<store::OpdRow> UsulanService::opds() {
-    return db_.read([&](db::Connection& c) { return store::opds(c); });
+UsulanService::OpdList UsulanService::opds() {
+    {
+        std::lock_guard lock(opds_mutex_);
+        if (opds_) return opds_;
+    }
+    // Read outside the lock (a reader lease may wait); two first callers both read, one keeps its copy.
+    auto fresh = std::make_shared<const std::vector<store::OpdRow>>(
+        db_.read([&](db::Connection& c) { return store::opds(c); }));
+    if (fresh->empty()) return fresh;  // not seeded yet: ask again next time
+    std::lock_guard lock(opds_mutex_);
+    if (!opds_) opds_ = std::move(fresh);
+    return opds_;
+}
+
+void UsulanService::reload_opds() {
+    std::lock_guard lock(opds_mutex_);
+    opds_.reset();
 }
 
 std::vector<ListFilter> UsulanService::work_queue(const Principal& who) {

@@ -5,12 +5,14 @@
 // stored; they are stored before the proposal's transaction (content-addressed, so a later
 // failure leaves at most an unreferenced blob).
 //
-// Threads: thread-safe (no mutable state besides the database); blocking, so call it from the
-// worker pool. Time comes from the injected Clock.
+// Threads: thread-safe (the only mutable state besides the database is the in-memory OPD list,
+// behind a mutex); blocking, so call it from the worker pool. Time comes from the injected Clock.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,7 +121,14 @@ public:
     bool supports(std::int64_t id, std::int64_t user_id);
     policy::Offices offices_for(const Proposal& p);
     // Active agencies and kecamatan offices, for the target-OPD choice (no desa/kelurahan offices).
-    std::vector<store::OpdRow> opds();
+    // Reference data: OPDs are written only by `gapura seed` (region::load_reference_data), so the
+    // list is read from the database once and then served from memory (list pages and every
+    // filter check ask for it). An empty list (a database not seeded yet) is not kept, so a seed
+    // run after start-up still shows; reload_opds() drops the copy (after an in-process seed).
+    // Hold the returned pointer while iterating (`for (o : *svc.opds())` would dangle).
+    using OpdList = std::shared_ptr<const std::vector<store::OpdRow>>;
+    OpdList opds();
+    void reload_opds();
     // The operator's work queue: what waits for their decision (status 'submitted'), as one list
     // filter per stage they decide. A desa/kelurahan office: its village at the desa stage; a
     // kecamatan office: its kecamatan at the desa and at the kecamatan stage; Bapperida: the
@@ -156,6 +165,8 @@ private:
     core::jobs::Notifier& notifier_;
     const core::web::I18n& i18n_;
     std::vector<Bidang> bidang_;
+    std::mutex opds_mutex_;
+    OpdList opds_;  // null until read (and while the database has none)
 };
 
 // Reads src/modules/usulan/data/bidang.csv (code,name_id,name_en). Throws std::runtime_error

@@ -668,12 +668,12 @@ TEST_F(UsulanDesaOperatorTest, ModeratesItsOwnVillagesProposalsOnly) {
 TEST_F(UsulanDesaOperatorTest, VillageOfficesAreNeverTargetOpds) {
     const auto opds = svc_->opds();
     bool pupr = false;
-    for (const auto& o : opds) {
+    for (const auto& o : *opds) {
         EXPECT_TRUE(o.kind != "desa" && o.kind != "kelurahan") << o.slug;
         pupr = pupr || o.slug == "dpupr-prkp";
     }
     EXPECT_TRUE(pupr);
-    EXPECT_EQ(opds.size(), 23u + 20u);  // opd.csv and the kecamatan offices
+    EXPECT_EQ(opds->size(), 23u + 20u);  // opd.csv and the kecamatan offices
     EXPECT_GE(count("SELECT COUNT(*) FROM opds WHERE kind IN ('desa', 'kelurahan')"), 328);
     // Naming one at the kecamatan stage is refused like naming a kecamatan office.
     open_year();
@@ -685,6 +685,55 @@ TEST_F(UsulanDesaOperatorTest, VillageOfficesAreNeverTargetOpds) {
     ASSERT_FALSE(r.ok());
     EXPECT_TRUE(has_field(r.error(), "target_opd", "usulan_err_target_opd"));
     EXPECT_EQ(svc_->get(id)->stage, "kecamatan");
+}
+
+TEST_F(UsulanServiceTest, TheOpdListIsReadOnceAndThenServedFromMemory) {
+    const auto first = svc_->opds();
+    ASSERT_FALSE(first->empty());
+    const auto leases = app().db().stats().read_leases;
+    for (int i = 0; i < 5; ++i) {
+        const auto again = svc_->opds();
+        EXPECT_EQ(again.get(), first.get());  // the same list, not a fresh read
+    }
+    EXPECT_EQ(app().db().stats().read_leases, leases);
+    // The same rows as the database holds.
+    const auto rows = app().db().read([](db::Connection& c) { return store::opds(c); });
+    ASSERT_EQ(rows.size(), first->size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].id, (*first)[i].id);
+        EXPECT_EQ(rows[i].slug, (*first)[i].slug);
+        EXPECT_EQ(rows[i].name, (*first)[i].name);
+    }
+    // reload_opds() (after an in-process seed) reads again, once.
+    const auto before_reload = app().db().stats().read_leases;
+    svc_->reload_opds();
+    const auto reloaded = svc_->opds();
+    EXPECT_EQ(app().db().stats().read_leases, before_reload + 1);
+    EXPECT_EQ(reloaded->size(), first->size());
+    EXPECT_EQ(svc_->opds().get(), reloaded.get());
+    EXPECT_EQ(app().db().stats().read_leases, before_reload + 1);
+}
+
+TEST(UsulanServiceOpds, AnUnseededDatabaseIsAskedAgainUntilItHasOpds) {
+    // An app migrated but not seeded yet (`gapura serve` before `gapura seed`): no OPDs, and the
+    // empty answer is not kept, so the OPDs show once the reference data is loaded.
+    const auto dir = gt::temp_dir("usulan-opds");
+    FakeClock clock(1798761600);
+    {
+        App app(gt::test_config(dir, "tuban"), &clock);
+        app.migrate();
+        core::web::I18n i18n;
+        i18n.finish();
+        core::files::FileStore files(dir + "/files", app.db(), clock);
+        UsulanService svc(app.db(), app.audit(), clock, app.regency(), files, app.notifier(), i18n,
+                          load_bidang(gt::source_dir() + "/src/modules/usulan/data/bidang.csv"));
+        EXPECT_TRUE(svc.opds()->empty());
+        core::region::load_reference_data(app.db(), app.audit(), app.regency(), clock.now());
+        const auto loaded = svc.opds();
+        EXPECT_EQ(loaded->size(), 23u + 20u);  // opd.csv and the kecamatan offices
+        EXPECT_EQ(svc.opds().get(), loaded.get());
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(UsulanDesaOperatorTest, WorkQueueShowsTheVillagesDesaStageOnly) {
