@@ -249,8 +249,17 @@ LayananService::PreparedReport LayananService::prepare(const NewReport& in, cons
 }
 
 Result<Ticket> LayananService::write_report(Connection& c, const PreparedReport& p) const {
-    auto opd = store::opd_by_slug(c, p.opd_slug);
-    if (!opd) return make_error(ErrorCode::internal, "err_internal", "service OPD missing: " + p.opd_slug);
+    std::optional<store::OpdRef> opd;
+    {
+        std::lock_guard lock(opds_->mu);
+        if (auto it = opds_->by_slug.find(p.opd_slug); it != opds_->by_slug.end()) opd = it->second;
+    }
+    if (!opd) {
+        opd = store::opd_by_slug(c, p.opd_slug);
+        if (!opd) return make_error(ErrorCode::internal, "err_internal", "service OPD missing: " + p.opd_slug);
+        std::lock_guard lock(opds_->mu);
+        opds_->by_slug.insert_or_assign(p.opd_slug, *opd);
+    }
     Ticket row = p.ticket;  // a retried group runs this again from the same start
     row.opd_id = opd->id;
     row.opd_slug = opd->slug;

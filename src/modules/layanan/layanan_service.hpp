@@ -179,6 +179,13 @@ private:
         std::uint64_t generation = 0;  // bumped by every revocation
     };
     std::shared_ptr<KeyCache> keys_ = std::make_shared<KeyCache>();
+    // The OPD of each service, by slug, as the writes found it: OPDs are reference data (written
+    // by `gapura seed`, never changed by the server), and a report's write looked it up each time.
+    struct OpdCache {
+        std::mutex mu;
+        std::unordered_map<std::string, store::OpdRef> by_slug;
+    };
+    std::shared_ptr<OpdCache> opds_ = std::make_shared<OpdCache>();
 };
 
 // For the CLI (`gapura open311 key add --name NAME`): creates an API key, audited as "cli",
