@@ -4,9 +4,10 @@
 #
 # Durable report creation: wrk POSTs a valid Open311 report (form-encoded, api_key) to
 # /open311/v2/requests.json over $BENCH_CONNECTIONS connections. Each 200 is sent only after the
-# transaction holding the report is committed with SQLite synchronous=FULL (WAL fsynced), so the
-# rate is bounded by the disk's sync time; concurrent reports share one commit (group commit,
-# core/db). The reference is nginx serving the answer's bytes as a static file. After the run the
+# transaction holding the report is on disk (the WAL fdatasync'ed after its commit); concurrent
+# reports share one commit (group commit, core/db), and one sync covers every commit before it.
+# The reports are taken on the I/O thread and no thread waits for a commit (core/http/pending.hpp).
+# The reference is nginx serving the answer's bytes as a static file. After the run the
 # script checks that the database holds at least as many new reports as wrk saw 200s, and reads
 # from /metrics how many reports shared a commit.
 # Target: >= 0.15x nginx. Results: bench/results/layanan-<date>.txt (git-ignored).
@@ -20,8 +21,8 @@
 # so the list is also run with a new query string per request ("uncached": every one runs the
 # query). The public per-OPD statistics pages (all OPDs, one OPD) are timed with curl, uncached
 # (time to first byte, median of 9); target < 100 ms.
-# Knobs: BENCH_WRITE_WORKERS (worker threads of the server in this bench; default 32, the server's: each report
-# waiting for its group's commit holds one), BENCH_REPORTS, BENCH_REPORTS_DB (a database already loaded
+# Knobs: BENCH_WRITE_WORKERS (worker threads of the server in this bench; default 32, the server's: a report
+# whose API key is not cached yet, or with a media file, is taken on one), BENCH_REPORTS, BENCH_REPORTS_DB (a database already loaded
 # by this script's recipe, copied instead of loading again), BENCH_DURABLE (1; 0 skips the first phase),
 # and those of bench/lib.sh. Needs: sqlite3, wrk, nginx.
 set -euo pipefail
@@ -153,7 +154,7 @@ OUT="$ROOT/bench/results/layanan-$(date +%Y-%m-%d-%H%M%S).txt"
     echo "gapura: $BIN ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ', dirty tree'))"
     echo "machine: $(nproc --all) cores, Linux $(uname -r); idle before the run: $IDLE0%, load average $LOAD0${NICE:+; nice $NICE}"
     echo "servers pinned to core $SCPU, wrk to core $CCPU: wrk -t1 -c$CONNS -d$DURATION --latency; io_threads auto, workers ${WRITE_WORKERS:-$WORKERS} (durable POST), ${BENCH_WORKERS:-2} (reads)"
-    echo "database: SQLite journal_mode=${SYNC:-wal}, synchronous=FULL (set by Gapura on every connection); var dir on $(df --output=source "$TMP" | tail -n 1)"
+    echo "database: SQLite journal_mode=${SYNC:-wal}; the writer commits with synchronous=NORMAL and a sync thread fdatasyncs the WAL before any write is acknowledged (core/db); var dir on $(df --output=source "$TMP" | tail -n 1)"
     echo
     print_rows
     echo

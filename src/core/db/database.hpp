@@ -5,14 +5,14 @@
 //
 // Threads: a Database is shared by all threads. read() leases one of N reader connections
 // (blocking while all are busy); write() runs writers one after another on one connection.
-// A Connection or Statement is used by one thread at a time. Never call these from an I/O
-// thread: handlers marked blocking run on the worker pool.
+// A Connection or Statement is used by one thread at a time. Never call read() or write() from
+// an I/O thread (handlers marked blocking run on the worker pool); write_async() returns at once.
 //
 // Group commit: writes that arrive while another is being committed are run together in one
 // transaction, each inside its own savepoint, and committed with one sync to disk. A write whose
 // function throws is rolled back to its savepoint alone; the others commit. write() returns only
-// after the commit that holds its changes (synchronous=FULL: on disk), so an acknowledged write
-// survives a crash. A write function must not call write() (it would wait for itself).
+// once the commit that holds its changes is on disk, so an acknowledged write survives a crash.
+// A write function must not call write() (it would wait for itself).
 //
 // With a backend whose commits are made durable by a separate sync (Connection::deferred_sync:
 // SQLite in WAL mode), the groups are run by a writer thread and made durable by a sync thread:

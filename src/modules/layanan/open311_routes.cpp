@@ -372,7 +372,7 @@ std::optional<http::Response> LayananModule::o311_submit(Ctx& ctx, bool xml, boo
         in.photos = std::move(*stored);
     }
     core::audit::Actor actor{std::nullopt, "open311:" + key->name, "api_key", std::nullopt};
-    // Acknowledged only after the transaction commits (SQLite synchronous=FULL: on disk). No
+    // Acknowledged only once the transaction is on disk (core/db: the WAL is fdatasync'ed). No
     // thread waits for it: the commit's thread resolves the answer, which is built on the
     // connection's thread.
     auto pending = std::make_shared<http::PendingAnswer>();
