@@ -53,10 +53,6 @@ public:
         std::lock_guard lock(mu_);
         notify_ = nullptr;
     }
-    bool ready() const {
-        std::lock_guard lock(mu_);
-        return ready_;
-    }
     // The answer, once ready (builds it: call once).
     Response take() {
         Build build;
@@ -79,7 +75,7 @@ public:
     }
 
 private:
-    mutable std::mutex mu_;
+    std::mutex mu_;
     std::condition_variable cv_;
     bool ready_ = false;
     Build build_;

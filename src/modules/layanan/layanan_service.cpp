@@ -279,28 +279,29 @@ Result<Ticket> LayananService::create(const NewReport& in, const Service& svc, s
     return s_.db.write([&](Connection& c) { return write_report(c, p); });
 }
 
-Result<Ticket> LayananService::submit_report(const NewReport& in, const std::optional<Principal>& who, const Actor& actor) {
+Result<LayananService::PreparedReport> LayananService::prepare_public(const NewReport& in,
+                                                                      const std::optional<Principal>& who,
+                                                                      const Actor& actor) const {
     if (auto st = validate(in, false); !st) return st.error();
     const Service* svc = catalog_.find(in.service_code);
     NewReport copy = in;
     copy.asset_id.reset();
     if (who && copy.reporter_name.empty()) copy.reporter_name = who->display_name;
     if (who && copy.reporter_email.empty()) copy.reporter_email = who->email;
-    return create(copy, *svc, std::nullopt, who ? std::optional<std::int64_t>(who->user_id) : std::nullopt, actor);
+    return prepare(copy, *svc, std::nullopt, who ? std::optional<std::int64_t>(who->user_id) : std::nullopt, actor);
+}
+
+Result<Ticket> LayananService::submit_report(const NewReport& in, const std::optional<Principal>& who, const Actor& actor) {
+    auto p = prepare_public(in, who, actor);
+    if (!p) return p.error();
+    return s_.db.write([&](Connection& c) { return write_report(c, *p); });
 }
 
 Status LayananService::submit_report_async(const NewReport& in, const std::optional<Principal>& who, const Actor& actor,
                                            ReportDone done) {
-    if (auto st = validate(in, false); !st) return st.error();
-    const Service* svc = catalog_.find(in.service_code);
-    NewReport copy = in;
-    copy.asset_id.reset();
-    if (who && copy.reporter_name.empty()) copy.reporter_name = who->display_name;
-    if (who && copy.reporter_email.empty()) copy.reporter_email = who->email;
-    s_.db.write_async(
-        [this, p = prepare(copy, *svc, std::nullopt, who ? std::optional<std::int64_t>(who->user_id) : std::nullopt, actor)](
-            Connection& c) { return write_report(c, p); },
-        std::move(done));
+    auto p = prepare_public(in, who, actor);
+    if (!p) return p.error();
+    s_.db.write_async([this, p = std::move(*p)](Connection& c) { return write_report(c, p); }, std::move(done));
     return ok_status();
 }
 

@@ -165,6 +165,9 @@ private:
     PreparedReport prepare(const NewReport& in, const Service& svc, std::optional<std::int64_t> reporter_opd,
                            std::optional<std::int64_t> reporter_user, const core::audit::Actor& actor) const;
     Result<Ticket> write_report(core::db::Connection& c, const PreparedReport& p) const;
+    // A public report validated and prepared (submit_report and its async twin).
+    Result<PreparedReport> prepare_public(const NewReport& in, const std::optional<Principal>& who,
+                                          const core::audit::Actor& actor) const;
 
     core::CoreServices s_;
     const Catalog& catalog_;
